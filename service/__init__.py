@@ -1,0 +1,67 @@
+"""Mizan's HTTP service: the Flask application factory."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from flask import Flask, g, jsonify, request
+
+from service.config import Settings, load_settings
+from service.crypto import Keys
+from service.db import make_engine
+from service.domain import Service
+from service.logs import configure_logging, request_id_var
+from service.queue import TaskSender, make_sender
+from service.repository import Repository
+
+
+def create_app(settings: Settings | None = None, *, sender: TaskSender | None = None) -> Flask:
+    """Build the app from settings (read from the environment when not given)."""
+    settings = (settings or load_settings()).resolved()
+    configure_logging(settings.log_level)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=not settings.embedded,
+    )
+    app.json.ensure_ascii = False
+    engine = make_engine(settings.database_url, settings.db_pool_size)
+    service = Service(settings, Repository(engine), Keys(settings.secret_key),
+                      sender or make_sender(settings.broker_url))
+    app.extensions["mizan"] = service
+
+    @app.before_request
+    def _request_id():
+        incoming = request.headers.get("X-Request-Id", "")
+        rid = incoming if 8 <= len(incoming) <= 64 and incoming.isascii() and incoming.replace(
+            "-", "").isalnum() else secrets.token_hex(8)
+        request.environ["mizan.request_id"] = rid
+        g.request_started = time.perf_counter()
+        request_id_var.set(rid)
+
+    @app.after_request
+    def _headers(resp):
+        resp.headers["X-Request-Id"] = request.environ.get("mizan.request_id", "")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if resp.mimetype == "text/html":
+            resp.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                "frame-ancestors 'self'; base-uri 'none'; form-action 'self'",
+            )
+        return resp
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"status": "ok"})
+
+    from service.api import register
+
+    register(app)
+    return app

@@ -1,0 +1,265 @@
+"""Public endpoints: comment intake (JSON and HTML form), publishing, status receipts."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from marshmallow import ValidationError
+
+from service.api.errors import error_response
+from service.api.messages import PAGES, prefers_arabic
+from service.api.schemas import WORDPRESS_FIELDS, CommentIn, PublicCommentOut, origin_of
+from service.domain import RequestMeta, Service
+from service.errors import Forbidden, MizanError, ValidationFailed
+from service.repository import decode_cursor, encode_cursor
+
+bp = Blueprint("comments", __name__)
+
+_public = PublicCommentOut()
+MSG_FIELDS = "The comment could not be accepted: see the fields."
+
+
+def _service() -> Service:
+    return current_app.extensions["mizan"]
+
+
+def client_ip() -> str | None:
+    """The client's address; X-Forwarded-For is honoured only from configured trusted proxies."""
+    remote = request.remote_addr
+    trusted = _service().settings.trusted_proxies
+    if not remote or not trusted:
+        return remote
+    try:
+        hops = [ipaddress.ip_address(remote)]
+        for part in reversed(request.headers.get("X-Forwarded-For", "").split(",")):
+            part = part.strip()
+            if part:
+                hops.append(ipaddress.ip_address(part))
+    except ValueError:
+        return remote
+    # Walk from the nearest hop outwards and stop at the first address we do not trust.
+    for hop in hops:
+        if not any(hop in net for net in trusted):
+            return str(hop)
+    return str(hops[-1])
+
+
+class TooLarge(MizanError):
+    code, status = "too_large", 413
+
+
+class BadRequest(MizanError):
+    code, status = "bad_request", 400
+
+
+class Unsupported(MizanError):
+    code, status = "unsupported_media_type", 415
+
+
+def _read() -> bytes:
+    """The raw request body, refusing anything over the configured size before reading it all."""
+    limit = _service().settings.max_request_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge("The request body is too large.")
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge("The request body is too large.")
+    return data
+
+
+def _encoding_error() -> ValidationFailed:
+    return ValidationFailed(MSG_FIELDS, fields={"_body": ["The text is not valid UTF-8."]})
+
+
+def _meta() -> RequestMeta:
+    return RequestMeta(
+        ip=client_ip(),
+        user_agent=request.headers.get("User-Agent"),
+        referrer=request.headers.get("Referer"),
+        accept_language=request.headers.get("Accept-Language"),
+        request_id=request.environ.get("mizan.request_id"),
+    )
+
+
+def _check_origin(form: bool) -> None:
+    """Refuse posts from browsers on other sites; clients without Origin/Referer are let through."""
+    allowed = _service().settings.allowed_origins
+    origin = request.headers.get("Origin")
+    if origin is None and form:
+        origin = origin_of(request.headers.get("Referer"))
+    if origin is not None and origin.lower() not in allowed:
+        raise Forbidden("This origin is not allowed.")
+
+
+def _load(data: dict) -> tuple[dict, bool]:
+    svc = _service()
+    honeypot = data.pop(svc.settings.honeypot_field, None)
+    filled = isinstance(honeypot, str) and honeypot.strip() != "" or (
+        honeypot not in (None, "") and not isinstance(honeypot, str)
+    )
+    schema = CommentIn(allowed_origins=svc.settings.allowed_origins,
+                       max_body_chars=svc.settings.max_body_chars)
+    try:
+        return schema.load(data), filled
+    except ValidationError as exc:
+        raise ValidationFailed(MSG_FIELDS, fields=exc.normalized_messages()) from None
+
+
+def _accepted_body(accepted) -> dict:
+    return {
+        "id": accepted.id,
+        "status": accepted.status,
+        "status_url": url_for("comments.get_comment", comment_id=accepted.id,
+                              receipt=accepted.receipt),
+    }
+
+
+@bp.post("/api/v1/comments", provide_automatic_options=False)
+def create_comment_json():
+    _check_origin(form=False)
+    mimetype = request.mimetype
+    if mimetype != "application/json":
+        raise Unsupported("Unsupported content type.")
+    raw = _read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _encoding_error() from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    loaded, filled = _load(data)
+    accepted = _service().submit_comment(loaded, _meta(), honeypot_filled=filled)
+    resp = jsonify(_accepted_body(accepted))
+    resp.status_code = 202
+    resp.headers["Location"] = resp.json["status_url"]
+    resp.headers["Cache-Control"] = "no-store"
+    return _cors(resp)
+
+
+@bp.post("/comments")
+def create_comment_form():
+    _check_origin(form=True)
+    if request.mimetype != "application/x-www-form-urlencoded":
+        raise Unsupported("Unsupported content type.")
+    raw = _read()
+    try:
+        pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, strict_parsing=False,
+                          encoding="utf-8", errors="strict", max_num_fields=100)
+    except UnicodeDecodeError:
+        raise _encoding_error() from None
+    except ValueError:
+        raise BadRequest("The request was not understood.") from None
+    svc = _service()
+    known = set(CommentIn().fields) | {svc.settings.honeypot_field}
+    data: dict = {}
+    for key, value in pairs:
+        key = WORDPRESS_FIELDS.get(key, key)
+        if key in known and key not in data:  # forms send submit buttons and the like: ignored
+            data[key] = value
+    loaded, filled = _load(data)
+    accepted = svc.submit_comment(loaded, _meta(), honeypot_filled=filled)
+    target = loaded.get("permalink") or request.headers.get("Referer")
+    if target and origin_of(target) in svc.settings.allowed_origins:
+        resp = Response(status=303)
+        resp.headers["Location"] = target.split("#", 1)[0] + "#comment-pending"
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+    arabic = prefers_arabic(request.headers.get("Accept-Language"))
+    html = render_template("received.html", t=PAGES["ar" if arabic else "en"],
+                           lang="ar" if arabic else "en", dir="rtl" if arabic else "ltr",
+                           status_url=_accepted_body(accepted)["status_url"])
+    return Response(html, status=202, mimetype="text/html",
+                    headers={"Cache-Control": "no-store"})
+
+
+def _public_dict(row) -> dict:
+    return _public.dump(
+        {"id": row.id, "parent_id": row.parent_id, "author_name": row.author_name,
+         "author_url": row.author_url, "body": row.body, "created_at": row.created_at}
+    )
+
+
+@bp.get("/api/v1/posts/<post_id>/comments", provide_automatic_options=False)
+def list_comments(post_id: str):
+    svc = _service()
+    raw_limit = request.args.get("limit", "50")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+        raise ValidationFailed(MSG_FIELDS, fields={"limit": ["Must be a whole number between 1 and 100."]})
+    cursor = request.args.get("cursor")
+    after = None
+    if cursor:
+        after = decode_cursor(cursor)
+        if after is None:
+            raise ValidationFailed(MSG_FIELDS, fields={"cursor": ["Invalid cursor."]})
+    roots, replies, more = svc.repo.public_threads(post_id, after, int(raw_limit))
+    children: dict[str, list] = {}
+    for r in replies:
+        children.setdefault(r.root_id, []).append(_public_dict(r))
+    threads = []
+    for root in roots:
+        item = _public_dict(root)
+        item["replies"] = children.get(root.id, [])
+        threads.append(item)
+    body = {"post_id": post_id, "comments": threads,
+            "next_cursor": encode_cursor(roots[-1].created_at, roots[-1].id) if more else None}
+    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    etag = hashlib.blake2b(payload, digest_size=12).hexdigest()
+    resp = Response(payload, mimetype="application/json")
+    resp.set_etag(etag, weak=True)
+    resp.headers["Cache-Control"] = f"public, max-age={svc.settings.public_cache_seconds}"
+    resp.vary.add("Origin")
+    resp = resp.make_conditional(request)
+    return _cors(resp)
+
+
+@bp.get("/api/v1/comments/<comment_id>", provide_automatic_options=False)
+def get_comment(comment_id: str):
+    svc = _service()
+    receipt = request.args.get("receipt")
+    if receipt is not None and len(comment_id) <= 64 and svc.keys.check_receipt(comment_id, receipt):
+        status = svc.repo.get_status(comment_id)
+        if status is None:
+            return error_response(404, "not_found", "Not found.")
+        resp = jsonify({"id": comment_id, "status": status})
+        resp.headers["Cache-Control"] = "no-store"
+        return _cors(resp)
+    row = svc.repo.public_comment(comment_id)
+    if row is None:
+        return error_response(404, "not_found", "Not found.")
+    resp = jsonify(_public_dict(row))
+    resp.headers["Cache-Control"] = f"public, max-age={svc.settings.public_cache_seconds}"
+    return _cors(resp)
+
+
+def _cors(resp: Response) -> Response:
+    origin = request.headers.get("Origin")
+    if origin and origin.lower() in _service().settings.allowed_origins:
+        resp.headers["Access-Control-Allow-Origin"] = origin
+        resp.headers["Access-Control-Expose-Headers"] = "ETag, Location, Retry-After"
+    resp.vary.add("Origin")
+    return resp
+
+
+@bp.route("/api/v1/comments", methods=["OPTIONS"])
+@bp.route("/api/v1/comments/<path:_rest>", methods=["OPTIONS"])
+@bp.route("/api/v1/posts/<path:_rest>", methods=["OPTIONS"])
+def preflight(_rest: str | None = None):
+    """Answer CORS preflights for the allowed site origins only."""
+    origin = request.headers.get("Origin")
+    if not origin or origin.lower() not in _service().settings.allowed_origins:
+        return error_response(403, "forbidden", "This origin is not allowed.")
+    resp = Response(status=204)
+    resp.headers["Access-Control-Allow-Origin"] = origin
+    resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept-Language"
+    resp.headers["Access-Control-Max-Age"] = "600"
+    resp.vary.add("Origin")
+    return resp

@@ -1,0 +1,65 @@
+"""Keys derived from the secret: encryption at rest, keyed look-up hashes and signed receipts."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from functools import cached_property
+
+from cryptography.fernet import Fernet, InvalidToken
+
+
+class Keys:
+    """Sub-keys derived from ``MIZAN_SECRET_KEY`` so one secret never serves two purposes."""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret.encode()
+
+    def _derive(self, purpose: str) -> bytes:
+        return hmac.new(self._secret, b"mizan:" + purpose.encode(), hashlib.sha256).digest()
+
+    @cached_property
+    def _fernet(self) -> Fernet:
+        return Fernet(base64.urlsafe_b64encode(self._derive("encrypt-v1")))
+
+    @cached_property
+    def _lookup_key(self) -> bytes:
+        return self._derive("lookup-v1")
+
+    @cached_property
+    def _receipt_key(self) -> bytes:
+        return self._derive("receipt-v1")
+
+    def encrypt(self, value: str | None) -> str | None:
+        """Encrypt a private value (email, IP) for storage."""
+        if value is None:
+            return None
+        return self._fernet.encrypt(value.encode()).decode("ascii")
+
+    def decrypt(self, token: str | None) -> str | None:
+        """Decrypt a stored private value; None when absent or unreadable with this key."""
+        if token is None:
+            return None
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode()
+        except (InvalidToken, ValueError):
+            return None
+
+    def lookup_hash(self, kind: str, value: str | None) -> str | None:
+        """Keyed hash for equality look-ups (flood, bans, trust); never leaves the private side."""
+        if value is None:
+            return None
+        msg = f"{kind}:{value.strip().lower()}".encode()
+        return hmac.new(self._lookup_key, msg, hashlib.sha256).hexdigest()
+
+    def receipt(self, comment_id: str) -> str:
+        """Signed receipt that lets the author's browser poll a comment's status."""
+        mac = hmac.new(self._receipt_key, comment_id.encode(), hashlib.sha256).digest()[:18]
+        return base64.urlsafe_b64encode(mac).decode("ascii")
+
+    def check_receipt(self, comment_id: str, receipt: str | None) -> bool:
+        """True when the receipt was issued for this comment."""
+        if not receipt:
+            return False
+        return hmac.compare_digest(self.receipt(comment_id), receipt)

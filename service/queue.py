@@ -1,0 +1,122 @@
+"""Sends tasks to the workers by name (never imports `worker`).
+
+Two senders share one interface: `CelerySender` builds messages with Celery (any broker), and
+`RedisSender` writes the very same Celery protocol-2 JSON message straight onto the Redis list
+that the worker consumes. The second exists because message building dominated intake cost
+(see bench/intake); a test checks a real worker runs what it sends.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from typing import Protocol
+
+SCORE_TASK = "mizan.score_comment"
+SWEEP_TASK = "mizan.sweep"
+DEFAULT_QUEUE = "mizan.score"
+
+log = logging.getLogger("mizan.queue")
+
+
+class TaskSender(Protocol):
+    def send_score(self, comment_ids: Sequence[str], request_id: str | None = None) -> None:
+        """Queue scoring of these comments; raises on broker failure."""
+
+    def ping(self) -> None:
+        """Raise when the broker does not answer."""
+
+
+def redis_url_for_client(broker_url: str) -> str:
+    """Translate a Celery/kombu Redis URL to one redis-py understands."""
+    if broker_url.startswith("redis+socket://"):
+        return "unix://" + broker_url[len("redis+socket://") :]
+    return broker_url
+
+
+class RedisSender:
+    """Celery protocol-2 messages pushed with one LPUSH; for Redis brokers."""
+
+    def __init__(self, broker_url: str, queue: str = DEFAULT_QUEUE) -> None:
+        import redis
+
+        self.queue = queue
+        self._client = redis.Redis.from_url(
+            redis_url_for_client(broker_url), socket_connect_timeout=1, socket_timeout=2,
+            health_check_interval=30,
+        )
+        self._origin = f"{os.getpid()}@{socket.gethostname()}"
+
+    def _message(self, task: str, args: list, request_id: str | None) -> bytes:
+        task_id = str(uuid.uuid4())
+        body = base64.b64encode(json.dumps([args, {}, {"callbacks": None, "errbacks": None,
+                                                       "chain": None, "chord": None}]).encode())
+        headers = {
+            "lang": "py", "task": task, "id": task_id, "shadow": None, "eta": None,
+            "expires": None, "group": None, "group_index": None, "retries": 0,
+            "timelimit": [None, None], "root_id": task_id, "parent_id": None,
+            "argsrepr": repr(args), "kwargsrepr": "{}", "origin": self._origin,
+            "ignore_result": True,
+        }
+        if request_id:
+            headers["mizan_request_id"] = request_id
+        message = {
+            "body": body.decode("ascii"),
+            "content-encoding": "utf-8",
+            "content-type": "application/json",
+            "headers": headers,
+            "properties": {
+                "correlation_id": task_id,
+                "reply_to": "",
+                "delivery_mode": 2,
+                "delivery_info": {"exchange": "", "routing_key": self.queue},
+                "priority": 0,
+                "body_encoding": "base64",
+                "delivery_tag": str(uuid.uuid4()),
+            },
+        }
+        return json.dumps(message).encode()
+
+    def send_score(self, comment_ids: Sequence[str], request_id: str | None = None) -> None:
+        self._client.lpush(self.queue, self._message(SCORE_TASK, [list(comment_ids)], request_id))
+
+    def ping(self) -> None:
+        self._client.ping()
+
+
+class CelerySender:
+    """Messages built by Celery itself; works with any broker Celery supports."""
+
+    def __init__(self, broker_url: str, queue: str = DEFAULT_QUEUE) -> None:
+        from celery import Celery
+
+        self.queue = queue
+        self._app = Celery("mizan-sender", broker=broker_url, set_as_current=False)
+        self._app.conf.update(
+            task_serializer="json",
+            broker_connection_retry_on_startup=False,
+            broker_connection_timeout=1,
+            broker_transport_options={"max_retries": 0},
+            task_publish_retry=False,
+        )
+
+    def send_score(self, comment_ids: Sequence[str], request_id: str | None = None) -> None:
+        headers = {"mizan_request_id": request_id} if request_id else None
+        self._app.send_task(SCORE_TASK, args=[list(comment_ids)], queue=self.queue,
+                            ignore_result=True, headers=headers)
+
+    def ping(self) -> None:
+        with self._app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=0, timeout=1)
+
+
+def make_sender(broker_url: str) -> TaskSender:
+    """The fastest sender that supports this broker."""
+    if broker_url.startswith(("redis://", "rediss://", "redis+socket://")):
+        return RedisSender(broker_url)
+    return CelerySender(broker_url)

@@ -1,0 +1,219 @@
+"""The only module that talks to the database: small, explicit statements per use case."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, and_, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.tables import Comment, Decision
+
+PUBLIC_COLUMNS = (
+    Comment.id,
+    Comment.parent_id,
+    Comment.root_id,
+    Comment.author_name,
+    Comment.author_url,
+    Comment.body,
+    Comment.created_at,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ParentInfo:
+    post_id: str
+    status: str
+    root_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    comment_id: str
+    outcome: str
+    decided_by: str
+    scores: dict
+    reasons: list
+    model_version: str | None
+    policy_version: str | None
+    applied: bool = True
+
+
+def encode_cursor(created_at: datetime, comment_id: str) -> str:
+    raw = json.dumps([_aware(created_at).isoformat(), comment_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
+    """Parse a cursor; None when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, cid = json.loads(raw)
+        return _aware(datetime.fromisoformat(created)), str(cid)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+
+
+class Repository:
+    """Statements over one engine; every method is one short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._insert_comment = insert(Comment)
+
+    # --- intake -------------------------------------------------------------------------------
+    def parent_info(self, parent_id: str) -> ParentInfo | None:
+        stmt = select(Comment.post_id, Comment.status, Comment.root_id).where(Comment.id == parent_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return ParentInfo(*row) if row else None
+
+    def insert_comment(self, row: dict, decision: DecisionRecord | None = None) -> None:
+        """Store a new comment (and, for intake-time decisions, its decision) in one transaction."""
+        with self.engine.begin() as conn:
+            conn.execute(self._insert_comment, row)
+            if decision is not None:
+                conn.execute(insert(Decision), _decision_row(decision, "pending", row["created_at"]))
+
+    def mark_enqueued(self, ids: Sequence[str], when: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(Comment).where(Comment.id.in_(ids)).values(enqueued_at=when))
+
+    # --- reading ------------------------------------------------------------------------------
+    def get_comment(self, comment_id: str) -> Comment | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.get(Comment, comment_id)
+
+    def get_status(self, comment_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(Comment.status).where(Comment.id == comment_id)).scalar()
+
+    def public_comment(self, comment_id: str):
+        stmt = select(*PUBLIC_COLUMNS).where(Comment.id == comment_id, Comment.status == "approved")
+        with self.engine.connect() as conn:
+            return conn.execute(stmt).first()
+
+    def public_threads(self, post_id: str, after: tuple[datetime, str] | None, limit: int):
+        """Approved thread roots of a post, oldest first, and every approved reply in them."""
+        stmt = select(*PUBLIC_COLUMNS).where(
+            Comment.post_id == post_id, Comment.status == "approved", Comment.parent_id.is_(None)
+        )
+        if after is not None:
+            created, cid = after
+            stmt = stmt.where(
+                or_(Comment.created_at > created, and_(Comment.created_at == created, Comment.id > cid))
+            )
+        stmt = stmt.order_by(Comment.created_at, Comment.id).limit(limit + 1)
+        with self.engine.connect() as conn:
+            roots = conn.execute(stmt).all()
+            more = len(roots) > limit
+            roots = roots[:limit]
+            replies = []
+            if roots:
+                replies = conn.execute(
+                    select(*PUBLIC_COLUMNS)
+                    .where(
+                        Comment.root_id.in_([r.id for r in roots]),
+                        Comment.status == "approved",
+                        Comment.post_id == post_id,
+                    )
+                    .order_by(Comment.created_at, Comment.id)
+                ).all()
+        return roots, replies, more
+
+    # --- deciding -----------------------------------------------------------------------------
+    def pending_comments(self, ids: Iterable[str]) -> list[Comment]:
+        """The still-pending comments among `ids` (a decided one is skipped: idempotency)."""
+        ids = list(ids)
+        if not ids:
+            return []
+        stmt = select(Comment).where(Comment.id.in_(ids), Comment.status == "pending")
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(stmt))
+
+    def record_automatic(self, decisions: Sequence[DecisionRecord]) -> list[str]:
+        """Apply each decision iff its comment is still pending; return the ids decided now.
+
+        The conditional UPDATE plus the unique index on automatic decisions make a decision
+        exactly-once even when two workers race on the same comment.
+        """
+        now = utcnow()
+        done: list[str] = []
+        with self.engine.begin() as conn:
+            for d in decisions:
+                res = conn.execute(
+                    update(Comment)
+                    .where(Comment.id == d.comment_id, Comment.status == "pending")
+                    .values(status=d.outcome, decided_at=now, updated_at=now)
+                )
+                if res.rowcount == 1:
+                    conn.execute(insert(Decision), _decision_row(d, "pending", now))
+                    done.append(d.comment_id)
+        return done
+
+    def decisions_for(self, comment_id: str) -> list[Decision]:
+        stmt = select(Decision).where(Decision.comment_id == comment_id).order_by(Decision.id)
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(stmt))
+
+    # --- sweeping -----------------------------------------------------------------------------
+    def stale_pending(self, older_than: datetime, limit: int = 500) -> list[str]:
+        stmt = (
+            select(Comment.id)
+            .where(
+                Comment.status == "pending",
+                or_(Comment.enqueued_at.is_(None), Comment.enqueued_at < older_than),
+                Comment.created_at < older_than,
+            )
+            .order_by(Comment.created_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
+
+    def erase_private_metadata(self, before: datetime) -> int:
+        """Erase IP and user agent of comments older than the retention period."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                update(Comment)
+                .where(Comment.created_at < before, Comment.metadata_erased_at.is_(None))
+                .values(ip_enc=None, ip_hash=None, user_agent=None, metadata_erased_at=now)
+            )
+        return res.rowcount
+
+
+def _decision_row(d: DecisionRecord, from_status: str, when: datetime) -> dict:
+    return {
+        "comment_id": d.comment_id,
+        "kind": "automatic",
+        "outcome": d.outcome,
+        "from_status": from_status,
+        "decided_by": d.decided_by,
+        "actor": None,
+        "scores": d.scores,
+        "reasons": d.reasons,
+        "model_version": d.model_version,
+        "policy_version": d.policy_version,
+        "applied": d.applied,
+        "created_at": when,
+    }
+
+
+__all__ = ["Repository", "DecisionRecord", "ParentInfo", "IntegrityError", "utcnow"]
