@@ -1,0 +1,339 @@
+"""Tests for models.normalize (pure text functions)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.normalize import (
+    Entities,
+    extract_entities,
+    fold,
+    normalize,
+    normalize_with_offsets,
+    original_span,
+)
+
+# --------------------------------------------------------------------------------------------
+# Table-driven rule tests
+# --------------------------------------------------------------------------------------------
+
+INVISIBLE_AND_BIDI = (
+    "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u034f"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
+)
+DIACRITICS = "".join(
+    chr(c) for c in [*range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE), *range(0x0610, 0x061B)]
+)
+
+CASES = [
+    # invisible characters, bidi controls, diacritics, tatweel
+    ("ك\u200bل\u200cب", "كلب"),
+    ("\u202eكلب\u202c", "كلب"),
+    ("s\u00adp\u200da\u2060m", "spam"),
+    ("كَلْبٌ", "كلب"),
+    ("مُحَمَّد", "محمد"),
+    ("كـــلـــب", "كلب"),
+    ("هٰذا", "هذا"),
+    # NFKC
+    ("ﻻ", "لا"),
+    ("ＦＲＥＥ", "free"),
+    ("𝐬𝐩𝐚𝐦", "spam"),
+    # alef / hamza / yeh / teh marbuta
+    ("أحمد إبراهيم آمنة ٱلله", "احمد ابراهيم امنه الله"),
+    ("مؤمن رئيس", "مومن رييس"),
+    ("سماء", "سماء"),
+    ("مستشفى", "مستشفي"),
+    ("مدرسة", "مدرسه"),
+    # Persian / Urdu look-alikes
+    ("کتاب", "كتاب"),
+    ("یوم", "يوم"),
+    ("ہذا ھذا", "هذا هذا"),
+    ("گول ڤيديو پيتزا چاي", "كول فيديو بيتزا جاي"),
+    # digits
+    ("٢٠٢٤", "2024"),
+    ("۲۰۲۴", "2024"),
+    # casefold
+    ("Hello WORLD", "hello world"),
+    ("STRASSE Straße", "strasse strasse"),
+    # repeats: 3+ letters -> one, doubles kept
+    ("كلللب", "كلب"),
+    ("stuuuupid", "stupid"),
+    ("هههههه", "ه"),
+    ("ههه", "ه"),
+    ("هه", "هه"),
+    ("good too", "good too"),
+    ("noooo wayyy", "no way"),
+    ("1000000", "1000000"),
+    ("!!!", "!!!"),
+    # spaced-out letters
+    ("ك ل ب", "كلب"),
+    ("s.p.a.m", "spam"),
+    ("f u c k", "fuck"),
+    ("f-u-c-k you", "fuck you"),
+    ("s_p_a_m", "spam"),
+    ("s*p*a*m", "spam"),
+    ("ح ي و ا ن", "حيوان"),
+    ("و ذهب الولد", "و ذهب الولد"),
+    ("قال و ذهب", "قال و ذهب"),
+    ("a b", "a b"),
+    ("f u ck", "f u ck"),
+    ("a b c dog", "abc dog"),
+    # homoglyphs
+    ("ѕрам", "spam"),
+    ("раураl", "paypal"),
+    ("frее", "free"),
+    ("clіck hеre gοοd", "click here good"),
+    ("привет", "привет"),
+    # leetspeak
+    ("fr33", "free"),
+    ("$pam", "spam"),
+    ("h3ll0 w0rld", "hello world"),
+    ("n00b", "noob"),
+    ("sh1t", "shit"),
+    ("s3x", "sex"),
+    ("b@d", "bad"),
+    ("@ahmed شكرا", "@ahmed شكرا"),
+    # whitespace
+    ("  كلام \t\n  جميل  ", "كلام جميل"),
+    ("a\u00a0b", "a b"),
+]
+
+UNCHANGED = [
+    "ذهب الولد الي المدرسه صباحا",
+    "الحكومه لازم تتحرك بسرعه",
+    "good",
+    "too good",
+    "2024",
+    "in 2024 the price was 1500 dinars",
+    "السعر 1500 دينار سنه 2024",
+    "3.5 million",
+    "3ayb",
+    "7mar",
+    "ya5i",
+    "5ara",
+    "3la rasi",
+    "mp3 1st 2nd covid19 web3",
+    "i am ok",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_rules(text, expected):
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize("text", UNCHANGED)
+def test_unchanged(text):
+    assert normalize(text) == text
+
+
+ENTITY_CASES = [
+    ("visit http://x.co/a now", "visit xurlx now"),
+    ("https://Example.com/Path?q=1.", "xurlx ."),
+    ("www.bit.ly/x", "xurlx"),
+    ("example.com/path", "xurlx"),
+    ("زوروا example.com", "زوروا xurlx"),
+    ("bit . ly", "xurlx"),
+    ("bit(.)ly/abc", "xurlx"),
+    ("google dot com", "xurlx"),
+    ("جوجل google دوت كوم", "جوجل xurlx"),
+    ("g o o g l e . c o m", "xurlx"),
+    ("fr33.c0m", "xurlx"),
+    ("ex\u200bample.com", "xurlx"),
+    ("mail me a.b@gmail.com", "mail me xemailx"),
+    ("name [at] gmail.com", "xemailx"),
+    ("+218 91 234 5678", "xphonex"),
+    ("00218912345678", "xphonex"),
+    ("0912345678", "xphonex"),
+    ("٠٩١٢٣٤٥٦٧٨", "xphonex"),
+    ("اتصل ۰۹۱۲۳۴۵۶۷۸ الان", "اتصل xphonex الان"),
+    ("091-234-5678", "xphonex"),
+    ("0 9 1 2 3 4 5 6 7 8", "xphonex"),
+    ("(091) 234 5678", "xphonex"),
+    ("wa.me/218912345678", "xhandlex"),
+    ("https://t.me/spam_bot", "xhandlex"),
+    ("تلغرام @spam_bot", "تلغرام xhandlex"),
+    ("تليجرام: spamchannel", "تليجرام xhandlex"),
+    ("واتساب ٠٩١٢٣٤٥٦٧٨", "واتساب xhandlex"),
+    ("واتس 0912345678", "واتس xhandlex"),
+    ("whatsapp +218912345678", "whatsapp xhandlex"),
+]
+
+ENTITY_NOT = [
+    "2024 2025",
+    "السعر 1500 دينار",
+    "10000000",
+    "e.g. this",
+    "it was good. me too",
+    "@ahmed اتفق معك",
+    "1.5",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ENTITY_CASES)
+def test_entity_marking(text, expected):
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize("text", ENTITY_NOT)
+def test_entity_not_marked(text):
+    out = normalize(text)
+    assert not any(p in out for p in ("xurlx", "xemailx", "xphonex", "xhandlex"))
+
+
+def test_extract_entities():
+    text = (
+        "زوروا Bit.ly/AbC و www.Example.co.uk/x واتساب ٠٩١٢٣٤٥٦٧٨ "
+        "mail A@B.com +218 91 234 5678 t.me/Spam bit . ly"
+    )
+    e = extract_entities(text)
+    assert isinstance(e, Entities)
+    assert "Bit.ly/AbC" in e.urls  # path case preserved
+    assert {"bit.ly", "example.co.uk", "t.me", "b.com"} <= set(e.domains)
+    assert e.emails == ("a@b.com",)
+    assert "+218912345678" in e.phones
+    assert "0912345678" in e.phones
+    assert "whatsapp:0912345678" in e.handles
+    assert "t.me/Spam" in e.handles
+
+
+def test_extract_entities_empty():
+    assert extract_entities("كلام عادي جدا") == Entities((), (), (), (), ())
+    assert extract_entities("") == Entities((), (), (), (), ())
+
+
+def test_entities_frozen():
+    e = extract_entities("x.com")
+    with pytest.raises(AttributeError):
+        e.urls = ()  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------------------------
+# fold
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("أَحْمَـــد", "احمد"),
+        ("ك ل ب", "ك ل ب"),  # no rejoining
+        ("كلللب", "كلللب"),  # no repeat collapsing
+        ("example.com", "example.com"),  # no entity marking
+        ("fr33", "fr33"),  # no leet
+        ("ѕрам", "spam"),
+        ("٠٩١", "091"),
+        ("HELLO", "hello"),
+    ],
+)
+def test_fold(text, expected):
+    assert fold(text) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Offsets
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("original", "word", "expected"),
+    [
+        ("ك ل ب", "كلب", "ك ل ب"),
+        ("يا كَلْـــب يا", "كلب", "كَلْـــب"),
+        ("قال كلللب!", "كلب", "كلللب"),
+        ("you are s.p.a.m ok", "spam", "s.p.a.m"),
+        ("ѕрам here", "spam", "ѕрам"),
+        ("زوروا bit.ly/x الان", "xurlx", "bit.ly/x"),
+        ("a\u200bb\u200bc spam", "spam", "spam"),
+    ],
+)
+def test_original_span(original, word, expected):
+    norm, offs = normalize_with_offsets(original)
+    i = norm.index(word)
+    a, b = original_span(offs, i, i + len(word), len(original))
+    assert original[a:b].strip() == expected
+
+
+def test_original_span_bad_span():
+    with pytest.raises(ValueError):
+        original_span([0, 1], 1, 1, 2)
+
+
+# --------------------------------------------------------------------------------------------
+# Properties
+# --------------------------------------------------------------------------------------------
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
+TRICKY = st.lists(
+    st.sampled_from(
+        list("abcdeilmostwxy013579@$.-_*/: \t\n")
+        + list("كلبهاوتسرمغ٠٩")
+        + ["\u200b", "\u202e", "\u064e", "\u0640", "أ", "ة", "ى", "ѕ", "р", "\u0301", "ﻻ"]
+        + [" . ", "com", "ly", "wa", "www.", "http://", "t.me/", "واتساب ", "تلغرام ", "+218"]
+    ),
+    max_size=30,
+).map("".join)
+ANY_TEXT = st.one_of(TEXT, TRICKY)
+
+FORBIDDEN = set(INVISIBLE_AND_BIDI) | set(DIACRITICS) | {"\u0640"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(ANY_TEXT)
+def test_idempotent(text):
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(ANY_TEXT)
+def test_output_clean(text):
+    out = normalize(text)
+    assert not FORBIDDEN & set(out)
+    assert out == out.strip()
+    assert "  " not in out
+    f = fold(text)
+    assert not FORBIDDEN & set(f)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ANY_TEXT)
+def test_fold_idempotent(text):
+    once = fold(text)
+    assert fold(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(ANY_TEXT)
+def test_offsets_consistent(text):
+    from models import normalize as mod
+
+    norm, offs = normalize_with_offsets(text)
+    assert norm == normalize(text)
+    # the tracked pipeline itself agrees (the safety-net fallback was not needed)
+    assert mod._normalize_tracked(text)[0] == norm
+    assert len(offs) == len(norm)
+    assert all(0 <= o < len(text) for o in offs)
+    assert all(a <= b for a, b in zip(offs, offs[1:], strict=False))
+    if norm:
+        a, b = original_span(offs, 0, len(norm), len(text))
+        assert 0 <= a < b <= len(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ANY_TEXT)
+def test_extract_entities_never_raises(text):
+    e = extract_entities(text)
+    assert all(isinstance(x, tuple) for x in (e.urls, e.domains, e.emails, e.phones, e.handles))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(st.characters(whitelist_categories=("Cc", "Cf", "Zs", "Mn")), max_size=40))
+def test_controls_and_marks(text):
+    out = normalize(text)
+    assert normalize(out) == out
+    assert unicodedata.is_normalized("NFC", out) or out == normalize(out)
