@@ -115,8 +115,72 @@ class CelerySender:
             conn.ensure_connection(max_retries=0, timeout=1)
 
 
-def make_sender(broker_url: str) -> TaskSender:
-    """The fastest sender that supports this broker."""
+def make_sender(broker_url: str, background: bool = False) -> TaskSender:
+    """The fastest sender that supports this broker (batched from a thread when `background`)."""
     if broker_url.startswith(("redis://", "rediss://", "redis+socket://")):
-        return RedisSender(broker_url)
-    return CelerySender(broker_url)
+        sender: TaskSender = RedisSender(broker_url)
+    else:
+        sender = CelerySender(broker_url)
+    return BatchingSender(sender) if background else sender
+
+
+class BatchingSender:
+    """Sends from a background thread, coalescing the ids queued meanwhile into one task.
+
+    Intake returns as soon as the comment is committed; the broker round trip and Celery's
+    per-message cost are paid once per batch instead of once per comment, which is also what
+    lets a worker decide many comments per task. A comment whose send fails (broker down, or
+    the process dies first) stays pending and the sweep re-queues it, so nothing is lost.
+    """
+
+    def __init__(self, inner: TaskSender, max_batch: int = 64) -> None:
+        import queue as _queue
+        import threading
+
+        self.inner = inner
+        self.max_batch = max_batch
+        self._queue: _queue.SimpleQueue = _queue.SimpleQueue()
+        self._empty = _queue.Empty
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def _ensure_thread(self) -> None:
+        import threading
+
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid != os.getpid():  # first use in this (possibly forked) process
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="mizan-sender", daemon=True).start()
+
+    def send_score(self, comment_ids: Sequence[str], request_id: str | None = None) -> None:
+        self._ensure_thread()
+        self._idle.clear()
+        self._queue.put((list(comment_ids), request_id))
+
+    def ping(self) -> None:
+        self.inner.ping()
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything queued so far was handed to the broker (or given up on)."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            ids, request_id = self._queue.get()
+            while len(ids) < self.max_batch:
+                try:
+                    more, _rid = self._queue.get_nowait()
+                except self._empty:
+                    break
+                ids.extend(more)
+            try:
+                self.inner.send_score(ids, request_id)
+            except Exception as exc:  # noqa: BLE001 - the sweep re-queues whatever was not sent
+                log.warning("could not queue %d comment(s): %s; the sweep will retry",
+                            len(ids), type(exc).__name__)
+            if self._queue.empty():
+                self._idle.set()
