@@ -1,0 +1,1 @@
+"""Celery workers: score pending comments and apply the moderation policy."""

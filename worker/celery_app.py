@@ -1,0 +1,44 @@
+"""The Celery application (`celery -A worker.celery_app worker`)."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from service.config import load_settings
+from service.queue import DEFAULT_QUEUE, SCORE_TASK, SWEEP_TASK
+
+
+def make_celery() -> Celery:
+    settings = load_settings()
+    app = Celery("mizan", broker=settings.broker_url, include=["worker.tasks", "worker.signals"])
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        result_backend=None,
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=settings.task_soft_time_limit,
+        task_time_limit=settings.task_time_limit,
+        task_default_queue=DEFAULT_QUEUE,
+        task_routes={SCORE_TASK: {"queue": DEFAULT_QUEUE}, SWEEP_TASK: {"queue": DEFAULT_QUEUE}},
+        # Longer than any retry back-off, so a late-acked task is not redelivered while alive.
+        broker_transport_options={"visibility_timeout": 3600},
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        beat_schedule={
+            "mizan-sweep": {
+                "task": SWEEP_TASK,
+                "schedule": float(settings.sweep_interval_seconds),
+                "options": {"expires": float(settings.sweep_interval_seconds)},
+            },
+        },
+        timezone="UTC",
+        enable_utc=True,
+    )
+    return app
+
+
+app = make_celery()

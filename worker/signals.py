@@ -1,0 +1,99 @@
+"""Per-process state: settings, database, and the classifier loaded once per worker process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from celery.signals import (
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_process_init,
+    worker_ready,
+    worker_shutdown,
+)
+
+from service.config import load_settings
+from service.crypto import Keys
+from service.db import make_engine
+from service.domain import Service
+from service.queue import make_sender
+from service.repository import Repository
+
+log = logging.getLogger("mizan.worker")
+
+_lock = threading.Lock()
+_service: Service | None = None
+
+
+def service() -> Service:
+    """This process's Service (created on first use, after fork)."""
+    global _service
+    with _lock:
+        if _service is None:
+            settings = load_settings()
+            _service = Service(settings, Repository(make_engine(settings.database_url, 2)),
+                               Keys(settings.secret_key), make_sender(settings.broker_url))
+        return _service
+
+
+@setup_logging.connect
+def _json_logs(**_kwargs) -> None:
+    # Connecting here stops Celery from installing its own (plain-text) handlers.
+    from service.logs import configure_logging
+
+    configure_logging(load_settings().log_level)
+
+
+@worker_process_init.connect
+def _reset_after_fork(**_kwargs) -> None:
+    # Connections must not be shared across fork: build fresh ones in the child.
+    global _service
+    _service = None
+    from worker import scoring
+
+    scoring.reset()
+
+
+@worker_ready.connect
+def _warm(sender=None, **_kwargs) -> None:
+    from worker import health, scoring
+
+    scoring.scorer()
+    # Readiness for `mizan worker-ready`: which model this worker could load.
+    health.write_ready(getattr(sender, "hostname", None) or health.default_node())
+
+
+@worker_shutdown.connect
+def _not_ready(sender=None, **_kwargs) -> None:
+    from worker import health
+
+    health.clear_ready(getattr(sender, "hostname", None) or health.default_node())
+
+
+_task_started: dict[str, tuple[float, object]] = {}
+
+
+@task_prerun.connect
+def _bind_request_id(task_id=None, task=None, **_kwargs) -> None:
+    # The API puts its request id in the message header "mizan_request_id": log lines of this
+    # task carry it, so one request can be followed from intake to decision.
+    from service.logs import request_id_var
+
+    rid = task.request.get("mizan_request_id") if task is not None else None
+    token = request_id_var.set(rid if isinstance(rid, str) and len(rid) <= 64 else None)
+    _task_started[task_id] = (time.perf_counter(), token)
+
+
+@task_postrun.connect
+def _unbind_request_id(task_id=None, task=None, state=None, **_kwargs) -> None:
+    from service.logs import request_id_var
+
+    started, token = _task_started.pop(task_id, (None, None))
+    if started is not None:
+        log.info("task %s %s in %.3f s", getattr(task, "name", "?"), (state or "done").lower(),
+                 time.perf_counter() - started)
+    if token is not None:
+        request_id_var.reset(token)
