@@ -1,0 +1,157 @@
+/* Mizan moderation desk: keyboard shortcuts and actions through the moderation API.
+   Commenters' text is only ever written with textContent, never as HTML. */
+(function () {
+  "use strict";
+
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var form = document.getElementById("queue-form");
+  var toast = document.getElementById("toast");
+  var current = -1;
+
+  function say(text) {
+    if (!toast) return;
+    toast.textContent = text;
+    toast.hidden = false;
+    clearTimeout(say.timer);
+    say.timer = setTimeout(function () { toast.hidden = true; }, 2500);
+  }
+
+  function api(path, body) {
+    return fetch(path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Accept": "application/json" },
+      body: JSON.stringify(body || {})
+    }).then(function (resp) {
+      return resp.json().then(function (data) {
+        if (!resp.ok) {
+          var err = new Error((data && data.error && data.error.message) || resp.statusText);
+          err.status = resp.status;
+          throw err;
+        }
+        return data;
+      });
+    });
+  }
+
+  // Reveal an author's email (audited on the server): works on the queue and detail pages.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest && ev.target.closest("button[data-reveal]");
+    if (!btn) return;
+    ev.preventDefault();
+    var id = btn.getAttribute("data-reveal");
+    api("/api/v1/moderation/comments/" + encodeURIComponent(id) + "/reveal").then(function (data) {
+      var span = document.querySelector('[data-email-for="' + CSS.escape(id) + '"]');
+      if (span) span.textContent = data.email;
+      btn.remove();
+    }).catch(function (e) { say(e.message); });
+  });
+
+  if (!form) return;
+  var list = document.getElementById("items");
+
+  function items() { return Array.prototype.slice.call(list.querySelectorAll("li.item")); }
+
+  function focus(i) {
+    var all = items();
+    if (!all.length) { current = -1; return; }
+    current = Math.max(0, Math.min(i, all.length - 1));
+    all.forEach(function (el, n) { el.classList.toggle("current", n === current); });
+    all[current].focus({ preventScroll: true });
+    all[current].scrollIntoView({ block: "nearest" });
+  }
+
+  function selectedIds() {
+    return items().filter(function (el) {
+      return el.querySelector('input[name="ids"]').checked;
+    }).map(function (el) { return el.getAttribute("data-id"); });
+  }
+
+  function setCounts(counts) {
+    if (!counts) return;
+    Object.keys(counts).forEach(function (s) {
+      var el = document.querySelector('[data-count="' + s + '"]');
+      if (el) el.textContent = String(counts[s]);
+    });
+  }
+
+  function allowed(action) {
+    return !!form.querySelector('button[data-bulk="' + action + '"]');
+  }
+
+  function act(action, ids) {
+    if (!ids.length || !allowed(action)) return;
+    var body = { action: action, ids: ids };
+    if (action === "reject") body.reason = document.getElementById("reject-reason").value;
+    api("/api/v1/moderation/actions", body).then(function (data) {
+      var done = 0, failed = 0;
+      data.results.forEach(function (r) {
+        var el = document.getElementById("c-" + r.id);
+        if (r.ok) {
+          done += 1;
+          if (el) el.remove();
+        } else {
+          failed += 1;
+        }
+      });
+      setCounts(data.counts);
+      say((done ? "✓ " + done : "") + (failed ? "  ✗ " + failed : ""));
+      if (!items().length) {
+        if (form.getAttribute("data-more") === "1") { window.location.reload(); return; }
+        document.getElementById("empty-after").hidden = false;
+      }
+      focus(current);
+    }).catch(function (e) { say(e.message); });
+  }
+
+  function targets() {
+    var sel = selectedIds();
+    if (sel.length) return sel;
+    var all = items();
+    return current >= 0 && all[current] ? [all[current].getAttribute("data-id")] : [];
+  }
+
+  // Buttons act through the API when JavaScript runs; without it the form posts as usual.
+  form.addEventListener("click", function (ev) {
+    var btn = ev.target.closest && ev.target.closest("button");
+    if (!btn || btn.hasAttribute("data-reveal")) return;
+    if (btn.hasAttribute("data-bulk")) {
+      ev.preventDefault();
+      act(btn.getAttribute("data-bulk"), selectedIds());
+    } else if (btn.hasAttribute("data-action")) {
+      ev.preventDefault();
+      var li = btn.closest("li.item");
+      act(btn.getAttribute("data-action"), [li.getAttribute("data-id")]);
+    }
+  });
+
+  list.addEventListener("change", function (ev) {
+    var li = ev.target.closest("li.item");
+    if (li) li.classList.toggle("selected", ev.target.checked);
+  });
+
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    var tag = (ev.target && ev.target.tagName) || "";
+    if (/^(INPUT|SELECT|TEXTAREA)$/.test(tag) && ev.target.type !== "checkbox") return;
+    var all = items();
+    switch (ev.key) {
+      case "j": focus(current + 1); break;
+      case "k": focus(current - 1); break;
+      case "x":
+        if (all[current]) {
+          var box = all[current].querySelector('input[name="ids"]');
+          box.checked = !box.checked;
+          all[current].classList.toggle("selected", box.checked);
+        }
+        break;
+      case "a": act(form.getAttribute("data-status") === "spam" ? "not_spam" : "approve", targets()); break;
+      case "r": act("reject", targets()); break;
+      case "s": act("spam", targets()); break;
+      default: return;
+    }
+    ev.preventDefault();
+  });
+
+  focus(0);
+})();

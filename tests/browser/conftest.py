@@ -1,0 +1,111 @@
+"""A real API server (`mizan api`, gunicorn) and a real headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REDIS_URL, SECRET, RecordingSender
+from tests.service.test_moderation_support import build_app
+
+CHROMIUM = "/usr/bin/chromium"
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live(tmp_path):
+    """Data set up in-process; pages served by a separate gunicorn process on the same database."""
+    url = f"sqlite:///{tmp_path / 'mizan.sqlite3'}"
+    from service.db import upgrade
+
+    upgrade(url)
+    app = build_app(tmp_path, url, RecordingSender())
+    port = _free_port()
+    env = {**os.environ, "MIZAN_DATABASE_URL": url, "MIZAN_DATA_DIR": str(tmp_path),
+           "MIZAN_SECRET_KEY": SECRET, "MIZAN_BROKER_URL": REDIS_URL,
+           "MIZAN_ALLOWED_ORIGINS": "https://news.example", "MIZAN_MODE": "embedded"}
+    log = open(tmp_path / "api.log", "wb")  # noqa: SIM115 - closed in the finalizer below
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "api", "--host", "127.0.0.1",
+                             "--port", str(port), "--workers", "1", "--threads", "4"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the API server did not start: "
+                                       + (tmp_path / "api.log").read_text()[-2000:]) from None
+                time.sleep(0.1)
+        app.config["BASE_URL"] = base
+        yield app
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        log.close()
+        app.extensions["mizan"].repo.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("dialog", lambda d: (errors.append("dialog: " + d.message), d.dismiss()))
+    pg.js_errors = errors
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def screenshot(page, name: str, docs: bool = False) -> Path:
+    """Save under test-artifacts/ (and, for the documentation, copy into docs/screenshots/)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    if docs:
+        target = REPO / "docs" / "screenshots"
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / f"{name}.png")
+    return path
