@@ -1,4 +1,4 @@
-"""The reference for bench/intake: a bare Flask JSON endpoint served with the same gunicorn settings."""
+"""Reference for bench/intake: a bare Flask JSON endpoint on the same gunicorn settings."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ def create_app() -> Flask:
     def comments():
         data = request.get_json()
         cid = secrets.token_urlsafe(12)
-        resp = jsonify({"id": cid, "status": "pending", "status_url": f"/x/{cid}",
-                        "n": len(data)})
+        resp = jsonify({"id": cid, "status": "pending", "status_url": f"/x/{cid}", "n": len(data)})
         resp.status_code = 202
         return resp
 

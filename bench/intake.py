@@ -72,11 +72,26 @@ def wait_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def wrk(port: int, seconds: int, connections: int, delay_ms: float = 0, lua: Path | None = None) -> dict:
+def wrk(
+    port: int, seconds: int, connections: int, delay_ms: float = 0, lua: Path | None = None
+) -> dict:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(lua),
-         f"http://127.0.0.1:{port}", "--", str(delay_ms)],
-        capture_output=True, text=True, check=True, timeout=seconds + 60,
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(lua),
+            f"http://127.0.0.1:{port}",
+            "--",
+            str(delay_ms),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
     ).stdout
     m = re.search(r"^JSON (.*)$", out, re.M)
     if not m:
@@ -86,12 +101,14 @@ def wrk(port: int, seconds: int, connections: int, delay_ms: float = 0, lua: Pat
     return res
 
 
-def serve(kind: str, port: int, env: dict, workers: int, threads: int, log: Path) -> subprocess.Popen:
+def serve(
+    kind: str, port: int, env: dict, workers: int, threads: int, log: Path
+) -> subprocess.Popen:
     code = (
         "import sys; from service.server import serve; "
         f"serve('127.0.0.1', {port}, {workers}, {threads})"
-        if kind == "mizan" else
-        "from gunicorn.app.base import BaseApplication\n"
+        if kind == "mizan"
+        else "from gunicorn.app.base import BaseApplication\n"
         "from service.server import _Gunicorn\n"
         "from bench.bare_app import create_app\n"
         "class G(_Gunicorn):\n    def load(self): return create_app()\n"
@@ -99,8 +116,13 @@ def serve(kind: str, port: int, env: dict, workers: int, threads: int, log: Path
         f"'worker_class': {'gthread' if threads > 1 else 'sync'!r}, 'accesslog': None, "
         "'errorlog': '-', 'loglevel': 'warning', 'keepalive': 5}).run()"
     )
-    return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT,
-                            stdout=open(log, "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=ROOT,
+        stdout=open(log, "ab"),
+        stderr=subprocess.STDOUT,
+    )  # noqa: SIM115
 
 
 def measure(db: str, args, tmp: Path) -> dict:
@@ -118,11 +140,17 @@ def measure(db: str, args, tmp: Path) -> dict:
 
     upgrade(url)
     env.update(
-        MIZAN_DATABASE_URL=url, MIZAN_BROKER_URL=args.redis, MIZAN_DATA_DIR=str(tmp),
-        MIZAN_SECRET_KEY="bench-secret-" + "z" * 40, MIZAN_LOG_LEVEL="WARNING",
+        MIZAN_DATABASE_URL=url,
+        MIZAN_BROKER_URL=args.redis,
+        MIZAN_DATA_DIR=str(tmp),
+        MIZAN_SECRET_KEY="bench-secret-" + "z" * 40,
+        MIZAN_LOG_LEVEL="WARNING",
         # Flood and duplicate rules would refuse a load generator on one address: off here.
-        MIZAN_FLOOD_EMAIL_LIMIT="0", MIZAN_FLOOD_IP_LIMIT="0", MIZAN_FLOOD_HOLD_EMAIL_LIMIT="0",
-        MIZAN_FLOOD_HOLD_IP_LIMIT="0", MIZAN_DUPLICATE_WINDOW="0",
+        MIZAN_FLOOD_EMAIL_LIMIT="0",
+        MIZAN_FLOOD_IP_LIMIT="0",
+        MIZAN_FLOOD_HOLD_EMAIL_LIMIT="0",
+        MIZAN_FLOOD_HOLD_IP_LIMIT="0",
+        MIZAN_DUPLICATE_WINDOW="0",
     )
     lua = tmp / "post.lua"
     lua.write_text(LUA)
@@ -145,14 +173,21 @@ def measure(db: str, args, tmp: Path) -> dict:
         for kind in ("bare", "mizan"):
             runs = [res for k, res in rounds if k == kind]
             best = max(runs, key=lambda x: x["rps"])
-            result[kind] = {"peak_rps": round(best["rps"], 1), "p99_ms_at_peak": best["p99_ms"],
-                            "errors": best["errors_status"] + best["errors_connect"]}
+            result[kind] = {
+                "peak_rps": round(best["rps"], 1),
+                "p99_ms_at_peak": best["p99_ms"],
+                "errors": best["errors_status"] + best["errors_connect"],
+            }
         result["ratio"] = round(result["mizan"]["peak_rps"] / result["bare"]["peak_rps"], 3)
         half = result["mizan"]["peak_rps"] / 2
         delay_ms = args.connections / half * 1000
         paced = wrk(args.port + 1, args.seconds, args.connections, delay_ms=delay_ms, lua=lua)
-        result["mizan"]["half_peak"] = {"target_rps": round(half, 1), "achieved_rps": round(paced["rps"], 1),
-                                        "p50_ms": paced["p50_ms"], "p99_ms": paced["p99_ms"]}
+        result["mizan"]["half_peak"] = {
+            "target_rps": round(half, 1),
+            "achieved_rps": round(paced["rps"], 1),
+            "p50_ms": paced["p50_ms"],
+            "p99_ms": paced["p99_ms"],
+        }
         r.delete("mizan.score")
     finally:
         for p in procs:
@@ -163,14 +198,20 @@ def measure(db: str, args, tmp: Path) -> dict:
                 p.kill()
         if pg_name:
             with admin.connect() as conn:
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                  "WHERE datname = :n"), {"n": pg_name})
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                    ),
+                    {"n": pg_name},
+                )
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}"'))
     return result
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=2)
@@ -185,25 +226,34 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is needed (Debian package 'wrk')")
     results = []
-    for db in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
+    for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
         with tempfile.TemporaryDirectory() as tmp:
             res = measure(db, args, Path(tmp))
         results.append(res)
         m = res["mizan"]
-        print(f"{db:9s} intake {m['peak_rps']:8.1f}/s  bare {res['bare']['peak_rps']:8.1f}/s  "
-              f"ratio {res['ratio']:.3f}x  p99 at half peak ({m['half_peak']['achieved_rps']}/s): "
-              f"{m['half_peak']['p99_ms']:.1f} ms")
+        print(
+            f"{db:9s} intake {m['peak_rps']:8.1f}/s  bare {res['bare']['peak_rps']:8.1f}/s  "
+            f"ratio {res['ratio']:.3f}x  p99 at half peak ({m['half_peak']['achieved_rps']}/s): "
+            f"{m['half_peak']['p99_ms']:.1f} ms"
+        )
     report = {
         "command": "python -m bench.intake " + " ".join(sys.argv[1:]),
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
-        "settings": {"workers": args.workers, "threads": args.threads, "connections": args.connections,
-                     "seconds": args.seconds, "rounds": args.rounds},
+        "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "settings": {
+            "workers": args.workers,
+            "threads": args.threads,
+            "connections": args.connections,
+            "seconds": args.seconds,
+            "rounds": args.rounds,
+        },
         "results": results,
     }
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "intake.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        (RESULTS / "intake.json").write_text(
+            json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        )
 
 
 if __name__ == "__main__":

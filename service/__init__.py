@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, request
 
 from service.config import Settings, load_settings
 from service.crypto import Keys
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, *, sender: TaskSender | None = 
     app.json.ensure_ascii = False
     engine = make_engine(settings.database_url, settings.db_pool_size)
     service = Service(settings, Repository(engine), Keys(settings.secret_key),
-                      sender or make_sender(settings.broker_url))
+                      sender or make_sender(settings.broker_url, background=True))
     app.extensions["mizan"] = service
 
     @app.before_request
@@ -57,11 +57,13 @@ def create_app(settings: Settings | None = None, *, sender: TaskSender | None = 
             )
         return resp
 
-    @app.get("/healthz")
-    def healthz():
-        return jsonify({"status": "ok"})
-
+    from service import health, metrics
     from service.api import register
 
+    app.register_blueprint(health.bp)
+    metrics.init_app(app)
     register(app)
+    from service.web.desk import bp as desk_bp
+
+    app.register_blueprint(desk_bp)
     return app

@@ -47,27 +47,61 @@ def db_upgrade(revision: str) -> None:
 @click.option("--threads", envvar="MIZAN_API_THREADS", default=4, type=int, show_default=True)
 def api(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the HTTP API with gunicorn."""
-    _settings()
+    settings = _settings()
+    from service.metrics import prepare_multiprocess_dir
+
+    # Before gunicorn forks: its workers share /metrics through this (emptied) directory.
+    prepare_multiprocess_dir(settings.data_dir)
     from service.server import serve
 
     serve(host, port, workers, threads)
 
 
+@main.command("worker-ready")
+@click.option("--node", default=None, help="Celery node name (default celery@<this host>).")
+@click.option("--timeout", default=2.0, type=float, show_default=True)
+def worker_ready(node: str | None, timeout: float) -> None:
+    """Exit 0 when this host's worker answers a ping and has its database and model."""
+    import json
+
+    from worker.health import check
+
+    _settings()
+    result = check(node, timeout)
+    click.echo(json.dumps(result))
+    sys.exit(0 if result["ready"] else 1)
+
+
 @main.command()
-@click.option("--concurrency", envvar="MIZAN_WORKER_CONCURRENCY", default=1, type=int,
-              show_default=True)
-@click.option("--beat/--no-beat", default=False,
-              help="Also run the periodic sweep in this process (one such process only).")
+@click.option(
+    "--concurrency", envvar="MIZAN_WORKER_CONCURRENCY", default=1, type=int, show_default=True
+)
+@click.option(
+    "--beat/--no-beat",
+    default=False,
+    help="Also run the periodic sweep in this process (one such process only).",
+)
 @click.option("--loglevel", default="WARNING", show_default=True)
 def worker(concurrency: int, beat: bool, loglevel: str) -> None:
     """Run a Celery worker that scores and decides comments."""
     settings = _settings()
-    args = [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker",
-            f"--concurrency={concurrency}", f"--loglevel={loglevel}", "--without-gossip",
-            "--without-mingle", "-Q", "mizan.score"]
+    args = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "worker.celery_app",
+        "worker",
+        f"--concurrency={concurrency}",
+        f"--loglevel={loglevel}",
+        "--without-gossip",
+        "--without-mingle",
+        "-Q",
+        "mizan.score",
+    ]
     if beat:
         args += ["--beat", "--schedule", str(settings.data_dir / "celerybeat-schedule")]
-    os.execv(sys.executable, args)
+    os.execv(sys.executable, args)  # noqa: S606 - replaces this process with Celery's
 
 
 @main.command()
@@ -75,9 +109,20 @@ def worker(concurrency: int, beat: bool, loglevel: str) -> None:
 def beat(loglevel: str) -> None:
     """Run Celery beat for the periodic sweep (exactly one per deployment)."""
     settings = _settings()
-    os.execv(sys.executable, [sys.executable, "-m", "celery", "-A", "worker.celery_app", "beat",
-                              f"--loglevel={loglevel}", "--schedule",
-                              str(settings.data_dir / "celerybeat-schedule")])
+    os.execv(  # noqa: S606 - replaces this process with Celery beat
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "worker.celery_app",
+            "beat",
+            f"--loglevel={loglevel}",
+            "--schedule",
+            str(settings.data_dir / "celerybeat-schedule"),
+        ],
+    )
 
 
 @main.command()
@@ -107,11 +152,14 @@ def up(host: str, port: int) -> None:
     upgrade(settings.database_url)
     children = [
         subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--beat"], env=env),
-        subprocess.Popen([sys.executable, "-m", "service.cli", "api", "--host", host,
-                          "--port", str(port)], env=env),
+        subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "api", "--host", host, "--port", str(port)],
+            env=env,
+        ),
     ]
-    click.echo(f"Mizan is running at http://{host}:{port}  (data in {settings.data_dir}; "
-               "Ctrl-C stops)")
+    click.echo(
+        f"Mizan is running at http://{host}:{port}  (data in {settings.data_dir}; Ctrl-C stops)"
+    )
     stopping = False
 
     def _stop(*_args):
@@ -125,7 +173,9 @@ def up(host: str, port: int) -> None:
         while not stopping:
             for child in children:
                 if child.poll() is not None:
-                    click.echo(f"a Mizan process exited with {child.returncode}; stopping", err=True)
+                    click.echo(
+                        f"a Mizan process exited with {child.returncode}; stopping", err=True
+                    )
                     stopping, code = True, 1
             time.sleep(0.2)
     finally:
@@ -144,6 +194,167 @@ def up(host: str, port: int) -> None:
     sys.exit(code)
 
 
+def _desk():
+    from service.crypto import Keys
+    from service.db import make_engine
+    from service.moderation import Desk, DeskSettings
+    from service.moderation_repository import ModerationRepository
+
+    settings = _settings()
+    try:
+        conf = DeskSettings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    return Desk(
+        settings,
+        ModerationRepository(make_engine(settings.database_url, 0)),
+        Keys(settings.secret_key),
+        conf,
+    )
+
+
+def _cli_actor():
+    import getpass
+
+    from service.moderation import Actor
+
+    return Actor(id=None, email=f"cli:{getpass.getuser()}"[:100], role="admin", lang="en")
+
+
+def _run(fn, *args, **kwargs):
+    from service.errors import MizanError
+
+    try:
+        return fn(*args, **kwargs)
+    except MizanError as exc:
+        detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in (exc.fields or {}).items())
+        raise click.ClickException(exc.message + (f" ({detail})" if detail else "")) from None
+
+
+@main.group()
+def users() -> None:
+    """Moderator and admin accounts of the desk."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option(
+    "--role", type=click.Choice(["moderator", "admin"]), default="moderator", show_default=True
+)
+@click.option("--lang", type=click.Choice(["ar", "en"]), default="ar", show_default=True)
+@click.password_option(envvar="MIZAN_USER_PASSWORD", help="Prompted for when not given.")
+def users_add(email: str, role: str, lang: str, password: str) -> None:
+    """Create an account (the password is read from MIZAN_USER_PASSWORD or prompted for)."""
+    mid = _run(_desk().add_user, email, role, password, lang)
+    click.echo(f"created {role} #{mid}")
+
+
+@users.command("passwd")
+@click.argument("email")
+@click.password_option(envvar="MIZAN_USER_PASSWORD", help="Prompted for when not given.")
+def users_passwd(email: str, password: str) -> None:
+    """Set a new password (ends the account's sessions)."""
+    _run(_desk().set_password, email, password)
+    click.echo("password changed")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List the accounts."""
+    for m in _desk().repo.list_moderators():
+        click.echo(f"#{m.id}\t{m.role}\t{'active' if m.active else 'disabled'}\t{m.email}")
+
+
+@users.command("disable")
+@click.argument("email")
+def users_disable(email: str) -> None:
+    """Disable an account: its sessions and tokens stop working at once."""
+    desk = _desk()
+    mod = desk.repo.moderator_by_email(email.strip().lower())
+    if mod is None:
+        raise click.ClickException("no such account")
+    desk.repo.update_moderator(mod.id, active=False, session_epoch=mod.session_epoch + 1)
+    click.echo("disabled")
+
+
+@main.group()
+def tokens() -> None:
+    """Personal API tokens (stored hashed; shown once)."""
+
+
+@tokens.command("create")
+@click.argument("email")
+@click.option("--name", default="api", show_default=True, help="What the token is for.")
+def tokens_create(email: str, name: str) -> None:
+    """Create a token for an account and print it (it cannot be shown again)."""
+    token, prefix = _run(_desk().create_token, email, name)
+    click.echo(token)
+    click.echo(f"(revoke with: mizan tokens revoke {prefix})", err=True)
+
+
+@tokens.command("list")
+def tokens_list() -> None:
+    """List tokens by prefix."""
+    for t in _desk().repo.tokens():
+        state = "revoked" if t.revoked_at else "live"
+        click.echo(f"{t.prefix}\t#{t.moderator_id}\t{state}\t{t.name}")
+
+
+@tokens.command("revoke")
+@click.argument("prefix")
+def tokens_revoke(prefix: str) -> None:
+    """Revoke a token by the prefix printed when it was created."""
+    n = _desk().revoke_token(prefix)
+    if not n:
+        raise click.ClickException("no live token with that prefix")
+    click.echo(f"revoked {n}")
+
+
+@main.group("models")
+def models_group() -> None:
+    """Classifier versions: list and activate (workers switch without a restart)."""
+
+
+@models_group.command("list")
+def models_list() -> None:
+    """List the versions found on disk and in the database; * marks the active one."""
+    from service import models_registry
+
+    for v in models_registry.list_versions(_desk()):
+        mark = "*" if v["active"] else " "
+        where = v["source"] if v["available"] else "missing on this machine"
+        click.echo(f"{mark} {v['version']}\t{where}")
+
+
+@models_group.command("activate")
+@click.argument("version")
+def models_activate(version: str) -> None:
+    """Make VERSION the active model (it must load); workers pick it up within seconds."""
+    from service import models_registry
+
+    _run(models_registry.activate, _desk(), version, _cli_actor())
+    click.echo(f"activated {version}")
+
+
+@main.group()
+def feedback() -> None:
+    """Moderators' decisions as training data."""
+
+
+@feedback.command("export")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="CSV for `mizan train --feedback` (text,label,task,lang,source,weight).",
+)
+def feedback_export(out: str) -> None:
+    """Write moderators' labelled examples as a CSV."""
+    n = _desk().export_feedback(out)
+    click.echo(f"wrote {n} labelled examples to {out}")
+
+
 def _attach_model_commands() -> None:
     try:
         from models import commands
@@ -159,4 +370,3 @@ _attach_model_commands()
 
 if __name__ == "__main__":
     main()
-

@@ -1,8 +1,9 @@
-"""Settings: one frozen object read from ``MIZAN_*`` environment variables and validated at start."""
+"""Settings: one frozen object read from ``MIZAN_*`` environment variables, validated at start."""
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -18,7 +19,9 @@ class ConfigError(ValueError):
 
 
 def _default_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
     return Path(base) / "mizan"
 
 
@@ -109,6 +112,45 @@ class Settings:
     task_soft_time_limit: float = 20.0
     task_time_limit: float = 30.0
     db_pool_size: int = 5
+    # --- moderation policy (worker/policy.py, service/intake_rules.py) ---------------------------
+    # MIZAN_SHADOW_MODE: off | hold | approve. Decisions are computed and recorded (applied=false)
+    #   but every comment gets the fixed outcome, so a site can watch the model before trusting it.
+    shadow_mode: str = "off"
+    # MIZAN_THRESHOLD_APPROVE_SPAM / _APPROVE_ABUSE / _SPAM / _REJECT_ABUSE: override the model's
+    #   thresholds (probabilities 0..1); empty = use the thresholds shipped with the model.
+    threshold_overrides: tuple[tuple[str, float], ...] = ()
+    # MIZAN_SECTION_THRESHOLDS: JSON object {section: {threshold name: value}}, e.g.
+    #   {"sport": {"approve_abuse": 0.6}}; applies to posts submitted with that section.
+    section_thresholds: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+    # MIZAN_HIGH_ABUSE_ACTION: reject | hold, what an abuse score at/above reject_abuse does.
+    high_abuse_action: str = "reject"
+    # MIZAN_MAX_LINKS: more links than this (the author URL counts) holds the comment.
+    max_links: int = 2
+    # MIZAN_FLOOD_EMAIL_LIMIT / MIZAN_FLOOD_EMAIL_WINDOW: more than LIMIT comments from one email
+    #   within WINDOW seconds are refused at intake with 429 + Retry-After (0 disables).
+    flood_email_limit: int = 1
+    flood_email_window: int = 15
+    # MIZAN_FLOOD_IP_LIMIT / MIZAN_FLOOD_IP_WINDOW: the same per client IP; looser than per email
+    #   because mobile carriers put many readers behind one address (0 disables).
+    flood_ip_limit: int = 10
+    flood_ip_window: int = 60
+    # MIZAN_FLOOD_HOLD_EMAIL_LIMIT / MIZAN_FLOOD_HOLD_IP_LIMIT / MIZAN_FLOOD_HOLD_WINDOW: the soft
+    #   limit; more comments than this within the window (seconds) are held (0 disables).
+    flood_hold_email_limit: int = 5
+    flood_hold_ip_limit: int = 30
+    flood_hold_window: int = 600
+    # MIZAN_DUPLICATE_WINDOW: seconds during which the same or nearly the same text posted again
+    #   (by anyone, on any article) is spam after the first, and the same author posting the same
+    #   text twice on one post is refused with 409 (0 disables both).
+    duplicate_window: int = 86_400
+    # MIZAN_TRUSTED_MIN_APPROVED: approved comments under the same email AND the same signed
+    #   browser token that make an author trusted (0 disables trust).
+    trusted_min_approved: int = 3
+    # MIZAN_POLICY_CACHE_SECONDS: how long word lists, bans and post settings are cached per
+    #   process; a moderator's edit takes effect within this time.
+    policy_cache_seconds: float = 5.0
+    # MIZAN_SCORE_BATCH: most comments one task claims and decides together (1 = no batching).
+    score_batch: int = 64
 
     @property
     def embedded(self) -> bool:
@@ -146,14 +188,18 @@ class Settings:
             database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
         level = env.get("MIZAN_LOG_LEVEL", "INFO").upper()
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-            raise ConfigError(f"MIZAN_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+            raise ConfigError(
+                f"MIZAN_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}"
+            )
         honeypot = env.get("MIZAN_HONEYPOT_FIELD", "mizan_hp").strip()
         if not honeypot.isidentifier():
             raise ConfigError("MIZAN_HONEYPOT_FIELD must be a plain field name")
         soft = _float(env, "MIZAN_TASK_SOFT_TIME_LIMIT", 20.0, 1.0, 3600.0)
         hard = _float(env, "MIZAN_TASK_TIME_LIMIT", 30.0, 1.0, 3600.0)
         if hard <= soft:
-            raise ConfigError("MIZAN_TASK_TIME_LIMIT must be greater than MIZAN_TASK_SOFT_TIME_LIMIT")
+            raise ConfigError(
+                "MIZAN_TASK_TIME_LIMIT must be greater than MIZAN_TASK_SOFT_TIME_LIMIT"
+            )
         return cls(
             mode=mode,
             data_dir=data_dir,
@@ -161,7 +207,9 @@ class Settings:
             broker_url=broker_url,
             secret_key=secret,
             allowed_origins=_origins(env.get("MIZAN_ALLOWED_ORIGINS", "")),
-            trusted_proxies=_networks(env.get("MIZAN_TRUSTED_PROXIES", ""), "MIZAN_TRUSTED_PROXIES"),
+            trusted_proxies=_networks(
+                env.get("MIZAN_TRUSTED_PROXIES", ""), "MIZAN_TRUSTED_PROXIES"
+            ),
             host=env.get("MIZAN_HOST", "127.0.0.1"),
             port=_int(env, "MIZAN_PORT", 8000, 1, 65535),
             max_request_bytes=_int(env, "MIZAN_MAX_REQUEST_BYTES", 64 * 1024, 1024, 1 << 24),
@@ -179,6 +227,7 @@ class Settings:
             task_soft_time_limit=soft,
             task_time_limit=hard,
             db_pool_size=_int(env, "MIZAN_DB_POOL_SIZE", 5, 1, 100),
+            **_policy_settings(env),
         )
 
     def resolved(self) -> Settings:
@@ -199,6 +248,71 @@ class Settings:
                 raise ConfigError("MIZAN_SECRET_KEY is required in production mode")
             changes["secret_key"] = _embedded_secret(self.data_dir)
         return replace(self, **changes) if changes else self
+
+
+THRESHOLD_NAMES = ("approve_spam", "approve_abuse", "spam", "reject_abuse")
+
+
+def _policy_settings(env: Mapping[str, str]) -> dict:
+    """Read and validate the moderation policy's settings (see the field comments in Settings)."""
+    shadow = env.get("MIZAN_SHADOW_MODE", "off").strip().lower() or "off"
+    if shadow not in ("off", "hold", "approve"):
+        raise ConfigError(f"MIZAN_SHADOW_MODE must be off, hold or approve, got {shadow!r}")
+    high = env.get("MIZAN_HIGH_ABUSE_ACTION", "reject").strip().lower() or "reject"
+    if high not in ("reject", "hold"):
+        raise ConfigError(f"MIZAN_HIGH_ABUSE_ACTION must be reject or hold, got {high!r}")
+    overrides = []
+    for name in THRESHOLD_NAMES:
+        key = f"MIZAN_THRESHOLD_{name.upper()}"
+        if env.get(key, "").strip():
+            overrides.append((name, _float(env, key, 0.5, 0.0, 1.0)))
+    sections: list = []
+    raw = env.get("MIZAN_SECTION_THRESHOLDS", "").strip()
+    if raw:
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            raise ConfigError("MIZAN_SECTION_THRESHOLDS must be a JSON object") from None
+        if not isinstance(parsed, dict):
+            raise ConfigError("MIZAN_SECTION_THRESHOLDS must be a JSON object")
+        for section, values in sorted(parsed.items()):
+            if not isinstance(values, dict) or not values:
+                raise ConfigError(
+                    f"MIZAN_SECTION_THRESHOLDS[{section!r}] must be a non-empty object"
+                )
+            items = []
+            for name, value in sorted(values.items()):
+                if name not in THRESHOLD_NAMES:
+                    raise ConfigError(
+                        f"MIZAN_SECTION_THRESHOLDS[{section!r}] has an unknown "
+                        f"threshold {name!r}; use {', '.join(THRESHOLD_NAMES)}"
+                    )
+                number = isinstance(value, int | float) and not isinstance(value, bool)
+                if not number or not 0 <= value <= 1:
+                    raise ConfigError(
+                        f"MIZAN_SECTION_THRESHOLDS[{section!r}][{name!r}] must be "
+                        "a number between 0 and 1"
+                    )
+                items.append((name, float(value)))
+            sections.append((str(section), tuple(items)))
+    return dict(
+        shadow_mode=shadow,
+        threshold_overrides=tuple(overrides),
+        section_thresholds=tuple(sections),
+        high_abuse_action=high,
+        max_links=_int(env, "MIZAN_MAX_LINKS", 2, 0, 1000),
+        flood_email_limit=_int(env, "MIZAN_FLOOD_EMAIL_LIMIT", 1, 0, 1_000_000),
+        flood_email_window=_int(env, "MIZAN_FLOOD_EMAIL_WINDOW", 15, 1, 86_400),
+        flood_ip_limit=_int(env, "MIZAN_FLOOD_IP_LIMIT", 10, 0, 1_000_000),
+        flood_ip_window=_int(env, "MIZAN_FLOOD_IP_WINDOW", 60, 1, 86_400),
+        flood_hold_email_limit=_int(env, "MIZAN_FLOOD_HOLD_EMAIL_LIMIT", 5, 0, 1_000_000),
+        flood_hold_ip_limit=_int(env, "MIZAN_FLOOD_HOLD_IP_LIMIT", 30, 0, 1_000_000),
+        flood_hold_window=_int(env, "MIZAN_FLOOD_HOLD_WINDOW", 600, 1, 7 * 86_400),
+        duplicate_window=_int(env, "MIZAN_DUPLICATE_WINDOW", 86_400, 0, 30 * 86_400),
+        trusted_min_approved=_int(env, "MIZAN_TRUSTED_MIN_APPROVED", 3, 0, 10_000),
+        policy_cache_seconds=_float(env, "MIZAN_POLICY_CACHE_SECONDS", 5.0, 0.0, 3600.0),
+        score_batch=_int(env, "MIZAN_SCORE_BATCH", 64, 1, 500),
+    )
 
 
 def _embedded_secret(data_dir: Path) -> str:

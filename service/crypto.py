@@ -60,6 +60,6 @@ class Keys:
 
     def check_receipt(self, comment_id: str, receipt: str | None) -> bool:
         """True when the receipt was issued for this comment."""
-        if not receipt:
+        if not receipt or not receipt.isascii():  # compare_digest raises on non-ASCII str
             return False
         return hmac.compare_digest(self.receipt(comment_id), receipt)

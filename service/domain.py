@@ -56,17 +56,22 @@ class Service:
         self.keys = keys
         self.sender = sender
 
-    def submit_comment(self, data: dict, meta: RequestMeta, *, honeypot_filled: bool = False) -> Accepted:
+    def submit_comment(
+        self, data: dict, meta: RequestMeta, *, honeypot_filled: bool = False
+    ) -> Accepted:
         """Validate references, store the comment as pending, queue it after the commit."""
         root_id = None
         parent_id = data.get("parent_id")
+        extra = None
         try:
             if parent_id is not None:
                 parent = self.repo.parent_info(parent_id)
                 if parent is None or parent.status != "approved":
                     raise ValidationFailed(
                         "The comment could not be accepted: see the fields.",
-                        fields={"parent_id": ["The parent comment does not exist or is not published."]},
+                        fields={
+                            "parent_id": ["The parent comment does not exist or is not published."]
+                        },
                     )
                 if parent.post_id != data["post_id"]:
                     raise ValidationFailed(
@@ -74,6 +79,13 @@ class Service:
                         fields={"parent_id": ["The parent comment belongs to another article."]},
                     )
                 root_id = parent.root_id or parent_id
+            # Intake rules (service/intake_rules.py): closed posts 403, flood 429, repeats 409.
+            rules = getattr(self, "intake_rules", None)
+            if rules is None:
+                from service.intake_rules import IntakeRules
+
+                rules = self.intake_rules = IntakeRules.for_service(self)
+            extra = rules.check(data, meta)
             now = utcnow()
             comment_id = new_comment_id()
             email = data["author_email"].strip()
@@ -102,18 +114,26 @@ class Service:
                 "enqueued_at": None if honeypot_filled else now,
                 "metadata_erased_at": None,
             }
+            row.update(extra.columns)
             decision = None
             if honeypot_filled:
                 decision = DecisionRecord(
-                    comment_id=comment_id, outcome="spam", decided_by="intake", scores={},
-                    reasons=[{"code": "honeypot"}], model_version=None,
+                    comment_id=comment_id,
+                    outcome="spam",
+                    decided_by="intake",
+                    scores={},
+                    reasons=[{"code": "honeypot"}],
+                    model_version=None,
                     policy_version=POLICY_VERSION_INTAKE,
                 )
             self.repo.insert_comment(row, decision)
         except DBAPIError as exc:
+            if extra is not None:
+                extra.undo()
             log.warning("database unavailable at intake: %s", type(exc.orig or exc).__name__)
-            raise Unavailable("The service is temporarily unavailable; try again shortly.",
-                              retry_after=5) from None
+            raise Unavailable(
+                "The service is temporarily unavailable; try again shortly.", retry_after=5
+            ) from None
         if not honeypot_filled:
             self._enqueue([comment_id], meta.request_id)
         return Accepted(comment_id, "pending", self.keys.receipt(comment_id))

@@ -26,10 +26,29 @@ class EmbeddedRedis:
         if self.socket.exists():
             self.socket.unlink()
         self._proc = subprocess.Popen(
-            [redis_server, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm",
-             "700", "--dir", str(self.dir), "--dbfilename", "redis.rdb", "--save", "60 1",
-             "--appendonly", "no", "--loglevel", "warning", "--logfile", str(self.dir / "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                redis_server,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--unixsocketperm",
+                "700",
+                "--dir",
+                str(self.dir),
+                "--dbfilename",
+                "redis.rdb",
+                "--save",
+                "60 1",
+                "--appendonly",
+                "no",
+                "--loglevel",
+                "warning",
+                "--logfile",
+                str(self.dir / "redis.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         import redis
 

@@ -8,8 +8,9 @@ import logging
 import sys
 import time
 
-request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("mizan_request_id",
-                                                                            default=None)
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "mizan_request_id", default=None
+)
 
 
 class JsonFormatter(logging.Formatter):

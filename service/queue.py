@@ -47,20 +47,36 @@ class RedisSender:
 
         self.queue = queue
         self._client = redis.Redis.from_url(
-            redis_url_for_client(broker_url), socket_connect_timeout=1, socket_timeout=2,
+            redis_url_for_client(broker_url),
+            socket_connect_timeout=1,
+            socket_timeout=2,
             health_check_interval=30,
         )
         self._origin = f"{os.getpid()}@{socket.gethostname()}"
 
     def _message(self, task: str, args: list, request_id: str | None) -> bytes:
         task_id = str(uuid.uuid4())
-        body = base64.b64encode(json.dumps([args, {}, {"callbacks": None, "errbacks": None,
-                                                       "chain": None, "chord": None}]).encode())
+        body = base64.b64encode(
+            json.dumps(
+                [args, {}, {"callbacks": None, "errbacks": None, "chain": None, "chord": None}]
+            ).encode()
+        )
         headers = {
-            "lang": "py", "task": task, "id": task_id, "shadow": None, "eta": None,
-            "expires": None, "group": None, "group_index": None, "retries": 0,
-            "timelimit": [None, None], "root_id": task_id, "parent_id": None,
-            "argsrepr": repr(args), "kwargsrepr": "{}", "origin": self._origin,
+            "lang": "py",
+            "task": task,
+            "id": task_id,
+            "shadow": None,
+            "eta": None,
+            "expires": None,
+            "group": None,
+            "group_index": None,
+            "retries": 0,
+            "timelimit": [None, None],
+            "root_id": task_id,
+            "parent_id": None,
+            "argsrepr": repr(args),
+            "kwargsrepr": "{}",
+            "origin": self._origin,
             "ignore_result": True,
         }
         if request_id:
@@ -107,8 +123,13 @@ class CelerySender:
 
     def send_score(self, comment_ids: Sequence[str], request_id: str | None = None) -> None:
         headers = {"mizan_request_id": request_id} if request_id else None
-        self._app.send_task(SCORE_TASK, args=[list(comment_ids)], queue=self.queue,
-                            ignore_result=True, headers=headers)
+        self._app.send_task(
+            SCORE_TASK,
+            args=[list(comment_ids)],
+            queue=self.queue,
+            ignore_result=True,
+            headers=headers,
+        )
 
     def ping(self) -> None:
         with self._app.connection_for_write() as conn:
@@ -180,7 +201,10 @@ class BatchingSender:
             try:
                 self.inner.send_score(ids, request_id)
             except Exception as exc:  # noqa: BLE001 - the sweep re-queues whatever was not sent
-                log.warning("could not queue %d comment(s): %s; the sweep will retry",
-                            len(ids), type(exc).__name__)
+                log.warning(
+                    "could not queue %d comment(s): %s; the sweep will retry",
+                    len(ids),
+                    type(exc).__name__,
+                )
             if self._queue.empty():
                 self._idle.set()

@@ -79,7 +79,9 @@ class Repository:
 
     # --- intake -------------------------------------------------------------------------------
     def parent_info(self, parent_id: str) -> ParentInfo | None:
-        stmt = select(Comment.post_id, Comment.status, Comment.root_id).where(Comment.id == parent_id)
+        stmt = select(Comment.post_id, Comment.status, Comment.root_id).where(
+            Comment.id == parent_id
+        )
         with self.engine.connect() as conn:
             row = conn.execute(stmt).first()
         return ParentInfo(*row) if row else None
@@ -89,7 +91,9 @@ class Repository:
         with self.engine.begin() as conn:
             conn.execute(self._insert_comment, row)
             if decision is not None:
-                conn.execute(insert(Decision), _decision_row(decision, "pending", row["created_at"]))
+                conn.execute(
+                    insert(Decision), _decision_row(decision, "pending", row["created_at"])
+                )
 
     def mark_enqueued(self, ids: Sequence[str], when: datetime) -> None:
         with self.engine.begin() as conn:
@@ -104,6 +108,20 @@ class Repository:
         with self.engine.connect() as conn:
             return conn.execute(select(Comment.status).where(Comment.id == comment_id)).scalar()
 
+    def status_with_reasons(self, comment_id: str) -> tuple[str, list] | None:
+        """A comment's status and the reasons of the decision that applies to it now."""
+        with self.engine.connect() as conn:
+            status = conn.execute(select(Comment.status).where(Comment.id == comment_id)).scalar()
+            if status is None:
+                return None
+            reasons = conn.execute(
+                select(Decision.reasons)
+                .where(Decision.comment_id == comment_id, Decision.applied.is_(True))
+                .order_by(Decision.id.desc())
+                .limit(1)
+            ).scalar()
+        return status, reasons or []
+
     def public_comment(self, comment_id: str):
         stmt = select(*PUBLIC_COLUMNS).where(Comment.id == comment_id, Comment.status == "approved")
         with self.engine.connect() as conn:
@@ -117,7 +135,10 @@ class Repository:
         if after is not None:
             created, cid = after
             stmt = stmt.where(
-                or_(Comment.created_at > created, and_(Comment.created_at == created, Comment.id > cid))
+                or_(
+                    Comment.created_at > created,
+                    and_(Comment.created_at == created, Comment.id > cid),
+                )
             )
         stmt = stmt.order_by(Comment.created_at, Comment.id).limit(limit + 1)
         with self.engine.connect() as conn:

@@ -22,15 +22,17 @@ class _Gunicorn(BaseApplication):
 
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run gunicorn; no access log by default, since its default format prints client IPs."""
-    _Gunicorn({
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "warning",
-        "timeout": 30,
-        "graceful_timeout": 10,
-        "keepalive": 5,
-    }).run()
+    _Gunicorn(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread" if threads > 1 else "sync",
+            "accesslog": None,
+            "errorlog": "-",
+            "loglevel": "warning",
+            "timeout": 30,
+            "graceful_timeout": 10,
+            "keepalive": 5,
+        }
+    ).run()

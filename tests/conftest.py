@@ -14,7 +14,9 @@ from sqlalchemy import create_engine, text
 from service.config import Settings
 from service.db import upgrade
 
-PG_ADMIN_URL = os.environ.get("MIZAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "MIZAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("MIZAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 ORIGIN = "https://news.example"
 SECRET = "test-secret-" + "x" * 40
@@ -63,9 +65,10 @@ def pg_database() -> Iterator[str]:
         yield url
     finally:
         with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ), {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 

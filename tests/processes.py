@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -52,8 +53,9 @@ class Proc:
     def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
         self.log_path = log
         self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(args, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            args, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -72,10 +74,9 @@ class Proc:
             except (subprocess.TimeoutExpired, ProcessLookupError):
                 self.kill9()
         else:
-            try:  # children of a dead leader (pool processes) must not linger
+            # children of a dead leader (pool processes) must not linger
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self._log.close()
 
     def output(self) -> str:
@@ -84,10 +85,23 @@ class Proc:
 
 
 def start_worker(env: dict[str, str], log: Path, concurrency: int = 1, beat: bool = False) -> Proc:
-    args = [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker",
-            f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip",
-            "--without-mingle", "--without-heartbeat", "-Q", "mizan.score",
-            "-n", f"w{time.monotonic_ns()}@%h"]
+    args = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "worker.celery_app",
+        "worker",
+        f"--concurrency={concurrency}",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-Q",
+        "mizan.score",
+        "-n",
+        f"w{time.monotonic_ns()}@%h",
+    ]
     if beat:
         args += ["--beat", "--schedule", str(Path(env["MIZAN_DATA_DIR"]) / "beat-schedule")]
     worker = Proc(args, env, log)
@@ -98,8 +112,22 @@ def start_worker(env: dict[str, str], log: Path, concurrency: int = 1, beat: boo
 
 def start_api(env: dict[str, str], log: Path, port: int | None = None) -> tuple[Proc, str]:
     port = port or free_port()
-    api = Proc([sys.executable, "-m", "service.cli", "api", "--port", str(port), "--workers", "2",
-                "--threads", "4"], env, log)
+    api = Proc(
+        [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "api",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+        ],
+        env,
+        log,
+    )
     base = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -113,8 +141,13 @@ def start_api(env: dict[str, str], log: Path, port: int | None = None) -> tuple[
     return api, base
 
 
-def request(method: str, url: str, body: bytes | dict | None = None,
-            headers: dict[str, str] | None = None, timeout: float = 10):
+def request(
+    method: str,
+    url: str,
+    body: bytes | dict | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10,
+):
     """Plain HTTP without redirects: (status, headers, parsed JSON or text)."""
     headers = dict(headers or {})
     if isinstance(body, dict):
@@ -126,9 +159,9 @@ def request(method: str, url: str, body: bytes | dict | None = None,
             return None
 
     opener = urllib.request.build_opener(NoRedirect)
-    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310
     try:
-        resp = opener.open(req, timeout=timeout)
+        resp = opener.open(req, timeout=timeout)  # noqa: S310 - tests talk to loopback only
         status, hdrs, raw = resp.status, resp.headers, resp.read()
     except urllib.error.HTTPError as exc:
         status, hdrs, raw = exc.code, exc.headers, exc.read()

@@ -25,8 +25,12 @@ def tracked_files() -> list[str]:
 
 @pytest.mark.slow
 def test_wheel_contains_every_tracked_package_file(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps",
-                    "-q", "-w", str(tmp_path)], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-q", "-w", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     [wheel] = tmp_path.glob("mizan-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     wanted = [f for f in tracked_files() if not f.endswith((".md",)) or "/eval/" in f]
@@ -37,8 +41,10 @@ def test_wheel_contains_every_tracked_package_file(tmp_path):
 
 def test_dependency_direction():
     """models imports none of the others; service never imports worker."""
-    forbidden = {"models": {"service", "worker", "flask", "celery", "sqlalchemy"},
-                 "service": {"worker"}}
+    forbidden = {
+        "models": {"service", "worker", "flask", "celery", "sqlalchemy"},
+        "service": {"worker"},
+    }
     bad = []
     for package, banned in forbidden.items():
         for path in (ROOT / package).rglob("*.py"):

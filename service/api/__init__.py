@@ -5,10 +5,21 @@ from __future__ import annotations
 from flask import Flask
 
 from service.api.comments import bp as comments_bp
-from service.api.errors import register_error_handlers
+from service.api.errors import register_error_handlers, reject_control_characters
+from service.api.moderation import bp as moderation_bp
+from service.api.reports import bp as reports_bp
 
 
 def register(app: Flask) -> None:
     """Attach every API blueprint and the JSON error handlers."""
     register_error_handlers(app)
+    app.before_request(reject_control_characters)
     app.register_blueprint(comments_bp)
+    from service.auth import init_app as init_desk
+
+    init_desk(app)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(reports_bp)
+    from service.api import openapi
+
+    openapi.init_app(app)

@@ -98,11 +98,14 @@ def _check_origin(form: bool) -> None:
 def _load(data: dict) -> tuple[dict, bool]:
     svc = _service()
     honeypot = data.pop(svc.settings.honeypot_field, None)
-    filled = isinstance(honeypot, str) and honeypot.strip() != "" or (
-        honeypot not in (None, "") and not isinstance(honeypot, str)
+    filled = (
+        isinstance(honeypot, str)
+        and honeypot.strip() != ""
+        or (honeypot not in (None, "") and not isinstance(honeypot, str))
     )
-    schema = CommentIn(allowed_origins=svc.settings.allowed_origins,
-                       max_body_chars=svc.settings.max_body_chars)
+    schema = CommentIn(
+        allowed_origins=svc.settings.allowed_origins, max_body_chars=svc.settings.max_body_chars
+    )
     try:
         return schema.load(data), filled
     except ValidationError as exc:
@@ -113,8 +116,9 @@ def _accepted_body(accepted) -> dict:
     return {
         "id": accepted.id,
         "status": accepted.status,
-        "status_url": url_for("comments.get_comment", comment_id=accepted.id,
-                              receipt=accepted.receipt),
+        "status_url": url_for(
+            "comments.get_comment", comment_id=accepted.id, receipt=accepted.receipt
+        ),
     }
 
 
@@ -136,11 +140,13 @@ def create_comment_json():
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
     loaded, filled = _load(data)
+    new_token = _browser_token(loaded)
     accepted = _service().submit_comment(loaded, _meta(), honeypot_filled=filled)
     resp = jsonify(_accepted_body(accepted))
     resp.status_code = 202
     resp.headers["Location"] = resp.json["status_url"]
     resp.headers["Cache-Control"] = "no-store"
+    _set_browser_token(resp, new_token)
     return _cors(resp)
 
 
@@ -151,8 +157,14 @@ def create_comment_form():
         raise Unsupported("Unsupported content type.")
     raw = _read()
     try:
-        pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, strict_parsing=False,
-                          encoding="utf-8", errors="strict", max_num_fields=100)
+        pairs = parse_qsl(
+            raw.decode("ascii"),
+            keep_blank_values=True,
+            strict_parsing=False,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=100,
+        )
     except UnicodeDecodeError:
         raise _encoding_error() from None
     except ValueError:
@@ -165,25 +177,65 @@ def create_comment_form():
         if key in known and key not in data:  # forms send submit buttons and the like: ignored
             data[key] = value
     loaded, filled = _load(data)
+    new_token = _browser_token(loaded)
     accepted = svc.submit_comment(loaded, _meta(), honeypot_filled=filled)
     target = loaded.get("permalink") or request.headers.get("Referer")
     if target and origin_of(target) in svc.settings.allowed_origins:
         resp = Response(status=303)
         resp.headers["Location"] = target.split("#", 1)[0] + "#comment-pending"
         resp.headers["Cache-Control"] = "no-store"
+        _set_browser_token(resp, new_token)
         return resp
     arabic = prefers_arabic(request.headers.get("Accept-Language"))
-    html = render_template("received.html", t=PAGES["ar" if arabic else "en"],
-                           lang="ar" if arabic else "en", dir="rtl" if arabic else "ltr",
-                           status_url=_accepted_body(accepted)["status_url"])
-    return Response(html, status=202, mimetype="text/html",
-                    headers={"Cache-Control": "no-store"})
+    html = render_template(
+        "received.html",
+        t=PAGES["ar" if arabic else "en"],
+        lang="ar" if arabic else "en",
+        dir="rtl" if arabic else "ltr",
+        status_url=_accepted_body(accepted)["status_url"],
+    )
+    resp = Response(html, status=202, mimetype="text/html", headers={"Cache-Control": "no-store"})
+    _set_browser_token(resp, new_token)
+    return resp
+
+
+def _browser_token(loaded: dict) -> str | None:
+    """Put the signed browser-token cookie into the submission; a new token when it is missing."""
+    from service.intake_rules import BROWSER_COOKIE, new_browser_token, verify_browser_token
+
+    keys = _service().keys
+    token = verify_browser_token(keys, request.cookies.get(BROWSER_COOKIE))
+    fresh = None if token else new_browser_token(keys)
+    loaded["browser_token"] = token or fresh
+    return fresh
+
+
+def _set_browser_token(resp: Response, token: str | None) -> None:
+    # This comment already counts under the new token; the browser sends it from now on.
+    from service.intake_rules import BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE
+
+    if token:
+        secure = not _service().settings.embedded
+        resp.set_cookie(
+            BROWSER_COOKIE,
+            token,
+            max_age=BROWSER_COOKIE_MAX_AGE,
+            httponly=True,
+            secure=secure,
+            samesite="None" if secure else "Lax",
+        )
 
 
 def _public_dict(row) -> dict:
     return _public.dump(
-        {"id": row.id, "parent_id": row.parent_id, "author_name": row.author_name,
-         "author_url": row.author_url, "body": row.body, "created_at": row.created_at}
+        {
+            "id": row.id,
+            "parent_id": row.parent_id,
+            "author_name": row.author_name,
+            "author_url": row.author_url,
+            "body": row.body,
+            "created_at": row.created_at,
+        }
     )
 
 
@@ -192,7 +244,9 @@ def list_comments(post_id: str):
     svc = _service()
     raw_limit = request.args.get("limit", "50")
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
-        raise ValidationFailed(MSG_FIELDS, fields={"limit": ["Must be a whole number between 1 and 100."]})
+        raise ValidationFailed(
+            MSG_FIELDS, fields={"limit": ["Must be a whole number between 1 and 100."]}
+        )
     cursor = request.args.get("cursor")
     after = None
     if cursor:
@@ -208,8 +262,11 @@ def list_comments(post_id: str):
         item = _public_dict(root)
         item["replies"] = children.get(root.id, [])
         threads.append(item)
-    body = {"post_id": post_id, "comments": threads,
-            "next_cursor": encode_cursor(roots[-1].created_at, roots[-1].id) if more else None}
+    body = {
+        "post_id": post_id,
+        "comments": threads,
+        "next_cursor": encode_cursor(roots[-1].created_at, roots[-1].id) if more else None,
+    }
     payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     etag = hashlib.blake2b(payload, digest_size=12).hexdigest()
     resp = Response(payload, mimetype="application/json")
@@ -224,11 +281,24 @@ def list_comments(post_id: str):
 def get_comment(comment_id: str):
     svc = _service()
     receipt = request.args.get("receipt")
-    if receipt is not None and len(comment_id) <= 64 and svc.keys.check_receipt(comment_id, receipt):
-        status = svc.repo.get_status(comment_id)
-        if status is None:
+    if (
+        receipt is not None
+        and len(comment_id) <= 64
+        and svc.keys.check_receipt(comment_id, receipt)
+    ):
+        from service.intake_rules import reason_category
+
+        found = svc.repo.status_with_reasons(comment_id)
+        if found is None:
             return error_response(404, "not_found", "Not found.")
-        resp = jsonify({"id": comment_id, "status": status})
+        status, reasons = found
+        resp = jsonify(
+            {
+                "id": comment_id,
+                "status": status,
+                "reason_category": reason_category(status, reasons),
+            }
+        )
         resp.headers["Cache-Control"] = "no-store"
         return _cors(resp)
     row = svc.repo.public_comment(comment_id)
@@ -243,6 +313,8 @@ def _cors(resp: Response) -> Response:
     origin = request.headers.get("Origin")
     if origin and origin.lower() in _service().settings.allowed_origins:
         resp.headers["Access-Control-Allow-Origin"] = origin
+        # Credentials let the site's script carry the signed browser token (trusted authors).
+        resp.headers["Access-Control-Allow-Credentials"] = "true"
         resp.headers["Access-Control-Expose-Headers"] = "ETag, Location, Retry-After"
     resp.vary.add("Origin")
     return resp
@@ -260,6 +332,7 @@ def preflight(_rest: str | None = None):
     resp.headers["Access-Control-Allow-Origin"] = origin
     resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept-Language"
+    resp.headers["Access-Control-Allow-Credentials"] = "true"
     resp.headers["Access-Control-Max-Age"] = "600"
     resp.vary.add("Origin")
     return resp

@@ -22,8 +22,14 @@ HTTP_CODES = {
 }
 
 
-def error_response(status: int, code: str, message: str, *, fields: dict | None = None,
-                   retry_after: int | None = None) -> Response:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    fields: dict | None = None,
+    retry_after: int | None = None,
+) -> Response:
     """Build the documented error body, in Arabic when the reader prefers it."""
     arabic = prefers_arabic(request.headers.get("Accept-Language")) if request else False
     body: dict = {"code": code, "message": translate(message, arabic)}
@@ -40,8 +46,9 @@ def error_response(status: int, code: str, message: str, *, fields: dict | None 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(MizanError)
     def _mizan(exc: MizanError):
-        return error_response(exc.status, exc.code, exc.message, fields=exc.fields,
-                              retry_after=exc.retry_after)
+        return error_response(
+            exc.status, exc.code, exc.message, fields=exc.fields, retry_after=exc.retry_after
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -54,13 +61,36 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DBAPIError)
     def _db(exc: DBAPIError):
         log.warning("database error: %s", type(exc.orig or exc).__name__)
-        return error_response(503, "unavailable",
-                              "The service is temporarily unavailable; try again shortly.",
-                              retry_after=5)
+        return error_response(
+            503,
+            "unavailable",
+            "The service is temporarily unavailable; try again shortly.",
+            retry_after=5,
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         # Log the type and place only: the message could carry user input.
-        log.error("unexpected error %s", type(exc).__name__,
-                  exc_info=app.debug or app.testing)
+        log.error("unexpected error %s", type(exc).__name__, exc_info=app.debug or app.testing)
         return error_response(500, "internal_error", "An unexpected error occurred.")
+
+
+_CONTROL = frozenset(chr(c) for c in range(32)) | {"\x7f"}
+
+
+def reject_control_characters():
+    """Refuse NUL and other control characters in the path or query string up front.
+
+    PostgreSQL cannot store or compare text with NUL, so such ids would otherwise surface as a
+    database error; they can never name anything real.
+    """
+    if not _CONTROL.isdisjoint(request.path) or any(
+        not _CONTROL.isdisjoint(v) for values in request.args.lists() for v in values[1]
+    ):
+        return error_response(
+            422,
+            "validation_failed",
+            "The comment could not be accepted: see the fields.",
+            fields={"_request": ["Contains characters that are not allowed."]},
+        )
+    return None

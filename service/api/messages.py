@@ -31,11 +31,35 @@ _EXACT = {
     "An unexpected error occurred.": "حدث خطأ غير متوقع.",
     "Invalid cursor.": "مؤشر صفحات غير صالح.",
     "Must be a whole number between 1 and 100.": "يجب أن يكون عددًا صحيحًا بين 1 و100.",
+    "Comments are closed on this article.": "التعليقات مغلقة على هذا المقال.",
+    "You are posting too quickly; wait a moment and try again.": "أنت تنشر بسرعة كبيرة؛ انتظر قليلًا ثم حاول مجددًا.",
+    "You have already posted this comment on this article.": "سبق أن نشرت هذا التعليق على هذا المقال.",
+    "Too many reports; try again later.": "بلاغات كثيرة؛ حاول لاحقًا.",
+    "Too many failed logins; try again later.": "محاولات دخول فاشلة كثيرة؛ حاول لاحقًا.",
+    "Log in or send a valid API token.": "سجّل الدخول أو أرسل رمز وصول صالحًا.",
+    "This action needs an admin account.": "هذا الإجراء يتطلب حساب مدير.",
+    "The CSRF token is missing or does not match; reload the page.": "رمز الحماية من التزوير مفقود أو غير مطابق؛ أعد تحميل الصفحة.",
+    "Cross-site requests are not allowed.": "الطلبات من مواقع أخرى غير مسموح بها.",
+    "This term is already on the list.": "هذه الكلمة موجودة في القائمة بالفعل.",
+    "An account with this email already exists.": "يوجد حساب بهذا البريد الإلكتروني بالفعل.",
+    "Must be at least 12 characters.": "يجب ألا يقل عن 12 حرفًا.",
 }
 
 _PATTERNS = [
-    (re.compile(r"^Must be between (\d+) and (\d+) characters\.$"), "يجب أن يكون بين {0} و{1} حرفًا."),
+    (
+        re.compile(r"^Must be between (\d+) and (\d+) characters\.$"),
+        "يجب أن يكون بين {0} و{1} حرفًا.",
+    ),
     (re.compile(r"^Must be at most (\d+) characters\.$"), "يجب ألا يزيد على {0} حرفًا."),
+    (
+        re.compile(r"^Must be a whole number between (\d+) and (\d+)\.$"),
+        "يجب أن يكون عددًا صحيحًا بين {0} و{1}.",
+    ),
+    (re.compile(r"^Must be one of: (.+)\.$"), "يجب أن يكون واحدًا من: {0}."),
+    (
+        re.compile(r"^Cannot (.+) a comment that is (\w+)\.$"),
+        "لا يمكن تنفيذ ({0}) على تعليق حالته {1}.",
+    ),
 ]
 
 PAGES = {

@@ -54,7 +54,11 @@ class Text(fields.String):
         self._forbidden = _FORBIDDEN_SINGLE_LINE if single_line else _FORBIDDEN
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, int | float) and not isinstance(value, bool) and self.metadata.get("numeric_ok"):
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and self.metadata.get("numeric_ok")
+        ):
             value = str(value)
         value = super()._deserialize(value, attr, data, **kwargs)
         if self._forbidden.search(value):
@@ -75,17 +79,26 @@ class CommentIn(Schema):
     class Meta:
         unknown = RAISE
 
-    post_id = Text(required=True, single_line=True, validate=_length(1, 200), metadata={"numeric_ok": True})
+    post_id = Text(
+        required=True, single_line=True, validate=_length(1, 200), metadata={"numeric_ok": True}
+    )
     permalink = Text(load_default=None, allow_none=True, single_line=True, validate=_max(2000))
-    parent_id = Text(load_default=None, allow_none=True, single_line=True, validate=_max(64),
-                     metadata={"numeric_ok": True})
+    parent_id = Text(
+        load_default=None,
+        allow_none=True,
+        single_line=True,
+        validate=_max(64),
+        metadata={"numeric_ok": True},
+    )
     section = Text(load_default=None, allow_none=True, single_line=True, validate=_max(100))
     author_name = Text(required=True, single_line=True, validate=_length(1, 245))
     author_email = Text(required=True, single_line=True, validate=_max(254))
     author_url = Text(load_default=None, allow_none=True, single_line=True, validate=_max(200))
     body = Text(required=True)
 
-    def __init__(self, *, allowed_origins: tuple[str, ...] = (), max_body_chars: int = 10_000, **kw):
+    def __init__(
+        self, *, allowed_origins: tuple[str, ...] = (), max_body_chars: int = 10_000, **kw
+    ):
         super().__init__(**kw)
         self.allowed_origins = allowed_origins
         self.max_body_chars = max_body_chars

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -53,11 +52,20 @@ def stack(tmp_path, pg_database, redis_client):
 
 def test_json_and_form_posts_are_decided_and_published(stack):
     base, _env = stack()
-    ordinary = "شكرا على هذا التقرير المفيد عن أزمة الكهرباء في طرابلس، نتمنى أن تتحسن الخدمة قريبا."
-    status, headers, body = request("POST", base + "/api/v1/comments", {
-        "post_id": "e2e-1", "author_name": "سالم", "author_email": "salem@example.ly",
-        "body": ordinary,
-    }, headers={"Origin": ORIGIN})
+    ordinary = (
+        "شكرا على هذا التقرير المفيد عن أزمة الكهرباء في طرابلس، نتمنى أن تتحسن الخدمة قريبا."
+    )
+    status, headers, body = request(
+        "POST",
+        base + "/api/v1/comments",
+        {
+            "post_id": "e2e-1",
+            "author_name": "سالم",
+            "author_email": "salem@example.ly",
+            "body": ordinary,
+        },
+        headers={"Origin": ORIGIN},
+    )
     assert status == 202, body
     assert headers["Access-Control-Allow-Origin"] == ORIGIN
     started = time.monotonic()
@@ -65,11 +73,26 @@ def test_json_and_form_posts_are_decided_and_published(stack):
     assert time.monotonic() - started < 15
     assert outcome == "approved", outcome
 
-    form = urlencode({"author": "علي", "email": "ali@example.ly", "comment": "تغطية ممتازة، بارك الله فيكم",
-                      "comment_post_ID": "e2e-1", "comment_parent": body["id"], "submit": "إرسال"})
-    status, headers, _ = request("POST", base + "/comments", form.encode(), headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Origin": ORIGIN,
-        "Referer": ORIGIN + "/2026/11/e2e-1/"})
+    form = urlencode(
+        {
+            "author": "علي",
+            "email": "ali@example.ly",
+            "comment": "تغطية ممتازة، بارك الله فيكم",
+            "comment_post_ID": "e2e-1",
+            "comment_parent": body["id"],
+            "submit": "إرسال",
+        }
+    )
+    status, headers, _ = request(
+        "POST",
+        base + "/comments",
+        form.encode(),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": ORIGIN,
+            "Referer": ORIGIN + "/2026/11/e2e-1/",
+        },
+    )
     assert status == 303
     assert headers["Location"] == ORIGIN + "/2026/11/e2e-1/#comment-pending"
 
@@ -85,34 +108,52 @@ def test_json_and_form_posts_are_decided_and_published(stack):
 
 def test_without_a_model_comments_are_held_with_the_reason(stack, pg_database):
     base, _env = stack(MIZAN_MODEL_PATH="/nonexistent/model")
-    status, _h, body = request("POST", base + "/api/v1/comments", {
-        "post_id": "e2e-2", "author_name": "Ali", "author_email": "ali@example.org",
-        "body": "Thanks for the reporting."})
+    status, _h, body = request(
+        "POST",
+        base + "/api/v1/comments",
+        {
+            "post_id": "e2e-2",
+            "author_name": "Ali",
+            "author_email": "ali@example.org",
+            "body": "Thanks for the reporting.",
+        },
+    )
     assert status == 202
     assert wait_decided(base, body["status_url"]) == "held"
     from sqlalchemy import create_engine, text
 
     engine = create_engine(pg_database)
     with engine.connect() as conn:
-        reasons = conn.execute(text("SELECT reasons FROM decisions WHERE comment_id = :i"),
-                               {"i": body["id"]}).scalar_one()
+        reasons = conn.execute(
+            text("SELECT reasons FROM decisions WHERE comment_id = :i"), {"i": body["id"]}
+        ).scalar_one()
     engine.dispose()
     assert {"code": "no_model"} in (reasons if isinstance(reasons, list) else json.loads(reasons))
 
 
-def test_comments_accepted_while_the_broker_is_down_are_swept_later(tmp_path, pg_database, redis_client):
-    """Intake with no broker: stored and accepted; a worker started later decides it via the sweep."""
+def test_comments_accepted_while_the_broker_is_down_are_swept_later(
+    tmp_path, pg_database, redis_client
+):
+    """Intake with no broker: stored and accepted; a worker started later decides it (sweep)."""
     env = mizan_env(pg_database, "redis://127.0.0.1:1/0", tmp_path)
     api, base = start_api(env, tmp_path / "api.log")
     try:
-        status, _h, body = request("POST", base + "/api/v1/comments", {
-            "post_id": "e2e-3", "author_name": "Ali", "author_email": "ali3@example.org",
-            "body": "A fair and balanced article."})
+        status, _h, body = request(
+            "POST",
+            base + "/api/v1/comments",
+            {
+                "post_id": "e2e-3",
+                "author_name": "Ali",
+                "author_email": "ali3@example.org",
+                "body": "A fair and balanced article.",
+            },
+        )
         assert status == 202
     finally:
         api.stop()
-    worker = start_worker(mizan_env(pg_database, REDIS_URL, tmp_path), tmp_path / "worker.log",
-                          beat=True)
+    worker = start_worker(
+        mizan_env(pg_database, REDIS_URL, tmp_path), tmp_path / "worker.log", beat=True
+    )
     try:
         api, base = start_api(mizan_env(pg_database, REDIS_URL, tmp_path), tmp_path / "api2.log")
         try:
@@ -140,9 +181,16 @@ def test_mizan_up_runs_everything_on_the_embedded_default(tmp_path):
                 return False
 
         wait_for(healthy, 60, "the API")
-        status, _h, body = request("POST", base + "/api/v1/comments", {
-            "post_id": "up-1", "author_name": "فاطمة", "author_email": "fatima@example.ly",
-            "body": "مقال جميل ومفيد، شكرا لكم"})
+        status, _h, body = request(
+            "POST",
+            base + "/api/v1/comments",
+            {
+                "post_id": "up-1",
+                "author_name": "فاطمة",
+                "author_email": "fatima@example.ly",
+                "body": "مقال جميل ومفيد، شكرا لكم",
+            },
+        )
         assert status == 202, body
         assert wait_decided(base, body["status_url"], timeout=60) in ("approved", "held")
         assert (tmp_path / "data" / "mizan.sqlite3").exists()

@@ -27,8 +27,13 @@ def fingerprints(value: str, keys: Keys, kind: str) -> set[str]:
 
 
 def test_no_email_ip_or_hash_in_public_responses_or_logs(tmp_path, pg_database, redis_client):
-    env = mizan_env(pg_database, REDIS_URL, tmp_path, MIZAN_TRUSTED_PROXIES="127.0.0.1/32",
-                    MIZAN_LOG_LEVEL="DEBUG")
+    env = mizan_env(
+        pg_database,
+        REDIS_URL,
+        tmp_path,
+        MIZAN_TRUSTED_PROXIES="127.0.0.1/32",
+        MIZAN_LOG_LEVEL="DEBUG",
+    )
     keys = Keys(env["MIZAN_SECRET_KEY"])
     worker = start_worker(env, tmp_path / "worker.log")
     api, base = start_api(env, tmp_path / "api.log")
@@ -41,32 +46,52 @@ def test_no_email_ip_or_hash_in_public_responses_or_logs(tmp_path, pg_database, 
             ip = f"198.51.100.{10 + i}"
             secrets_seen |= fingerprints(email, keys, "email") | fingerprints(ip, keys, "ip")
             status, headers, body = request(
-                "POST", base + "/api/v1/comments",
-                {"post_id": "privacy", "author_name": f"Reader {i}", "author_email": email,
-                 "author_url": "https://blog.example/me", "body": f"Interesting article, part {i}."},
-                headers={"X-Forwarded-For": ip, "User-Agent": "PrivacyTest/1.0"})
+                "POST",
+                base + "/api/v1/comments",
+                {
+                    "post_id": "privacy",
+                    "author_name": f"Reader {i}",
+                    "author_email": email,
+                    "author_url": "https://blog.example/me",
+                    "body": f"Interesting article, part {i}.",
+                },
+                headers={"X-Forwarded-For": ip, "User-Agent": "PrivacyTest/1.0"},
+            )
             assert status == 202, body
             responses.append(str(body) + str(dict(headers)))
             posted.append(body)
             # A rejected post carrying the same private data must not echo it either.
             status, headers, err = request(
-                "POST", base + "/api/v1/comments",
-                {"post_id": "privacy", "author_name": "x", "author_email": email + "@bad",
-                 "body": "", "author_url": "javascript:x"}, headers={"X-Forwarded-For": ip})
+                "POST",
+                base + "/api/v1/comments",
+                {
+                    "post_id": "privacy",
+                    "author_name": "x",
+                    "author_email": email + "@bad",
+                    "body": "",
+                    "author_url": "javascript:x",
+                },
+                headers={"X-Forwarded-For": ip},
+            )
             assert status == 422
             responses.append(str(err) + str(dict(headers)))
 
         for body in posted:
-            wait_for(lambda b=body: request("GET", base + b["status_url"])[2]["status"] != "pending",
-                     30, "a decision")
+            wait_for(
+                lambda b=body: request("GET", base + b["status_url"])[2]["status"] != "pending",
+                30,
+                "a decision",
+            )
         engine = create_engine(pg_database)
         with engine.begin() as conn:  # a moderator approves whatever the machine held
             conn.execute(text("UPDATE comments SET status = 'approved' WHERE post_id = 'privacy'"))
         engine.dispose()
 
-        for url in ["/api/v1/posts/privacy/comments"] + [b["status_url"] for b in posted] + [
-            f"/api/v1/comments/{b['id']}" for b in posted
-        ]:
+        for url in (
+            ["/api/v1/posts/privacy/comments"]
+            + [b["status_url"] for b in posted]
+            + [f"/api/v1/comments/{b['id']}" for b in posted]
+        ):
             status, headers, body = request("GET", base + url)
             assert status == 200
             responses.append(str(body) + str(dict(headers)))

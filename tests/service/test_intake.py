@@ -19,8 +19,11 @@ def count_comments(app) -> int:
 
 
 def post_json(client, data, **headers):
-    return client.post("/api/v1/comments", data=json.dumps(data, ensure_ascii=False).encode(),
-                       headers={"Content-Type": "application/json", **headers})
+    return client.post(
+        "/api/v1/comments",
+        data=json.dumps(data, ensure_ascii=False).encode(),
+        headers={"Content-Type": "application/json", **headers},
+    )
 
 
 def assert_error(resp, status: int, code: str):
@@ -46,7 +49,9 @@ def test_json_comment_is_accepted_stored_and_queued(client, app, sender):
 
 
 def test_ids_are_opaque_and_not_sequential(client):
-    ids = [post_json(client, comment_payload(body=f"تعليق رقم {i}")).get_json()["id"] for i in range(5)]
+    ids = [
+        post_json(client, comment_payload(body=f"تعليق رقم {i}")).get_json()["id"] for i in range(5)
+    ]
     assert len(set(ids)) == 5
     assert sorted(ids) != ids or sorted(ids, reverse=True) != ids
     assert all(len(i) >= 16 and not i.isdigit() for i in ids)
@@ -60,38 +65,62 @@ def test_body_is_stored_exactly_as_submitted_after_trimming_edges(client, app):
 
 def test_wordpress_form_post_redirects_to_permalink_on_allowed_origin(client, sender):
     form = {
-        "author": "علي", "email": "ali@example.ly", "url": "", "comment": "كلام سليم ومفيد",
-        "comment_post_ID": "7", "comment_parent": "0", "submit": "Post Comment",
+        "author": "علي",
+        "email": "ali@example.ly",
+        "url": "",
+        "comment": "كلام سليم ومفيد",
+        "comment_post_ID": "7",
+        "comment_parent": "0",
+        "submit": "Post Comment",
         "_wp_unfiltered_html_comment": "x",
     }
-    resp = client.post("/comments", data=urlencode(form),
-                       content_type="application/x-www-form-urlencoded",
-                       headers={"Referer": f"{ORIGIN}/2026/11/article-7/", "Origin": ORIGIN})
+    resp = client.post(
+        "/comments",
+        data=urlencode(form),
+        content_type="application/x-www-form-urlencoded",
+        headers={"Referer": f"{ORIGIN}/2026/11/article-7/", "Origin": ORIGIN},
+    )
     assert resp.status_code == 303
     assert resp.headers["Location"] == f"{ORIGIN}/2026/11/article-7/#comment-pending"
     assert len(sender.sent) == 1
 
 
 def test_form_post_without_allowed_referer_gets_bilingual_page(client):
-    form = {"author": "Ali", "email": "ali@example.ly", "comment": "Good piece",
-            "comment_post_ID": "7"}
-    resp = client.post("/comments", data=urlencode(form),
-                       content_type="application/x-www-form-urlencoded",
-                       headers={"Accept-Language": "ar-LY,ar;q=0.9,en;q=0.5"})
+    form = {
+        "author": "Ali",
+        "email": "ali@example.ly",
+        "comment": "Good piece",
+        "comment_post_ID": "7",
+    }
+    resp = client.post(
+        "/comments",
+        data=urlencode(form),
+        content_type="application/x-www-form-urlencoded",
+        headers={"Accept-Language": "ar-LY,ar;q=0.9,en;q=0.5"},
+    )
     assert resp.status_code == 202
     html = resp.get_data(as_text=True)
     assert 'dir="rtl"' in html and "بانتظار المراجعة" in html
-    resp = client.post("/comments", data=urlencode(form),
-                       content_type="application/x-www-form-urlencoded",
-                       headers={"Accept-Language": "en-GB"})
+    resp = client.post(
+        "/comments",
+        data=urlencode(form),
+        content_type="application/x-www-form-urlencoded",
+        headers={"Accept-Language": "en-GB"},
+    )
     assert "awaiting moderation" in resp.get_data(as_text=True)
 
 
 def test_form_permalink_on_foreign_origin_is_refused(client, app):
-    form = {"author": "Ali", "email": "ali@example.ly", "comment": "Good piece",
-            "comment_post_ID": "7", "permalink": "https://evil.example/phish"}
-    resp = client.post("/comments", data=urlencode(form),
-                       content_type="application/x-www-form-urlencoded")
+    form = {
+        "author": "Ali",
+        "email": "ali@example.ly",
+        "comment": "Good piece",
+        "comment_post_ID": "7",
+        "permalink": "https://evil.example/phish",
+    }
+    resp = client.post(
+        "/comments", data=urlencode(form), content_type="application/x-www-form-urlencoded"
+    )
     err = assert_error(resp, 422, "validation_failed")
     assert "permalink" in err["fields"]
     assert count_comments(app) == 0
@@ -120,7 +149,9 @@ def test_form_permalink_on_foreign_origin_is_refused(client, app):
         ({"body": ["list"]}, "body"),
     ],
 )
-def test_validation_failures_are_422_with_fields_and_store_nothing(client, app, sender, override, field):
+def test_validation_failures_are_422_with_fields_and_store_nothing(
+    client, app, sender, override, field
+):
     resp = post_json(client, comment_payload(**override))
     err = assert_error(resp, 422, "validation_failed")
     assert field in err["fields"]
@@ -138,8 +169,9 @@ def test_validation_messages_in_arabic_when_preferred(client):
     err = assert_error(post_json(client, {}, **{"Accept-Language": "ar"}), 422, "validation_failed")
     assert err["fields"]["body"] == ["هذا الحقل مطلوب."]
     assert "الحقول" in err["message"]
-    err = assert_error(post_json(client, {}, **{"Accept-Language": "en-US,ar;q=0.5"}), 422,
-                       "validation_failed")
+    err = assert_error(
+        post_json(client, {}, **{"Accept-Language": "en-US,ar;q=0.5"}), 422, "validation_failed"
+    )
     assert err["fields"]["body"] == ["Missing data for required field."]
 
 
@@ -163,16 +195,27 @@ def test_malformed_json_requests(client, app, raw, ctype, status, code):
 def test_oversized_body_is_413(client, app):
     big = json.dumps(comment_payload(body="ب" * 40_000)).encode()
     assert len(big) > 64 * 1024
-    assert_error(client.post("/api/v1/comments", data=big, content_type="application/json"),
-                 413, "too_large")
-    assert_error(client.post("/comments", data=b"comment=" + b"a" * 70_000,
-                             content_type="application/x-www-form-urlencoded"), 413, "too_large")
+    assert_error(
+        client.post("/api/v1/comments", data=big, content_type="application/json"), 413, "too_large"
+    )
+    assert_error(
+        client.post(
+            "/comments",
+            data=b"comment=" + b"a" * 70_000,
+            content_type="application/x-www-form-urlencoded",
+        ),
+        413,
+        "too_large",
+    )
     assert count_comments(app) == 0
 
 
 def test_form_with_invalid_utf8_is_422(client, app):
-    resp = client.post("/comments", data=b"author=%FF%FE&email=a%40b.co&comment=x&comment_post_ID=1",
-                       content_type="application/x-www-form-urlencoded")
+    resp = client.post(
+        "/comments",
+        data=b"author=%FF%FE&email=a%40b.co&comment=x&comment_post_ID=1",
+        content_type="application/x-www-form-urlencoded",
+    )
     err = assert_error(resp, 422, "validation_failed")
     assert "_body" in err["fields"]
     assert count_comments(app) == 0
@@ -184,8 +227,11 @@ def test_form_endpoint_wrong_content_type_is_415(client):
 
 def test_lone_surrogate_in_json_is_422(client, app):
     raw = b'{"post_id": "1", "author_name": "a", "author_email": "a@b.co", "body": "x\\ud800y"}'
-    err = assert_error(client.post("/api/v1/comments", data=raw, content_type="application/json"),
-                       422, "validation_failed")
+    err = assert_error(
+        client.post("/api/v1/comments", data=raw, content_type="application/json"),
+        422,
+        "validation_failed",
+    )
     assert "body" in err["fields"]
 
 
@@ -220,8 +266,9 @@ def test_database_down_is_503_with_retry_after(tmp_path, sender):
     from service import create_app
     from tests.conftest import make_settings
 
-    app = create_app(make_settings(tmp_path, "postgresql+psycopg://postgres@127.0.0.1:1/none"),
-                     sender=sender)
+    app = create_app(
+        make_settings(tmp_path, "postgresql+psycopg://postgres@127.0.0.1:1/none"), sender=sender
+    )
     resp = post_json(app.test_client(), comment_payload())
     err = assert_error(resp, 503, "unavailable")
     assert int(resp.headers["Retry-After"]) > 0
@@ -231,14 +278,21 @@ def test_database_down_is_503_with_retry_after(tmp_path, sender):
 def test_reply_must_target_approved_comment_on_same_post(client, app):
     repo = app.extensions["mizan"].repo
     parent = post_json(client, comment_payload()).get_json()["id"]
-    err = assert_error(post_json(client, comment_payload(parent_id=parent)), 422, "validation_failed")
+    err = assert_error(
+        post_json(client, comment_payload(parent_id=parent)), 422, "validation_failed"
+    )
     assert "parent_id" in err["fields"]
     engine = repo.engine
     with engine.begin() as conn:
-        conn.execute(Comment.__table__.update().where(Comment.id == parent).values(status="approved"))
+        conn.execute(
+            Comment.__table__.update().where(Comment.id == parent).values(status="approved")
+        )
     assert post_json(client, comment_payload(parent_id=parent)).status_code == 202
-    err = assert_error(post_json(client, comment_payload(parent_id=parent, post_id="other")), 422,
-                       "validation_failed")
+    err = assert_error(
+        post_json(client, comment_payload(parent_id=parent, post_id="other")),
+        422,
+        "validation_failed",
+    )
     assert "parent_id" in err["fields"]
 
 
@@ -248,10 +302,16 @@ def test_client_ip_honours_forwarded_for_only_from_trusted_proxies(tmp_path, sql
     from service import create_app
     from tests.conftest import make_settings
 
-    for trusted, expected in (((), "127.0.0.1"), ((ipaddress.ip_network("127.0.0.0/8"),), "203.0.113.9")):
-        app = create_app(make_settings(tmp_path, sqlite_url, trusted_proxies=trusted), sender=sender)
-        resp = post_json(app.test_client(), comment_payload(),
-                         **{"X-Forwarded-For": "198.51.100.1, 203.0.113.9"})
+    for trusted, expected in (
+        ((), "127.0.0.1"),
+        ((ipaddress.ip_network("127.0.0.0/8"),), "203.0.113.9"),
+    ):
+        app = create_app(
+            make_settings(tmp_path, sqlite_url, trusted_proxies=trusted), sender=sender
+        )
+        resp = post_json(
+            app.test_client(), comment_payload(), **{"X-Forwarded-For": "198.51.100.1, 203.0.113.9"}
+        )
         svc = app.extensions["mizan"]
         stored = svc.repo.get_comment(resp.get_json()["id"])
         assert svc.keys.decrypt(stored.ip_enc) == expected
@@ -259,11 +319,21 @@ def test_client_ip_honours_forwarded_for_only_from_trusted_proxies(tmp_path, sql
 
 
 def test_request_metadata_is_recorded(client, app):
-    cid = post_json(client, comment_payload(), **{
-        "User-Agent": "Mozilla/5.0 test", "Referer": f"{ORIGIN}/a", "Accept-Language": "ar-LY",
-    }).get_json()["id"]
+    cid = post_json(
+        client,
+        comment_payload(),
+        **{
+            "User-Agent": "Mozilla/5.0 test",
+            "Referer": f"{ORIGIN}/a",
+            "Accept-Language": "ar-LY",
+        },
+    ).get_json()["id"]
     c = app.extensions["mizan"].repo.get_comment(cid)
-    assert (c.user_agent, c.referrer, c.accept_language) == ("Mozilla/5.0 test", f"{ORIGIN}/a", "ar-LY")
+    assert (c.user_agent, c.referrer, c.accept_language) == (
+        "Mozilla/5.0 test",
+        f"{ORIGIN}/a",
+        "ar-LY",
+    )
 
 
 def test_unknown_route_and_method_use_the_error_body(client):
