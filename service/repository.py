@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -76,6 +78,9 @@ class Repository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._insert_comment = insert(Comment)
+        # SQLite has one writer: threads of one process queue here instead of colliding on the
+        # file lock, whose busy handler sleeps in whole milliseconds.
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
 
     # --- intake -------------------------------------------------------------------------------
     def parent_info(self, parent_id: str) -> ParentInfo | None:
@@ -88,7 +93,7 @@ class Repository:
 
     def insert_comment(self, row: dict, decision: DecisionRecord | None = None) -> None:
         """Store a new comment (and, for intake-time decisions, its decision) in one transaction."""
-        with self.engine.begin() as conn:
+        with self._write_lock, self.engine.begin() as conn:
             conn.execute(self._insert_comment, row)
             if decision is not None:
                 conn.execute(

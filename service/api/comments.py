@@ -95,6 +95,18 @@ def _check_origin(form: bool) -> None:
         raise Forbidden("This origin is not allowed.")
 
 
+def _schema(svc: Service) -> CommentIn:
+    # One instance per app: building a marshmallow schema costs more than loading with it, and
+    # loading keeps no state on the instance, so threads can share it.
+    schema = current_app.extensions.get("mizan.comment_schema")
+    if schema is None:
+        schema = current_app.extensions["mizan.comment_schema"] = CommentIn(
+            allowed_origins=svc.settings.allowed_origins,
+            max_body_chars=svc.settings.max_body_chars,
+        )
+    return schema
+
+
 def _load(data: dict) -> tuple[dict, bool]:
     svc = _service()
     honeypot = data.pop(svc.settings.honeypot_field, None)
@@ -103,9 +115,7 @@ def _load(data: dict) -> tuple[dict, bool]:
         and honeypot.strip() != ""
         or (honeypot not in (None, "") and not isinstance(honeypot, str))
     )
-    schema = CommentIn(
-        allowed_origins=svc.settings.allowed_origins, max_body_chars=svc.settings.max_body_chars
-    )
+    schema = _schema(svc)
     try:
         return schema.load(data), filled
     except ValidationError as exc:
@@ -170,7 +180,7 @@ def create_comment_form():
     except ValueError:
         raise BadRequest("The request was not understood.") from None
     svc = _service()
-    known = set(CommentIn().fields) | {svc.settings.honeypot_field}
+    known = set(_schema(svc).fields) | {svc.settings.honeypot_field}
     data: dict = {}
     for key, value in pairs:
         key = WORDPRESS_FIELDS.get(key, key)
