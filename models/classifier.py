@@ -1,0 +1,171 @@
+"""Serve the trained model: batch scores and per-comment explanations."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from models import artifact
+from models import normalize as _norm
+from models.data import sha256
+from models.features import META_NAMES, to_matrix
+
+ARTIFACTS_DIR = pathlib.Path(__file__).resolve().parent / "artifacts"
+SHIPPED = "mizan-classifier.skops"  # sidecar: mizan-classifier.json
+_FINE = ("obscene", "hate")
+# Every comment has a length and a script share: their contribution is part of the baseline,
+# not a reason, so explanations leave them out.
+_BASELINE_META = frozenset(
+    {"meta:length", "meta:n_words", "meta:arabic_share", "meta:latin_share", "meta:short_text"}
+)
+_ENTITY_OF_META = {
+    "meta:has_url": "xurlx",
+    "meta:n_urls": "xurlx",
+    "meta:has_phone": "xphonex",
+    "meta:n_phones": "xphonex",
+    "meta:has_email": "xemailx",
+    "meta:has_handle": "xhandlex",
+    "meta:n_handles": "xhandlex",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Calibrated probabilities for one comment."""
+
+    spam: float
+    abuse: float
+    labels: dict[str, float]
+
+
+class ModelUnavailable(Exception):  # noqa: N818 - name fixed by the service contract
+    """No usable model artifact."""
+
+
+class Classifier:
+    """A loaded pipeline with its version, thresholds and sidecar metadata."""
+
+    def __init__(self, pipeline, sidecar: dict) -> None:
+        self.pipeline = pipeline
+        self.sidecar = sidecar
+        self.version: str = sidecar.get("version", "unknown")
+        self.thresholds: dict[str, float] = dict(sidecar.get("thresholds", {}))
+        self._features = pipeline.named_steps["features"]
+        self._heads = pipeline.named_steps["heads"]
+        self._index = {h: i for i, h in enumerate(self._heads.heads)}
+        recorded = sidecar.get("normalizer_sha256")
+        current = pathlib.Path(_norm.__file__)
+        # True when models/normalize.py changed since training: scores may drift, retrain
+        self.normalizer_changed: bool = bool(
+            recorded and current.is_file() and sha256(current) != recorded
+        )
+
+    def predict_matrix(self, texts: Sequence[str]) -> np.ndarray:
+        """Return calibrated probabilities, one column per head (see ``head_names``)."""
+        x = self._features.transform(list(texts))
+        return self._heads.predict_proba(x)
+
+    @property
+    def head_names(self) -> tuple[str, ...]:
+        """Return the heads in column order."""
+        return tuple(self._heads.heads)
+
+    def score(self, texts: Sequence[str]) -> list[Scores]:
+        """Score a batch of comments."""
+        if isinstance(texts, str):
+            raise TypeError("score() takes a sequence of texts, not one string")
+        if not len(texts):
+            return []
+        p = self.predict_matrix(texts)
+        spam, abuse = self._index["spam"], self._index["abuse"]
+        fine = [(h, self._index[h]) for h in _FINE if h in self._index]
+        return [
+            Scores(
+                spam=float(row[spam]),
+                abuse=float(row[abuse]),
+                labels={h: float(row[i]) for h, i in fine},
+            )
+            for row in p
+        ]
+
+    def explain(self, text: str, top: int = 5) -> dict[str, list[dict]]:
+        """Return the words and meta features that push each score up, with original spans."""
+        feats = self._features
+        normalized, offsets, batch = feats.feature_spans(text)
+        x = to_matrix(batch, 1, feats.n_bits).tocsr()
+        n_hash = 1 << feats.n_bits
+        values = np.zeros(x.shape[1])
+        values[x.indices] = x.data
+        counts = np.bincount(batch.col, minlength=n_hash) if batch.col.size else None
+        # word spans of the normalised text; every n-gram is credited to the word it starts in
+        words = [
+            (int(s), int(e))
+            for s, e, k in zip(batch.start, batch.end, batch.kind, strict=True)
+            if k == -1
+        ]
+        word_starts = np.array([s for s, _ in words], dtype=np.int64)
+        out: dict[str, list[dict]] = {}
+        for head in ("spam", "abuse"):
+            col = self._heads.coef_[:, self._index[head]].toarray().ravel()
+            a = float(self._heads.calibration_[self._index[head], 0])
+            credit = np.zeros(len(words))
+            if words and counts is not None:
+                per = values[batch.col] * col[batch.col] / np.maximum(counts[batch.col], 1) * a
+                owner = np.clip(
+                    np.searchsorted(word_starts, batch.start, side="right") - 1, 0, len(words) - 1
+                )
+                np.add.at(credit, owner, per)
+            items = []
+            for i, (s, e) in enumerate(words):
+                if credit[i] > 0:
+                    span = _norm.original_span(offsets, s, e, len(text))
+                    items.append(
+                        {
+                            "feature": normalized[s:e],
+                            "weight": float(credit[i]),
+                            "span": [int(span[0]), int(span[1])],
+                        }
+                    )
+            for j, name in enumerate(META_NAMES):
+                if name in _BASELINE_META:
+                    continue
+                contrib = float(values[n_hash + j] * col[n_hash + j] * a)
+                if contrib > 0:
+                    span = None
+                    token = _ENTITY_OF_META.get(name)
+                    pos = normalized.find(token) if token else -1
+                    if pos >= 0:
+                        s0, e0 = _norm.original_span(offsets, pos, pos + len(token), len(text))
+                        span = [int(s0), int(e0)]
+                    items.append({"feature": name, "weight": contrib, "span": span})
+            items.sort(key=lambda d: -d["weight"])
+            out[head] = [{**d, "weight": round(d["weight"], 4)} for d in items[:top]]
+        return out
+
+
+def load(path: str | os.PathLike) -> Classifier:
+    """Load an artifact directory or .skops file; raise ModelUnavailable if it is unusable."""
+    try:
+        pipeline, sidecar = artifact.load(path)
+    except artifact.ArtifactError as exc:
+        raise ModelUnavailable(str(exc)) from exc
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelUnavailable(f"cannot load model artifact: {exc}") from exc
+    return Classifier(pipeline, sidecar)
+
+
+def default_artifact_path() -> pathlib.Path:
+    """Return the shipped artifact (models/artifacts/mizan-classifier.skops)."""
+    return ARTIFACTS_DIR / SHIPPED
+
+
+def load_default() -> Classifier:
+    """Load the shipped model; raise ModelUnavailable if none is shipped."""
+    path = default_artifact_path()
+    if not path.is_file():
+        raise ModelUnavailable(f"no shipped model at models/artifacts/{SHIPPED}; run mizan train")
+    return load(path)

@@ -1,0 +1,349 @@
+"""Hashed character n-gram, word and meta features computed in one vectorised pass per batch.
+
+Every text is normalised once (``models.normalize.normalize``).  The normalised texts of a batch
+are joined into one code-point array; a polynomial prefix hash over that array gives the hash of
+any substring in O(1), so all character n-grams, words and word bigrams of the whole batch are
+hashed with a handful of numpy operations instead of a Python loop per n-gram.  The same routine
+also returns the span of every feature, which is how explanations are mapped back to the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from models import normalize as _norm
+
+_MASK64 = (1 << 64) - 1
+_BASE = 0x100000001B3  # odd, so it is invertible modulo 2**64
+_BASE_INV = pow(_BASE, -1, 1 << 64)
+_SEP = 0  # code point (after +1 shift below, never produced by text) separating documents
+_SPACE = 32 + 1
+_MAX_CHARS = 2000  # longer comments are cut: their tail adds little and costs linear time
+_CHUNK = 4096  # texts hashed per vectorised pass (bounds memory)
+
+# Salts keep the kinds of features apart (the word "abc" is not the 3-gram "abc").
+_SALT_WORD = 101
+_SALT_BIGRAM = 102
+
+META_NAMES = (
+    "meta:has_url",
+    "meta:n_urls",
+    "meta:has_phone",
+    "meta:n_phones",
+    "meta:has_email",
+    "meta:has_handle",
+    "meta:n_handles",
+    "meta:length",
+    "meta:n_words",
+    "meta:arabic_share",
+    "meta:latin_share",
+    "meta:digit_share",
+    "meta:script_mix",
+    "meta:repeated_words",
+    "meta:short_text",
+    "meta:lexicon_hit",
+    "meta:lexicon_hits",
+)
+# Arabic clitics stripped before a lexicon lookup (و ال وال بال لل يا ...), longest first.
+_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "يا", "و", "ب", "ف", "ل")
+_ENTITY_WORDS = ("xurlx", "xphonex", "xemailx", "xhandlex")
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """Finalise 64-bit hashes (splitmix64) so that the low bits are well spread."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * np.uint64(0xBF58476D1CE4E5B9)
+    h = h ^ (h >> np.uint64(27))
+    h = h * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def _string_hash(s: str) -> int:
+    """Return the raw (unsalted, unmixed) polynomial hash the vectorised code gives ``s``."""
+    h = 0
+    for j, ch in enumerate(s):
+        h = (h + (ord(ch) + 1) * pow(_BASE, j, 1 << 64)) & _MASK64
+    return h
+
+
+_ENTITY_HASHES = np.array([_string_hash(w) for w in _ENTITY_WORDS], dtype=np.uint64)
+_CLITIC_HASHES = {
+    k: np.array([_string_hash(c) for c in _CLITICS if len(c) == k], dtype=np.uint64)
+    for k in {len(c) for c in _CLITICS}
+}
+
+
+def _in_sorted(q: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Vectorised membership test against a sorted array (cheaper than np.isin per call)."""
+    pos = np.minimum(np.searchsorted(sorted_keys, q), sorted_keys.shape[0] - 1)
+    return sorted_keys[pos] == q
+
+
+def _clitic_lengths() -> list[int]:
+    return sorted(_CLITIC_HASHES)
+
+
+def lexicon_hashes(terms, normalize) -> np.ndarray:
+    """Return the sorted raw hashes of normalised one- and two-word terms."""
+    out = set()
+    for term in terms:
+        words = normalize(term).split()
+        if len(words) == 1:
+            out.add(_string_hash(words[0]))
+        elif len(words) == 2:
+            a, b = (_string_hash(w) for w in words)
+            out.add((a * _BASE_INV + b) & _MASK64)
+    return np.array(sorted(out), dtype=np.uint64)
+
+
+@dataclass(frozen=True, slots=True)
+class HashedBatch:
+    """Hashed features of a batch: one entry per feature occurrence."""
+
+    doc: np.ndarray  # int64 document index
+    col: np.ndarray  # int64 column in [0, 2**n_bits)
+    start: np.ndarray  # int64 start in the document's normalised text
+    end: np.ndarray  # int64 end (exclusive)
+    kind: np.ndarray  # int8: n for char n-grams, -1 word, -2 word bigram
+    meta: np.ndarray  # float64 (n_docs, len(META_NAMES))
+
+
+def _powers(base: int, n: int) -> np.ndarray:
+    p = np.full(n, base, dtype=np.uint64)
+    p[0] = 1
+    return np.cumprod(p, dtype=np.uint64)
+
+
+def hash_batch(
+    normalized: Sequence[str],
+    n_bits: int = 20,
+    char_ngrams: tuple[int, int] = (2, 5),
+    word_ngrams: int = 2,
+    lexicon: np.ndarray | None = None,
+) -> HashedBatch:
+    """Hash char n-grams (over ' ' + text + ' '), words and word bigrams of normalised texts.
+
+    ``lexicon`` is a sorted array of raw hashes of offensive terms (words, with or without an
+    Arabic clitic, and two-word phrases); hits are counted into the meta features.
+    """
+    n_docs = len(normalized)
+    padded = [" " + t[:_MAX_CHARS] + " " for t in normalized]
+    joined = "\x00".join(padded)
+    c = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    c += np.uint64(1)
+    length = c.shape[0]
+    is_sep = c == np.uint64(_SEP + 1)
+    # whitespace of any kind counts as a space
+    ws = (c == np.uint64(_SPACE)) | (c == np.uint64(10 + 1)) | (c == np.uint64(9 + 1))
+    ws |= (c == np.uint64(13 + 1)) | (c == np.uint64(0xA0 + 1))
+    c[ws] = np.uint64(_SPACE)
+    sep_cum = np.concatenate(([0], np.cumsum(is_sep)))
+    doc_of = sep_cum[:-1]  # document index of every position (separators get the next doc)
+    lens = np.fromiter((len(p) for p in padded), dtype=np.int64, count=n_docs)
+    doc_start = np.concatenate(([0], np.cumsum(lens + 1)[:-1])) if n_docs else lens
+
+    pw = _powers(_BASE, length + 1)
+    inv = _powers(_BASE_INV, length + 1)
+    prefix = np.concatenate(
+        (np.zeros(1, dtype=np.uint64), np.cumsum(c * pw[:length], dtype=np.uint64))
+    )
+
+    def sub_hash(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return (prefix[b] - prefix[a]) * inv[a]
+
+    docs, cols, starts, ends, kinds = [], [], [], [], []
+    mask = np.uint64((1 << n_bits) - 1)
+    lo, hi = char_ngrams
+    for n in range(lo, hi + 1):
+        if length < n:
+            continue
+        a = np.arange(length - n + 1, dtype=np.int64)
+        b = a + n
+        ok = sep_cum[b] == sep_cum[a]
+        # drop n-grams made only of spaces
+        a, b = a[ok], b[ok]
+        h = _mix(sub_hash(a, b) + np.uint64(n * 0x9E3779B97F4A7C15 & _MASK64))
+        d = doc_of[a]
+        docs.append(d)
+        cols.append((h & mask).astype(np.int64))
+        starts.append(a - doc_start[d])
+        ends.append(b - doc_start[d])
+        kinds.append(np.full(a.shape[0], n, dtype=np.int8))
+
+    # words: maximal runs of non-space, non-separator characters
+    is_word = ~(ws | is_sep)
+    edges = np.diff(np.concatenate(([False], is_word, [False])).astype(np.int8))
+    w_start = np.flatnonzero(edges == 1).astype(np.int64)
+    w_end = np.flatnonzero(edges == -1).astype(np.int64)
+    w_raw = sub_hash(w_start, w_end)
+    w_doc = doc_of[w_start] if w_start.size else np.zeros(0, dtype=np.int64)
+    docs.append(w_doc)
+    cols.append((_mix(w_raw + np.uint64(_SALT_WORD)) & mask).astype(np.int64))
+    starts.append(w_start - doc_start[w_doc])
+    ends.append(w_end - doc_start[w_doc])
+    kinds.append(np.full(w_start.shape[0], -1, dtype=np.int8))
+    if word_ngrams >= 2 and w_start.size > 1:
+        same = w_doc[1:] == w_doc[:-1]
+        a, b = w_start[:-1][same], w_end[1:][same]
+        bh = w_raw[:-1][same] * np.uint64(_BASE_INV) + w_raw[1:][same]
+        d = w_doc[:-1][same]
+        docs.append(d)
+        cols.append((_mix(bh + np.uint64(_SALT_BIGRAM)) & mask).astype(np.int64))
+        starts.append(a - doc_start[d])
+        ends.append(b - doc_start[d])
+        kinds.append(np.full(a.shape[0], -2, dtype=np.int8))
+
+    meta = _meta(c, doc_of, is_sep, w_raw, w_doc, lens, n_docs)
+    if lexicon is not None and lexicon.size and w_raw.size:
+        hit = _in_sorted(w_raw, lexicon)
+        for k in _clitic_lengths():
+            idx = np.flatnonzero((w_end - w_start) > k + 1)
+            pre = sub_hash(w_start[idx], w_start[idx] + k)
+            idx = idx[(pre[:, None] == _CLITIC_HASHES[k][None, :]).any(axis=1)]
+            hit[idx] |= _in_sorted(sub_hash(w_start[idx] + k, w_end[idx]), lexicon)
+        n_hit = np.bincount(w_doc[hit], minlength=n_docs).astype(np.float64)
+        if w_start.size > 1:
+            same = w_doc[1:] == w_doc[:-1]
+            bh = w_raw[:-1] * np.uint64(_BASE_INV) + w_raw[1:]
+            n_hit += np.bincount(w_doc[:-1][same & _in_sorted(bh, lexicon)], minlength=n_docs)
+        meta[:, -2] = n_hit > 0
+        meta[:, -1] = np.log1p(n_hit)
+    return HashedBatch(
+        doc=np.concatenate(docs),
+        col=np.concatenate(cols),
+        start=np.concatenate(starts) - 1,  # index into the unpadded normalised text
+        end=np.concatenate(ends) - 1,
+        kind=np.concatenate(kinds),
+        meta=meta,
+    )
+
+
+def _meta(c, doc_of, is_sep, w_raw, w_doc, lens, n_docs) -> np.ndarray:
+    keep = ~is_sep
+    cc = c[keep] - np.uint64(1)
+    dd = doc_of[keep]
+    arabic = (cc >= 0x0600) & (cc <= 0x06FF)
+    latin = ((cc >= 0x61) & (cc <= 0x7A)) | ((cc >= 0x41) & (cc <= 0x5A))
+    digit = (cc >= 0x30) & (cc <= 0x39)
+    n_ar = np.bincount(dd, weights=arabic, minlength=n_docs)
+    n_la = np.bincount(dd, weights=latin, minlength=n_docs)
+    n_di = np.bincount(dd, weights=digit, minlength=n_docs)
+    n_chars = np.maximum(lens - 2, 0).astype(np.float64)
+    letters = np.maximum(n_ar + n_la, 1.0)
+    ent = np.zeros((n_docs, len(_ENTITY_HASHES)))
+    for k, eh in enumerate(_ENTITY_HASHES):
+        hit = w_raw == eh
+        ent[:, k] = np.bincount(w_doc[hit], minlength=n_docs)
+    n_words = np.bincount(w_doc, minlength=n_docs).astype(np.float64)
+    if w_raw.size:
+        _, first = np.unique(_mix(w_raw + w_doc.astype(np.uint64)), return_index=True)
+        n_unique = np.bincount(w_doc[first], minlength=n_docs)
+    else:
+        n_unique = np.zeros(n_docs)
+    ar_share = n_ar / letters
+    la_share = n_la / letters
+    m = np.zeros((n_docs, len(META_NAMES)))
+    m[:, 0] = ent[:, 0] > 0
+    m[:, 1] = np.log1p(ent[:, 0])
+    m[:, 2] = ent[:, 1] > 0
+    m[:, 3] = np.log1p(ent[:, 1])
+    m[:, 4] = ent[:, 2] > 0
+    m[:, 5] = ent[:, 3] > 0
+    m[:, 6] = np.log1p(ent[:, 3])
+    m[:, 7] = np.log1p(n_chars) / 7.0
+    m[:, 8] = np.log1p(n_words) / 5.0
+    m[:, 9] = ar_share
+    m[:, 10] = la_share
+    m[:, 11] = n_di / np.maximum(n_chars, 1.0)
+    m[:, 12] = 4.0 * ar_share * la_share
+    m[:, 13] = 1.0 - n_unique / np.maximum(n_words, 1.0)
+    m[:, 14] = n_words <= 3
+    return m
+
+
+def to_matrix(batch: HashedBatch, n_docs: int, n_bits: int) -> sp.csr_matrix:
+    """Build the feature matrix: log-scaled, L2-normalised hashed counts, then meta columns."""
+    n_hash = 1 << n_bits
+    key = np.sort(batch.doc * n_hash + batch.col)
+    if key.size:
+        first = np.empty(key.shape[0], dtype=bool)
+        first[0] = True
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        ukey = key[starts]
+        counts = np.diff(np.append(starts, key.shape[0]))
+    else:
+        ukey = key
+        counts = np.zeros(0, dtype=np.int64)
+    doc = ukey // n_hash
+    col = ukey - doc * n_hash
+    val = np.log1p(counts.astype(np.float64))
+    sq = np.bincount(doc, weights=val * val, minlength=n_docs)
+    val /= np.sqrt(np.maximum(sq, 1e-12))[doc]
+    meta = batch.meta
+    m_doc, m_col = np.nonzero(meta)
+    doc = np.concatenate((doc, m_doc))
+    order = np.argsort(doc, kind="stable")
+    indices = np.concatenate((col, n_hash + m_col))[order]
+    data = np.concatenate((val, meta[m_doc, m_col]))[order]
+    indptr = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(doc, minlength=n_docs), out=indptr[1:])
+    return sp.csr_matrix(
+        (data, indices.astype(np.int32), indptr.astype(np.int32)),
+        shape=(n_docs, n_hash + meta.shape[1]),
+    )
+
+
+class HashedTextFeatures(TransformerMixin, BaseEstimator):
+    """Normalise each text once and turn it into hashed n-gram and meta features (stateless)."""
+
+    def __init__(
+        self,
+        n_bits: int = 20,
+        char_ngrams: tuple[int, int] = (2, 5),
+        word_ngrams: int = 2,
+        lexicon_terms: tuple[str, ...] = (),
+    ) -> None:
+        self.n_bits = n_bits
+        self.char_ngrams = char_ngrams
+        self.word_ngrams = word_ngrams
+        self.lexicon_terms = lexicon_terms
+
+    def fit(self, X, y=None, **fit_params):  # noqa: N803 - sklearn naming
+        """Record the output width; nothing is learned from the data."""
+        self.n_features_out_ = (1 << self.n_bits) + len(META_NAMES)
+        self.lexicon_ = lexicon_hashes(self.lexicon_terms, _norm.normalize)
+        return self
+
+    def _hash(self, texts: list[str]) -> HashedBatch:
+        lex = getattr(self, "lexicon_", None)
+        return hash_batch(texts, self.n_bits, tuple(self.char_ngrams), self.word_ngrams, lex)
+
+    def transform(self, X):  # noqa: N803
+        """Return the sparse feature matrix of the texts ``X``."""
+        texts = [_norm.normalize(t).replace("\x00", " ") for t in X]
+        parts = []
+        for i in range(0, max(len(texts), 1), _CHUNK):
+            chunk = texts[i : i + _CHUNK]
+            batch = self._hash(chunk)
+            parts.append(to_matrix(batch, len(chunk), self.n_bits))
+        return parts[0] if len(parts) == 1 else sp.vstack(parts, format="csr")
+
+    def feature_spans(self, text: str) -> tuple[str, list[int], HashedBatch]:
+        """Return the normalised text, its offsets and the hashed features with their spans."""
+        normalized, offsets = _norm.normalize_with_offsets(text)
+        normalized = normalized.replace("\x00", " ")
+        batch = self._hash([normalized])
+        return normalized, offsets, batch
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = False
+        return tags

@@ -1,0 +1,148 @@
+"""Artifact round trip, refusal of bad artifacts, scores and explanations."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from models import artifact
+from models.classifier import Classifier, ModelUnavailable, Scores, load
+from models.normalize import normalize
+
+
+def test_roundtrip_scores_match_pipeline(tiny_artifact):
+    clf = load(tiny_artifact)
+    assert isinstance(clf, Classifier)
+    assert clf.version == "test-1"
+    texts = ["يا كلب حقير", "واتساب 0912345678 ربح مضمون", "شكرا على الخبر"]
+    scores = clf.score(texts)
+    assert all(isinstance(s, Scores) for s in scores)
+    direct = clf.pipeline.predict_proba(texts)
+    for s, row in zip(scores, direct, strict=True):
+        assert s.spam == pytest.approx(row[0])
+        assert s.abuse == pytest.approx(row[1])
+        assert 0.0 <= s.spam <= 1.0 and 0.0 <= s.abuse <= 1.0
+    assert scores[0].abuse > scores[2].abuse
+    assert scores[1].spam > scores[2].spam
+    assert clf.score([]) == []
+
+
+def test_score_rejects_a_bare_string(tiny_artifact):
+    with pytest.raises(TypeError):
+        load(tiny_artifact).score("يا كلب")
+
+
+def test_sidecar_records_versions_and_hash(tiny_artifact):
+    meta = artifact.read_sidecar(tiny_artifact)
+    assert set(meta["libraries"]) >= {"scikit-learn", "numpy", "scipy", "skops", "python"}
+    assert len(meta["model_sha256"]) == 64
+
+
+def test_refuses_other_sklearn_version(tiny_artifact, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_artifact, bad)
+    side = bad / artifact.SIDECAR_FILE
+    meta = json.loads(side.read_text(encoding="utf-8"))
+    meta["libraries"]["scikit-learn"] = "1.4.2"
+    side.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelUnavailable, match=r"scikit-learn 1\.4\.2"):
+        load(bad)
+
+
+def test_refuses_tampered_model(tiny_artifact, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_artifact, bad)
+    with open(bad / artifact.MODEL_FILE, "ab") as fh:
+        fh.write(b"x")
+    with pytest.raises(ModelUnavailable, match="SHA-256"):
+        load(bad)
+
+
+def test_missing_artifact_is_unavailable(tmp_path):
+    with pytest.raises(ModelUnavailable):
+        load(tmp_path / "nothing-here")
+
+
+def test_loads_the_skops_file_directly(tiny_artifact):
+    clf = load(tiny_artifact / artifact.MODEL_FILE)
+    assert clf.version == "test-1"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "يا كــــلب يا حِمَار حقير",  # tatweel and diacritics
+        "شكرا\u200b على الخبر يا  كلب",  # zero-width space, double space
+        "YOU IDIOT!!! casino bonus http://bit.ly/win",
+    ],
+)
+def test_explain_spans_point_into_the_original(tiny_artifact, text):
+    clf = load(tiny_artifact)
+    expl = clf.explain(text, top=5)
+    assert set(expl) == {"spam", "abuse"}
+    seen = 0
+    for items in expl.values():
+        assert len(items) <= 5
+        weights = [it["weight"] for it in items]
+        assert weights == sorted(weights, reverse=True)
+        for it in items:
+            if it["span"] is None:
+                assert it["feature"].startswith("meta:")
+                continue
+            s, e = it["span"]
+            assert 0 <= s < e <= len(text)
+            if not it["feature"].startswith("meta:"):
+                # the original slice normalises to the explained word
+                assert it["feature"] in normalize(text[s:e])
+                seen += 1
+    assert seen > 0
+
+
+def test_dense_cache_is_not_persisted(tiny_artifact, tmp_path):
+    clf = load(tiny_artifact)
+    clf.score(["يا كلب"])
+    heads = clf.pipeline.named_steps["heads"]
+    assert "_dense" in heads.__dict__
+    artifact.save(clf.pipeline, tmp_path / "again", {"version": "x", "thresholds": {}})
+    again = artifact.load(tmp_path / "again")[0].named_steps["heads"]
+    assert "_dense" not in again.__dict__
+
+
+def test_flags_a_changed_normaliser(tiny_artifact, tmp_path):
+    import models.normalize
+    from models.data import sha256
+
+    for recorded, changed in ((sha256(models.normalize.__file__), False), ("0" * 64, True)):
+        copy = tmp_path / f"n{int(changed)}"
+        shutil.copytree(tiny_artifact, copy)
+        side = copy / artifact.SIDECAR_FILE
+        meta = json.loads(side.read_text(encoding="utf-8"))
+        meta["normalizer_sha256"] = recorded
+        side.write_text(json.dumps(meta), encoding="utf-8")
+        assert load(copy).normalizer_changed is changed
+
+
+class Smuggled:
+    """A type that is not on the trusted list."""
+
+
+def test_refuses_untrusted_types(tiny_artifact, tmp_path):
+    import skops.io as sio
+
+    from models.data import sha256
+
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_artifact, bad)
+    pipe = artifact.load(tiny_artifact)[0]
+    pipe.named_steps["heads"].extra = Smuggled()
+    sio.dump(pipe, bad / artifact.MODEL_FILE)
+    side = bad / artifact.SIDECAR_FILE
+    meta = json.loads(side.read_text(encoding="utf-8"))
+    meta["model_sha256"] = sha256(bad / artifact.MODEL_FILE)
+    side.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelUnavailable, match="untrusted"):
+        load(bad)
+    with pytest.raises(artifact.ArtifactError, match="untrusted"):
+        artifact.save(pipe, tmp_path / "never", {"version": "x"})

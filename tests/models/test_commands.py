@@ -1,0 +1,79 @@
+"""The click commands, run with CliRunner on generated CSVs (no shared data needed)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from models import artifact
+from models.classifier import load
+from models.commands import evaluate, train
+
+from .conftest import tiny_rows, write_csv
+
+
+def test_evaluate_json_has_exactly_the_keys(tiny_artifact, tmp_path):
+    data = write_csv(tmp_path / "x.csv", tiny_rows(60, seed=1))
+    res = CliRunner().invoke(
+        evaluate, ["--data", str(data), "--task", "abuse", "--json", "--model", str(tiny_artifact)]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert set(out) == {"n", "roc_auc", "pr_auc", "precision", "recall", "f1"}
+    assert out["n"] == sum(1 for r in tiny_rows(60, seed=1) if r["task"] == "abuse")
+    assert 0.0 <= out["roc_auc"] <= 1.0
+
+
+def test_evaluate_text_and_label_only(tiny_artifact, tmp_path):
+    path = tmp_path / "min.csv"
+    path.write_text("text,label\nيا كلب حقير,1\nشكرا على الخبر,0\n", encoding="utf-8")
+    res = CliRunner().invoke(
+        evaluate, ["--data", str(path), "--task", "spam", "--model", str(tiny_artifact)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "roc_auc" in res.output
+
+
+def test_evaluate_reports_unusable_model(tmp_path):
+    path = tmp_path / "min.csv"
+    path.write_text("text,label\na,1\nb,0\n", encoding="utf-8")
+    res = CliRunner().invoke(
+        evaluate, ["--data", str(path), "--task", "spam", "--model", str(tmp_path)]
+    )
+    assert res.exit_code != 0
+    assert "model" in res.output.lower()
+
+
+def test_train_writes_a_loadable_artifact(tmp_path):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    rows = tiny_rows(150, seed=2)
+    write_csv(data_dir / "gen_abuse.csv", [r for r in rows if r["task"] == "abuse"])
+    write_csv(data_dir / "gen_spam.csv", [r for r in rows if r["task"] == "spam"])
+    feedback = write_csv(tmp_path / "feedback.csv", tiny_rows(30, seed=3))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        train,
+        [
+            "--data",
+            str(data_dir),
+            "--out",
+            str(out),
+            "--feedback",
+            str(feedback),
+            "--version",
+            "t-1",
+            "--no-card",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    target = out / "mizan-classifier.skops"
+    assert target.with_suffix(".json").is_file()
+    meta = artifact.read_sidecar(target)
+    assert meta["version"] == "t-1"
+    assert {d["file"] for d in meta["training_data"]} >= {"gen_abuse.csv", "gen_spam.csv"}
+    assert set(meta["thresholds"]) >= {"approve_spam", "approve_abuse", "spam", "reject_abuse"}
+    clf = load(target)
+    s = clf.score(["يا كلب حقير", "شكرا على الخبر"])
+    assert s[0].abuse > s[1].abuse

@@ -1,0 +1,44 @@
+"""Hashed features: spans, determinism and the lexicon lookup."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.features import META_NAMES, HashedTextFeatures, hash_batch
+
+TEXT = st.text(
+    alphabet=st.sampled_from(list("abc xyz") + list("كلبحمار ") + ["\u200b", "ـ", "1", "@"]),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=4))
+def test_spans_lie_inside_each_normalised_text(texts):
+    batch = hash_batch(texts, n_bits=12)
+    assert batch.meta.shape == (len(texts), len(META_NAMES))
+    for d, s, e, k in zip(batch.doc, batch.start, batch.end, batch.kind, strict=True):
+        # char n-grams may include the padding space on either side
+        assert -1 <= s < e <= len(texts[d]) + 1
+        if k > 0:
+            assert e - s == k
+        else:
+            word = texts[d][s:e]
+            assert word and not any(ch.isspace() for ch in word if k == -1)
+    assert batch.col.min(initial=0) >= 0 and batch.col.max(initial=0) < 1 << 12
+
+
+def test_same_text_same_features_regardless_of_batch():
+    a = hash_batch(["يا كلب"], n_bits=16)
+    b = hash_batch(["شكرا", "يا كلب", "ok"], n_bits=16)
+    assert sorted(a.col.tolist()) == sorted(b.col[b.doc == 1].tolist())
+
+
+def test_lexicon_hits_with_and_without_clitic():
+    feats = HashedTextFeatures(lexicon_terms=("كلب", "son of")).fit(None)
+    x = feats.transform(["يا كلب", "والكلب هنا", "you son of a", "شكرا جزيلا"])
+    hit = META_NAMES.index("meta:lexicon_hit")
+    n = (1 << feats.n_bits) + hit
+    assert np.asarray(x[:, n].todense()).ravel().tolist() == [1.0, 1.0, 1.0, 0.0]
