@@ -51,7 +51,10 @@ def stack(tmp_path, pg_database, redis_client):
 
 
 def test_json_and_form_posts_are_decided_and_published(stack):
-    base, _env = stack()
+    # This test is about the plumbing (intake, queue, worker, publishing), so the approve
+    # thresholds are set where ordinary comments pass whatever the shipped model's calibration;
+    # the model's own quality is judged in tests/models and the model card.
+    base, _env = stack(MIZAN_THRESHOLD_APPROVE_ABUSE="0.8", MIZAN_THRESHOLD_APPROVE_SPAM="0.8")
     ordinary = (
         "شكرا على هذا التقرير المفيد عن أزمة الكهرباء في طرابلس، نتمنى أن تتحسن الخدمة قريبا."
     )
