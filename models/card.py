@@ -161,8 +161,8 @@ def render(sidecar: dict) -> str:
         "",
         f"- Version: `{sidecar.get('version')}` (created {sidecar.get('created')}, seed "
         f"{sidecar.get('seed')}, trained in {sidecar.get('train_seconds')} s on 2 cores)",
-        f"- Artifact: `models/artifacts/mizan-classifier.skops` "
-        f"({sidecar.get('model_bytes', 0) / 1e6:.2f} MB) + sidecar `mizan-classifier.json` "
+        f"- Artifact: `models/artifacts/mizan-classifier/model.skops` "
+        f"({sidecar.get('model_bytes', 0) / 1e6:.2f} MB) + sidecar `model.json` "
         "(versions, data SHA-256s, thresholds, metrics)",
         "- Libraries: " + ", ".join(f"{k} {v}" for k, v in sidecar.get("libraries", {}).items()),
         f"- Normaliser: `models/normalize.py` SHA-256 "

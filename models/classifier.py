@@ -15,7 +15,7 @@ from models.data import sha256
 from models.features import META_NAMES, to_matrix
 
 ARTIFACTS_DIR = pathlib.Path(__file__).resolve().parent / "artifacts"
-SHIPPED = "mizan-classifier.skops"  # sidecar: mizan-classifier.json
+SHIPPED = "mizan-classifier"  # a directory: model.skops + model.json (its sidecar)
 _FINE = ("obscene", "hate")
 # Every comment has a length and a script share: their contribution is part of the baseline,
 # not a reason, so explanations leave them out.
@@ -159,13 +159,13 @@ def load(path: str | os.PathLike) -> Classifier:
 
 
 def default_artifact_path() -> pathlib.Path:
-    """Return the shipped artifact (models/artifacts/mizan-classifier.skops)."""
+    """Return the shipped artifact directory (models/artifacts/mizan-classifier/)."""
     return ARTIFACTS_DIR / SHIPPED
 
 
 def load_default() -> Classifier:
     """Load the shipped model; raise ModelUnavailable if none is shipped."""
     path = default_artifact_path()
-    if not path.is_file():
+    if not (path / artifact.MODEL_FILE).is_file():
         raise ModelUnavailable(f"no shipped model at models/artifacts/{SHIPPED}; run mizan train")
     return load(path)

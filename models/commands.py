@@ -26,7 +26,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
     type=click.Path(file_okay=False, path_type=Path),
     default=ARTIFACTS,
     show_default="models/artifacts",
-    help="Where to write mizan-classifier.skops + mizan-classifier.json.",
+    help="Where to write the artifact directory mizan-classifier/ (model.skops + model.json).",
 )
 @click.option(
     "--feedback",

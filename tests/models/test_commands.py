@@ -68,8 +68,8 @@ def test_train_writes_a_loadable_artifact(tmp_path):
         ],
     )
     assert res.exit_code == 0, res.output
-    target = out / "mizan-classifier.skops"
-    assert target.with_suffix(".json").is_file()
+    target = out / "mizan-classifier"
+    assert (target / "model.json").is_file() and (target / "model.skops").is_file()
     meta = artifact.read_sidecar(target)
     assert meta["version"] == "t-1"
     assert {d["file"] for d in meta["training_data"]} >= {"gen_abuse.csv", "gen_spam.csv"}
