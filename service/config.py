@@ -25,9 +25,10 @@ def _default_data_dir() -> Path:
     return Path(base) / "mizan"
 
 
-def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
+def env_int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    """An integer setting in [lo, hi], or `default` when unset; ConfigError otherwise."""
+    raw = env.get(name, "").strip()
+    if not raw:
         return default
     try:
         value = int(raw)
@@ -211,22 +212,22 @@ class Settings:
                 env.get("MIZAN_TRUSTED_PROXIES", ""), "MIZAN_TRUSTED_PROXIES"
             ),
             host=env.get("MIZAN_HOST", "127.0.0.1"),
-            port=_int(env, "MIZAN_PORT", 8000, 1, 65535),
-            max_request_bytes=_int(env, "MIZAN_MAX_REQUEST_BYTES", 64 * 1024, 1024, 1 << 24),
-            max_body_chars=_int(env, "MIZAN_MAX_BODY_CHARS", 10_000, 1, 60_000),
+            port=env_int(env, "MIZAN_PORT", 8000, 1, 65535),
+            max_request_bytes=env_int(env, "MIZAN_MAX_REQUEST_BYTES", 64 * 1024, 1024, 1 << 24),
+            max_body_chars=env_int(env, "MIZAN_MAX_BODY_CHARS", 10_000, 1, 60_000),
             honeypot_field=honeypot,
-            pending_requeue_seconds=_int(env, "MIZAN_PENDING_REQUEUE_SECONDS", 30, 1, 86_400),
-            sweep_interval_seconds=_int(env, "MIZAN_SWEEP_INTERVAL_SECONDS", 15, 1, 86_400),
-            retention_days=_int(env, "MIZAN_RETENTION_DAYS", 90, 1, 3650),
-            public_cache_seconds=_int(env, "MIZAN_PUBLIC_CACHE_SECONDS", 15, 0, 86_400),
+            pending_requeue_seconds=env_int(env, "MIZAN_PENDING_REQUEUE_SECONDS", 30, 1, 86_400),
+            sweep_interval_seconds=env_int(env, "MIZAN_SWEEP_INTERVAL_SECONDS", 15, 1, 86_400),
+            retention_days=env_int(env, "MIZAN_RETENTION_DAYS", 90, 1, 3650),
+            public_cache_seconds=env_int(env, "MIZAN_PUBLIC_CACHE_SECONDS", 15, 0, 86_400),
             model_path=env.get("MIZAN_MODEL_PATH", "").strip(),
             log_level=level,
-            api_workers=_int(env, "MIZAN_API_WORKERS", 2, 1, 64),
-            api_threads=_int(env, "MIZAN_API_THREADS", 4, 1, 64),
-            worker_concurrency=_int(env, "MIZAN_WORKER_CONCURRENCY", 1, 1, 64),
+            api_workers=env_int(env, "MIZAN_API_WORKERS", 2, 1, 64),
+            api_threads=env_int(env, "MIZAN_API_THREADS", 4, 1, 64),
+            worker_concurrency=env_int(env, "MIZAN_WORKER_CONCURRENCY", 1, 1, 64),
             task_soft_time_limit=soft,
             task_time_limit=hard,
-            db_pool_size=_int(env, "MIZAN_DB_POOL_SIZE", 5, 1, 100),
+            db_pool_size=env_int(env, "MIZAN_DB_POOL_SIZE", 5, 1, 100),
             **_policy_settings(env),
         )
 
@@ -300,18 +301,18 @@ def _policy_settings(env: Mapping[str, str]) -> dict:
         threshold_overrides=tuple(overrides),
         section_thresholds=tuple(sections),
         high_abuse_action=high,
-        max_links=_int(env, "MIZAN_MAX_LINKS", 2, 0, 1000),
-        flood_email_limit=_int(env, "MIZAN_FLOOD_EMAIL_LIMIT", 1, 0, 1_000_000),
-        flood_email_window=_int(env, "MIZAN_FLOOD_EMAIL_WINDOW", 15, 1, 86_400),
-        flood_ip_limit=_int(env, "MIZAN_FLOOD_IP_LIMIT", 10, 0, 1_000_000),
-        flood_ip_window=_int(env, "MIZAN_FLOOD_IP_WINDOW", 60, 1, 86_400),
-        flood_hold_email_limit=_int(env, "MIZAN_FLOOD_HOLD_EMAIL_LIMIT", 5, 0, 1_000_000),
-        flood_hold_ip_limit=_int(env, "MIZAN_FLOOD_HOLD_IP_LIMIT", 30, 0, 1_000_000),
-        flood_hold_window=_int(env, "MIZAN_FLOOD_HOLD_WINDOW", 600, 1, 7 * 86_400),
-        duplicate_window=_int(env, "MIZAN_DUPLICATE_WINDOW", 86_400, 0, 30 * 86_400),
-        trusted_min_approved=_int(env, "MIZAN_TRUSTED_MIN_APPROVED", 3, 0, 10_000),
+        max_links=env_int(env, "MIZAN_MAX_LINKS", 2, 0, 1000),
+        flood_email_limit=env_int(env, "MIZAN_FLOOD_EMAIL_LIMIT", 1, 0, 1_000_000),
+        flood_email_window=env_int(env, "MIZAN_FLOOD_EMAIL_WINDOW", 15, 1, 86_400),
+        flood_ip_limit=env_int(env, "MIZAN_FLOOD_IP_LIMIT", 10, 0, 1_000_000),
+        flood_ip_window=env_int(env, "MIZAN_FLOOD_IP_WINDOW", 60, 1, 86_400),
+        flood_hold_email_limit=env_int(env, "MIZAN_FLOOD_HOLD_EMAIL_LIMIT", 5, 0, 1_000_000),
+        flood_hold_ip_limit=env_int(env, "MIZAN_FLOOD_HOLD_IP_LIMIT", 30, 0, 1_000_000),
+        flood_hold_window=env_int(env, "MIZAN_FLOOD_HOLD_WINDOW", 600, 1, 7 * 86_400),
+        duplicate_window=env_int(env, "MIZAN_DUPLICATE_WINDOW", 86_400, 0, 30 * 86_400),
+        trusted_min_approved=env_int(env, "MIZAN_TRUSTED_MIN_APPROVED", 3, 0, 10_000),
         policy_cache_seconds=_float(env, "MIZAN_POLICY_CACHE_SECONDS", 5.0, 0.0, 3600.0),
-        score_batch=_int(env, "MIZAN_SCORE_BATCH", 64, 1, 500),
+        score_batch=env_int(env, "MIZAN_SCORE_BATCH", 64, 1, 500),
     )
 
 

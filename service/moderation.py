@@ -21,7 +21,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from service.config import ConfigError, Settings
+from service.config import Settings, env_int
 from service.crypto import Keys
 from service.errors import (
     Conflict,
@@ -69,19 +69,6 @@ class Unauthorized(MizanError):
     code, status = "unauthorized", 401
 
 
-def _env_int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-    if not lo <= value <= hi:
-        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
-    return value
-
-
 @dataclass(frozen=True)
 class DeskSettings:
     """The desk's own settings, read from MIZAN_* variables and validated when the app starts."""
@@ -97,13 +84,13 @@ class DeskSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> DeskSettings:
         env = os.environ if env is None else env
         return cls(
-            report_threshold=_env_int(env, "MIZAN_REPORT_THRESHOLD", 3, 1, 1000),
-            reports_per_ip_hour=_env_int(env, "MIZAN_REPORTS_PER_IP_HOUR", 10, 1, 10_000),
-            reports_per_comment_hour=_env_int(env, "MIZAN_REPORTS_PER_COMMENT_HOUR", 200, 1,
+            report_threshold=env_int(env, "MIZAN_REPORT_THRESHOLD", 3, 1, 1000),
+            reports_per_ip_hour=env_int(env, "MIZAN_REPORTS_PER_IP_HOUR", 10, 1, 10_000),
+            reports_per_comment_hour=env_int(env, "MIZAN_REPORTS_PER_COMMENT_HOUR", 200, 1,
                                               100_000),
-            login_max_failures=_env_int(env, "MIZAN_LOGIN_MAX_FAILURES", 5, 1, 1000),
-            login_window_seconds=_env_int(env, "MIZAN_LOGIN_WINDOW_SECONDS", 900, 10, 86_400),
-            session_hours=_env_int(env, "MIZAN_SESSION_HOURS", 12, 1, 720),
+            login_max_failures=env_int(env, "MIZAN_LOGIN_MAX_FAILURES", 5, 1, 1000),
+            login_window_seconds=env_int(env, "MIZAN_LOGIN_WINDOW_SECONDS", 900, 10, 86_400),
+            session_hours=env_int(env, "MIZAN_SESSION_HOURS", 12, 1, 720),
         )
 
 
