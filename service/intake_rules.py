@@ -94,7 +94,9 @@ class IntakeRules:
 
         settings = service.settings
         client = None
-        if isinstance(service.sender, RedisSender):
+        # The real sender (possibly wrapped by BatchingSender) talks to Redis; a test double
+        # does not, and then the Redis-backed rules stay off.
+        if isinstance(getattr(service.sender, "inner", service.sender), RedisSender):
             import redis
 
             client = redis.Redis.from_url(redis_url_for_client(settings.broker_url),

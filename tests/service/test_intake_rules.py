@@ -156,3 +156,20 @@ def test_browser_token_cookie_is_issued_signed_and_stored_as_hash(make_client):
         h3 = conn.execute(select(Comment.browser_token_hash).where(
             Comment.id == third.json["id"])).scalar()
     assert h3 and h3 != h1
+
+
+def test_rules_are_on_with_the_production_sender(tmp_path, sqlite_url, redis_client):
+    """The app's own sender (batched from a thread around RedisSender) must enable the rules."""
+    from service import create_app
+    from service.queue import make_sender
+
+    settings = make_settings(tmp_path, sqlite_url, broker_url=REDIS_URL)
+    app = create_app(settings, sender=make_sender(REDIS_URL, background=True))
+    client = app.test_client()
+    email = "same.reader@example.org"
+    assert post(client, author_email=email, body="first").status_code == 202
+    second = post(client, author_email=email, body="second")
+    assert second.status_code == 429
+    assert int(second.headers["Retry-After"]) > 0
+    app.extensions["mizan"].sender.flush(5)
+    app.extensions["mizan"].repo.engine.dispose()
