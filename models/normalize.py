@@ -14,6 +14,9 @@ Public API
        `` xphonex ``, WhatsApp/Telegram references -> `` xhandlex `` (``wa.me/..``, ``t.me/..``
        links, and a number or handle that follows a keyword such as واتساب / تلغرام / whatsapp;
        the keyword itself is kept). A bare ``@name`` alone is a reply mention and is NOT marked.
+       An entity does not start inside a Latin word or number, except directly after another
+       entity ("a.com+218912345678" -> two entities, as its marked form "xurlx +218..." reads);
+       a placeholder never starts an entity ("xurlx . com" stays).
     4. Leetspeak inside Latin tokens (rule below).
     5. Runs of 3+ identical *letters* collapse to ONE letter; doubled letters are kept
        ("كلللب" -> "كلب", "stuuuupid" -> "stupid", "هههههه" -> "ه", "good" -> "good").
@@ -21,8 +24,11 @@ Public API
     6. Spaced-out letters rejoined: a run of 3+ single-letter tokens separated by spaces, dots,
        dashes, underscores, asterisks, "~", "+", "•" becomes one word ("ك ل ب" -> "كلب",
        "s.p.a.m" -> "spam"). A single-letter word such as "و" before an ordinary word is never
-       touched. When some separators are plain spaces, a separator containing "." keeps the dot,
-       so "g o o g l e . c o m" -> "google.com" (and is then marked as a URL). Step 5 runs again.
+       touched, and neither is a letter glued to a digit, "$" or a non-leading "@" (it belongs
+       to a leet token: "$a a b" stays; "@n_a_y_f" -> "@nayf"; rejoining must not create a token
+       that step 4 would map on a second pass). When some separators are plain spaces, a
+       separator containing "." keeps the dot, so "g o o g l e . c o m" -> "google.com" (and
+       is then marked as a URL). Step 5 runs again.
     7. Entity marking again (catches entities that only appear after steps 4-6, e.g. "fr33.c0m").
     8. Whitespace collapsed again, ends stripped.
 
@@ -58,7 +64,11 @@ it is when
   ("fr33", "s3x", "t3st" -> "free", "sex", "test"), while Arabizi writes the vowels and uses the
   digits for consonants ("3ayb", "7mar", "ya5i", "5ara" stay unchanged).
 
-A leading "@" is a mention and is never mapped; an inner "@" is ("b@d" -> "bad").
+A leading "@" is a mention and is never mapped; an inner "@" is ("b@d" -> "bad"). A token whose
+last character carries a combining mark ("aa@" + U+0300) is left alone: mapping it would make a
+character that composes with the mark on the next ``fold``.
+
+``normalize`` is idempotent: ``normalize(normalize(x)) == normalize(x)`` (property-tested).
 
 Timings
 -------
@@ -207,6 +217,7 @@ _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 _CG_HINT = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0131\u0251\u0261\u0269\u028b]")
 _NFKC = unicodedata.normalize
 _IS_NORMALIZED = unicodedata.is_normalized
+_COMBINING = unicodedata.combining
 
 
 def _fold_chars(s: str) -> str:
@@ -303,13 +314,31 @@ _PHONE = (
     r"(?![0-9a-z]))"
 )
 
-_ENTITY_RE = re.compile(
-    # one cheap guard for every alternative: an entity never starts inside a Latin word/number
-    r"(?<![a-z0-9@.\-_/%+])(?=[a-z0-9+(\[وتف])"
+_ENTITY_BODY = (
+    # one cheap guard for every alternative; a placeholder never starts an entity (otherwise
+    # "xurlx . com" would become a URL on a second pass)
+    r"(?=[a-z0-9+(\[وتف])(?!x(?:url|email|phone|handle)x(?:\s|$))"
     rf"(?:(?P<hlink>{_HANDLE_LINK})|(?P<email>{_EMAIL})|(?P<url>{_URL})"
     rf"|(?P<kw>{_KEYWORDS})(?P<kwfill>{_KW_FILL})(?P<kwt>{_KW_TARGET})"
     rf"|(?P<phone>{_PHONE}))"
 )
+# an entity never starts inside a Latin word/number ...
+_ENTITY_RE = re.compile(r"(?<![a-z0-9@.\-_/%+])" + _ENTITY_BODY)
+# ... except right where the previous entity ended: its placeholder ends in a space, so the
+# marked text is read as if that entity were followed by a space ("a.com+218..." is a URL and a
+# phone, as "xurlx +218..." would be).
+_ENTITY_NEXT = re.compile(_ENTITY_BODY)
+
+
+def _entity_matches(s: str):
+    """The entity matches in ``s``, left to right (see ``_ENTITY_NEXT``)."""
+    m = _ENTITY_RE.search(s)
+    while m is not None:
+        yield m
+        end = m.end()
+        m = _ENTITY_NEXT.match(s, end) or _ENTITY_RE.search(s, end)
+
+
 # Cheap necessary conditions for any entity above (the big regex is skipped on most comments).
 _DOT_HINT = re.compile(rf"\.(?:[a-z0-9]| (?:{_SPACED_TLDS})(?![a-z0-9\-]))")
 _DIGITS_HINT = re.compile(r"[0-9](?: ?[\-.()/]? ?[0-9]){6}")
@@ -351,8 +380,18 @@ def _entity_build(m: re.Match[str]) -> tuple[str, list[int]]:
     return rep, list(range(len(kw))) + [t0] * (len(HANDLE_MARK) - 1) + [end]
 
 
-def _entity_repl(m: re.Match[str]) -> str:
-    return _entity_build(m)[0]
+def _mark_entities(s: str) -> str:
+    """Replace every entity in ``s`` by its placeholder."""
+    parts: list[str] = []
+    pos = 0
+    for m in _entity_matches(s):
+        parts.append(s[pos : m.start()])
+        parts.append(_entity_build(m)[0])
+        pos = m.end()
+    if not parts:
+        return s
+    parts.append(s[pos:])
+    return "".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -370,6 +409,11 @@ _DIGIT_RUN3 = re.compile(r"[0-9]{3}")
 
 def _leet_repl(m: re.Match[str]) -> str:
     tok = m.group()
+    end = m.end()
+    if end < len(m.string) and _COMBINING(m.string[end]):
+        # the last character carries a combining mark: "@" + U+0300 is not a token character,
+        # and mapping it to "a" would compose to "à" on the next fold
+        return tok
     prefix = ""
     body = tok
     if body.startswith("@"):  # a mention, keep its "@"
@@ -396,21 +440,51 @@ def _leet_repl(m: re.Match[str]) -> str:
 _REPEAT_HINT = re.compile(r"(.)\1\1")
 _REPEAT = re.compile(r"(.)\1{2,}")
 _REJOIN_HINT = re.compile(r"[\s.\-_*•·~+]\w[\s.\-_*•·~+]{1,3}\w(?!\w)")
-_REJOIN = re.compile(r"(?<![^\W_])[^\W\d_](?:[\s.\-_*•·~+]{1,3}[^\W\d_](?![^\W_])){2,}")
+# A letter glued to a digit, "$" or a non-leading "@" is not a single-letter token (it is part
+# of a leet token): "$a a b" is left alone, as rejoining it would make the leet token "$aab".
+# A mention's leading "@" is never mapped, so "@n_a_y_f" still becomes "@nayf".
+_REJOIN = re.compile(
+    r"(?<![^\W_])(?<!\$)(?<![a-z0-9@$]@)"
+    r"[^\W\d_](?:[\s.\-_*•·~+]{1,3}[^\W\d_](?![^\W_]|[@$])){2,}"
+)
 _REJOIN_SEP = re.compile(r"[\s.\-_*•·~+]+")
+
+
+def _single_after_repeat(word: str) -> bool:
+    """``word`` (letters only) is one letter after step 5 ("a", "aaa"; not "aa", "ab")."""
+    return len(word) != 2 and word == word[0] * len(word)
 
 
 def _rejoin_repl(m: re.Match[str]) -> str:
     tok = m.group()
     seps = _REJOIN_SEP.findall(tok)
     letters = _REJOIN_SEP.split(tok)
-    keep_dots = any(s.isspace() for s in seps)
-    out = [letters[0]]
+    if not any(s.isspace() for s in seps):
+        return "".join(letters)
+    # keep the dots: the words between separators that contain a "."
+    words = [letters[0]]
     for sep, letter in zip(seps, letters[1:], strict=True):
-        if keep_dots and "." in sep:
-            out.append(".")
-        out.append(letter)
-    return "".join(out)
+        if "." in sep:
+            words.append(letter)
+        else:
+            words[-1] += letter
+    if len(words) < 3:
+        return ".".join(words)
+    # 3+ dot-separated words that are (after step 5) single letters would be rejoined, without
+    # their dots, on a second pass ("a.o.a.aa" -> "aoa.aa"): join them now.
+    out: list[str] = []
+    run: list[str] = []
+    for word in [*words, "--"]:  # "--": a non-single sentinel that flushes the last run
+        if _single_after_repeat(word):
+            run.append(word)
+            continue
+        if len(run) >= 3:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+        run = []
+        out.append(word)
+    return ".".join(out[:-1])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -441,14 +515,14 @@ def normalize(text: str) -> str:
     s = " ".join(fold(text).split())
     r = s
     if _entity_hint(s):
-        s = _ENTITY_RE.sub(_entity_repl, s)
+        s = _mark_entities(s)
     t = _run(_LEET_STEP, s)
     t = _run(_REPEAT_STEP, t)
     u = _run(_REJOIN_STEP, t)
     if u != t:
         u = _run(_REPEAT_STEP, u)
     if u != s and _entity_hint(u):
-        u = _ENTITY_RE.sub(_entity_repl, u)
+        u = _mark_entities(u)
     if u != r:
         return " ".join(u.split())
     return u
@@ -476,12 +550,13 @@ def _align(src: str, rep: str) -> list[int]:
     return out
 
 
-def _sub_tracked(pattern: re.Pattern[str], build, s: str, offs: list[int]):
-    """``pattern.sub`` that also maps offsets; ``build(m) -> (text, rel_positions)``."""
+def _sub_tracked(finditer, build, s: str, offs: list[int]):
+    """``pattern.sub`` that also maps offsets; ``finditer(s)`` yields the matches (e.g. a
+    ``pattern.finditer``), ``build(m) -> (text, rel_positions)``."""
     parts: list[str] = []
     new_offs: list[int] = []
     pos = 0
-    for m in pattern.finditer(s):
+    for m in finditer(s):
         a, b = m.span()
         parts.append(s[pos:a])
         new_offs.extend(offs[pos:a])
@@ -536,7 +611,7 @@ def _fold_tracked(text: str) -> tuple[str, list[int]]:
         return s1.lower(), idx
     s, offs = _segment_fold(s1, idx)
     if _CG_HINT.search(s):
-        t, t_offs = _sub_tracked(_CG_TOKEN, _aligned(_homoglyph_repl), s, offs)
+        t, t_offs = _sub_tracked(_CG_TOKEN.finditer, _aligned(_homoglyph_repl), s, offs)
         if t != s:
             s, offs = _segment_fold(t, t_offs)
     return s, offs
@@ -571,7 +646,7 @@ def _segment_fold(s1: str, idx: list[int]) -> tuple[str, list[int]]:
 def _run_tracked(step, s: str, offs: list[int]) -> tuple[str, list[int]]:
     hint, pattern, repl = step
     if hint.search(s):
-        return _sub_tracked(pattern, _aligned(repl), s, offs)
+        return _sub_tracked(pattern.finditer, _aligned(repl), s, offs)
     return s, offs
 
 
@@ -579,14 +654,14 @@ def _normalize_tracked(text: str) -> tuple[str, list[int]]:
     s, offs = _fold_tracked(text)
     s, offs = _ws_tracked(s, offs)
     if _entity_hint(s):
-        s, offs = _sub_tracked(_ENTITY_RE, _entity_build, s, offs)
+        s, offs = _sub_tracked(_entity_matches, _entity_build, s, offs)
     t, t_offs = _run_tracked(_LEET_STEP, s, offs)
     t, t_offs = _run_tracked(_REPEAT_STEP, t, t_offs)
     u, u_offs = _run_tracked(_REJOIN_STEP, t, t_offs)
     if u != t:
         u, u_offs = _run_tracked(_REPEAT_STEP, u, u_offs)
     if u != s and _entity_hint(u):
-        u, u_offs = _sub_tracked(_ENTITY_RE, _entity_build, u, u_offs)
+        u, u_offs = _sub_tracked(_entity_matches, _entity_build, u, u_offs)
     return _ws_tracked(u, u_offs)
 
 
@@ -708,7 +783,7 @@ def extract_entities(text: str) -> Entities:
         if item and item not in lst:
             lst.append(item)
 
-    for m in _ENTITY_RE.finditer(s):
+    for m in _entity_matches(s):
         kind = m.lastgroup
         raw = m.group()
         if kind in ("url", "hlink"):

@@ -282,6 +282,49 @@ ANY_TEXT = st.one_of(TEXT, TRICKY)
 FORBIDDEN = set(INVISIBLE_AND_BIDI) | set(DIACRITICS) | {"\u0640"}
 
 
+# Inputs on which normalize() was once not idempotent (found by the properties below), with
+# their expected output.
+IDEMPOTENCY_REGRESSIONS = [
+    # a placeholder followed by a spaced TLD was re-marked as a URL on the second pass
+    ("WWW.0. COM", "xurlx . com"),
+    ("0.ME. COM", "xurlx . com"),
+    ("bit.ly . com", "xurlx . com"),
+    ("xurlx . com", "xurlx . com"),
+    # spaced-out letters glued to "$"/"@" were rejoined into a new leet token ("$aab" -> "saab")
+    ("$a\u200b.a.b", "$a.a.b"),
+    ("$a a b", "$a a b"),
+    ("$a\u200b a\u0640 b", "$a a b"),
+    ("a.a.b$", "a.a.b$"),
+    ("a a b@", "a a b@"),
+    ("x@a.b.c", "xaa.b.c"),
+    ("@@a.b.c", "@@a.b.c"),
+    ("@N_a_y_f_2", "@nayf_2"),  # a mention's leading "@" is not mapped: still rejoined
+    # leet mapped a character that carried a combining mark ("a" + U+0300 composes to "à")
+    ("AA@\u0300", "aa@\u0300"),
+    ("$o o o\u0301", "$o o \u00f3"),
+    # rejoining made a leet token ("aoa@") after the leet step had run
+    ("A.0OO.A@", "a.o.a@"),
+    # dots kept between single letters ("a.o.a.aa") were rejoined on the second pass
+    ("A.0OO.A.A A", "aoa.aa"),
+    ("a a a.b.c", "abc"),
+    ("a . b . c", "abc"),
+    ("e.t.w.c هههه", "etw.cه"),
+    ("a b . c . d . e f", "ab.c.d.ef"),
+    # an entity glued to the previous one was only marked on the second pass
+    ("example.com+218912345678", "xurlx xphonex"),
+    ("$bit.ly+218912345678", "$ xurlx xphonex"),
+    ("0912345678+0923456789", "xphonex xphonex"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), IDEMPOTENCY_REGRESSIONS)
+def test_idempotency_regressions(text, expected):
+    once = normalize(text)
+    assert once == expected
+    assert normalize(once) == once
+    assert normalize_with_offsets(text)[0] == once
+
+
 @settings(max_examples=200, deadline=None)
 @given(ANY_TEXT)
 def test_idempotent(text):
