@@ -50,6 +50,8 @@ def _loso_section(loso: dict | None, peers: dict | None) -> list[str]:
         loso.get("protocol", ""),
         "",
     ]
+    if loso.get("measured_with"):
+        out += [f"Measured with: {loso['measured_with']}", ""]
     peer_files = (peers or {}).get("files", {}) if peers else {}
     for task in ("abuse", "spam"):
         rows = [r for r in loso.get("files", []) if r["task"] == task]
