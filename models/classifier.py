@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -153,7 +154,7 @@ def load(path: str | os.PathLike) -> Classifier:
         pipeline, sidecar = artifact.load(path)
     except artifact.ArtifactError as exc:
         raise ModelUnavailable(str(exc)) from exc
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise ModelUnavailable(f"cannot load model artifact: {exc}") from exc
     return Classifier(pipeline, sidecar)
 

@@ -410,6 +410,10 @@ def post_settings(post_id: str):
 @bp.put("/posts/<post_id>")
 @require_api()
 def set_post_settings(post_id: str):
+    if len(post_id) > 200:  # the column's limit, as at intake; PostgreSQL would refuse the row
+        raise ValidationFailed(
+            MSG_FIELDS, fields={"post_id": ["Must be between 1 and 200 characters."]}
+        )
     data = _body(PostSettingsIn())
     return _json(PostSettingsOut(), desk().set_post(_actor(), post_id, request_id=_rid(), **data))
 

@@ -395,3 +395,13 @@ def test_stats_measure_agreement_per_model_version(app, client, auth):
     assert len(data["days"]) == 2 and all(d["day"] for d in data["days"])
     assert_error(client.get("/api/v1/moderation/stats?days=0", headers=auth), 422,
                  "validation_failed")
+
+
+
+def test_overlong_post_id_is_a_validation_error_not_a_database_error(client, auth):
+    # PostgreSQL refuses a 201-character post_id outright; the API must say why, on both.
+    resp = client.put("/api/v1/moderation/posts/" + "p" * 201,
+                      data=json.dumps({"comments_closed": True}),
+                      content_type="application/json", headers=auth)
+    err = assert_error(resp, 422, "validation_failed")
+    assert "post_id" in err["fields"]
