@@ -117,6 +117,10 @@ def document(path: str, method: str, *, summary: str, tags: Sequence[str] = (),
             ct: {"schema": _schema_ref(body)} for ct in body_types}}
     for status, value in (responses or {}).items():
         op["responses"][str(status)] = _response(status, value)
+    if any(p.get("in") in ("path", "query") for p in parameters) and 422 not in errors:
+        # Every route refuses control characters in its path or query up front
+        # (service.api.errors.reject_control_characters).
+        errors = (*errors, 422)
     for status in errors:
         resp = _response(status, ErrorOut)
         if status in (429, 503):
