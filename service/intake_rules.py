@@ -158,14 +158,16 @@ class IntakeRules:
             return lambda: None
         pipe = self.redis.pipeline(transaction=False)
         for key, _limit, window in counters:
+            # Create the window with its expiry first (EXPIRE NX would need Redis 7; the
+            # embedded default ships 6.2), then count; INCR keeps the TTL.
+            pipe.set(key, 0, nx=True, ex=window)
             pipe.incr(key)
-            pipe.expire(key, window, nx=True)
             pipe.ttl(key)
         if repeat_key:
             pipe.set(repeat_key, b"1", nx=True, ex=s.duplicate_window)
         replies = pipe.execute()
         for n, (_key, limit, window) in enumerate(counters):
-            count, ttl = replies[3 * n], replies[3 * n + 2]
+            count, ttl = replies[3 * n + 1], replies[3 * n + 2]
             if count > limit:
                 if repeat_key and replies[-1]:  # refused, so not "already posted" on a retry
                     self.redis.delete(repeat_key)

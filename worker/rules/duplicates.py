@@ -102,12 +102,16 @@ class DuplicateIndex:
             meta = json.dumps({"p": it.post_id, "a": it.author, "s": list(sig)})
             pipe.set(f"{PREFIX}:sig:{it.comment_id}", meta, ex=self.window)
             for key in _band_keys(sig):
-                pipe.set(key, it.comment_id, nx=True, ex=self.window, get=True)
+                # SET NX then GET, not SET NX GET: that form needs Redis 7, and the embedded
+                # default ships Redis 6.2. GET then names the band's first owner (maybe us).
+                pipe.set(key, it.comment_id, nx=True, ex=self.window)
+                pipe.get(key)
         replies = pipe.execute()
         owners: dict[str, set[str]] = {}
-        step = BANDS + 1
+        step = 1 + 2 * BANDS
         for n, (it, _sig) in enumerate(sigs):
-            prev = {r.decode() for r in replies[n * step + 1 : (n + 1) * step] if r is not None}
+            gets = replies[n * step + 2 : (n + 1) * step : 2]
+            prev = {r.decode() for r in gets if r is not None}
             prev.discard(it.comment_id)
             if prev:
                 owners[it.comment_id] = prev
