@@ -260,10 +260,17 @@ class StatsRowOut(Schema):
     auto_spam = fields.Nested(AgreementOut)
 
 
+class ModelStatsOut(StatsRowOut):
+    """A row of StatsOut.models: one model version over the whole period (no day)."""
+
+    class Meta:
+        exclude = ("day",)
+
+
 class StatsOut(Schema):
     since = fields.String()
     days = fields.List(fields.Nested(StatsRowOut))
-    models = fields.List(fields.Nested(StatsRowOut(exclude=("day",))))
+    models = fields.List(fields.Nested(ModelStatsOut))
     active_model = fields.String(allow_none=True)
 
 

@@ -22,7 +22,7 @@ Error statuses, as the code answers them:
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema
 
 from service.api.moderation import (
     ActionIn,
@@ -43,7 +43,6 @@ from service.api.moderation import (
     RevealOut,
     StatsOut,
     StatsQuery,
-    StatsRowOut,
     WordTermIn,
     WordTermOut,
 )
@@ -75,21 +74,6 @@ _QUERY_NOTES = {
 }
 _JSON_TYPES = {"string": "string", "integer": "integer", "number": "number",
                "boolean": "boolean"}
-
-
-class ModelStatsOut(StatsRowOut):
-    """A row of StatsOut.models: one model version over the whole period (no day)."""
-
-    class Meta:
-        exclude = ("day",)
-
-
-class ModerationStatsOut(StatsOut):
-    """StatsOut, with its per-model rows named: the endpoint dumps them with
-    StatsRowOut(exclude=("day",)), which would otherwise clash with the per-day StatsRowOut
-    in the document's schema names."""
-
-    models = fields.List(fields.Nested(ModelStatsOut))
 
 
 def _query_params(schema: type[Schema]) -> list[dict]:
@@ -192,7 +176,7 @@ def describe() -> None:
     document(f"{PREFIX}/stats", "get", tags=TAGS, security=SECURITY,
              summary="Automatic outcomes per model version and day, and how often moderators "
                      "agreed with them.",
-             parameters=_query_params(StatsQuery), responses={200: ModerationStatsOut},
+             parameters=_query_params(StatsQuery), responses={200: StatsOut},
              errors=(*READ, 422), operation_id="moderation_stats")
     document(f"{PREFIX}/models", "get", tags=TAGS, security=SECURITY,
              summary="Classifier versions found on disk or registered, and the active one.",
