@@ -14,7 +14,7 @@ import sklearn
 import skops
 import skops.io as sio
 
-from models.data import sha256
+from .data import sha256
 
 MODEL_FILE = "model.skops"
 SIDECAR_FILE = "model.json"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 
-from models.data import Rows
+from .data import Rows
 
 AR_OPEN = [
     "",

@@ -489,8 +489,8 @@ def _weaknesses() -> list[str]:
 
 def write_card(artifact_dir: str | os.PathLike | None = None) -> Path:
     """Regenerate models/MODEL_CARD.md; return its path."""
-    from models import artifact
-    from models.classifier import default_artifact_path
+    from . import artifact
+    from .classifier import default_artifact_path
 
     sidecar = artifact.read_sidecar(artifact_dir or default_artifact_path())
     CARD.write_text(render(sidecar), encoding="utf-8")

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models import artifact
-from models import normalize as _norm
-from models.data import sha256
-from models.features import META_NAMES, to_matrix
+from . import artifact
+from . import normalize as _norm
+from .data import sha256
+from .features import META_NAMES, to_matrix
 
 ARTIFACTS_DIR = pathlib.Path(__file__).resolve().parent / "artifacts"
 SHIPPED = "mizan-classifier"  # a directory: model.skops + model.json (its sidecar)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from models.data import default_data_dir
+from .data import default_data_dir
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -48,13 +48,13 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 )
 def train(data_dir, out_dir, feedback, version, card, card_only):
     """Train the spam/abuse classifier and write the artifact, sidecar and model card."""
-    from models import card as card_mod
+    from . import card as card_mod
 
     if card_only:
         path = card_mod.write_card()
         click.echo(f"wrote {path}")
         return
-    from models.train import train_and_save
+    from .train import train_and_save
 
     data_dir = data_dir or default_data_dir()
     if not Path(data_dir).is_dir():
@@ -98,9 +98,9 @@ def evaluate(data_file, task, as_json, model_path):
     --task abuse, approve_spam for --task spam. Rows whose task column names the other
     task are skipped.
     """
-    from models.classifier import ModelUnavailable, load, load_default
-    from models.data import read_csv
-    from models.evaluate import evaluate_rows
+    from .classifier import ModelUnavailable, load, load_default
+    from .data import read_csv
+    from .evaluate import evaluate_rows
 
     try:
         clf = load(model_path) if model_path else load_default()

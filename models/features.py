@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from models import normalize as _norm
+from . import normalize as _norm
 
 _MASK64 = (1 << 64) - 1
 _BASE = 0x100000001B3  # odd, so it is invertible modulo 2**64

@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from models.features import HashedTextFeatures
+from .features import HashedTextFeatures
 
 HEADS = ("spam", "abuse", "obscene", "hate")
 

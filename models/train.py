@@ -24,9 +24,9 @@ import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.pipeline import Pipeline
 
-from models.augment import synthetic_comments
-from models.data import ARABIZI_TERMS, Rows, dataset_files, file_task, read_csv, read_lexicon
-from models.pipeline import HEADS, build_pipeline
+from .augment import synthetic_comments
+from .data import ARABIZI_TERMS, Rows, dataset_files, file_task, read_csv, read_lexicon
+from .pipeline import HEADS, build_pipeline
 
 SEED = 20261129
 COMMENT_NEGATIVES_PER_FILE = 2000
@@ -283,8 +283,8 @@ def train_and_save(
     import datetime
     import time
 
-    from models import artifact
-    from models.data import sha256
+    from . import artifact
+    from .data import sha256
 
     t0 = time.perf_counter()
     files = training_files(data_dir)
@@ -338,7 +338,7 @@ def train_and_save(
         # features depend on the normaliser's exact output: record which one was used
         "normalizer_sha256": sha256(Path(__file__).with_name("normalize.py")),
     }
-    from models.classifier import SHIPPED
+    from .classifier import SHIPPED
 
     target = artifact.save(pipe, Path(out_dir) / SHIPPED, sidecar)
     return target, artifact.read_sidecar(target)
