@@ -21,9 +21,10 @@ SIDECAR_FILE = "model.json"
 
 # The only types the artifact may contain besides what skops trusts by default (numpy
 # arrays, sklearn's Pipeline, builtins).  Anything else makes save() and load() refuse.
+# Named from this package's own import path, so the list holds under any namespace.
 TRUSTED_TYPES = [
-    "models.features.HashedTextFeatures",
-    "models.pipeline.CalibratedLinearHeads",
+    f"{__package__}.features.HashedTextFeatures",
+    f"{__package__}.pipeline.CalibratedLinearHeads",
     "scipy.sparse._csc.csc_matrix",
 ]
 
