@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from models.data import default_data_dir, read_csv, sample_index  # noqa: E402
+from mizan.models.data import default_data_dir, read_csv, sample_index  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 FIXTURE = REPO / "tests" / "fixtures" / "moderation_examples.csv"
@@ -41,7 +41,7 @@ PROBE = """
 import time, sys
 sys.path.insert(0, {repo!r})
 t0 = time.perf_counter()
-from models.classifier import load_default
+from mizan.models.classifier import load_default
 t1 = time.perf_counter()
 clf = load_default()
 t2 = time.perf_counter()
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from models.classifier import load_default
+    from mizan.models.classifier import load_default
 
     texts, train_texts, train_y, source = comments(args.data or default_data_dir())
     idx = np.random.default_rng(0).permutation(len(train_texts))[: args.ref_rows]
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
             "chars). Reference = TfidfVectorizer(char_wb, 2-5) + LogisticRegression trained "
             f"in the same run on {len(idx)} abuse rows ({ref_fit:.0f} s). Mizan = "
             "Classifier.score, normalisation included. Load time and RSS: fresh subprocess "
-            "(import models.classifier, load_default(), score 2 comments; peak RSS = VmHWM), "
+            "(import mizan.models.classifier, load_default(), score 2 comments; peak RSS = VmHWM), "
             "best/worst of 3."
         ),
         **res,
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "classifier_speed.json").write_text(json.dumps(out, indent=2) + "\n")
     try:
-        from models.card import write_card
+        from mizan.models.card import write_card
 
         print("wrote", write_card())
     except Exception as exc:  # noqa: BLE001

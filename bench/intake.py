@@ -105,11 +105,11 @@ def serve(
     kind: str, port: int, env: dict, workers: int, threads: int, log: Path
 ) -> subprocess.Popen:
     code = (
-        "import sys; from service.server import serve; "
+        "import sys; from mizan.service.server import serve; "
         f"serve('127.0.0.1', {port}, {workers}, {threads})"
         if kind == "mizan"
         else "from gunicorn.app.base import BaseApplication\n"
-        "from service.server import _Gunicorn\n"
+        "from mizan.service.server import _Gunicorn\n"
         "from bench.bare_app import create_app\n"
         "class G(_Gunicorn):\n    def load(self): return create_app()\n"
         f"G({{'bind': '127.0.0.1:{port}', 'workers': {workers}, 'threads': {threads}, "
@@ -136,7 +136,7 @@ def measure(db: str, args, tmp: Path) -> dict:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{pg_name}"'))
         url = args.pg_admin.rsplit("/", 1)[0] + "/" + pg_name
-    from service.db import upgrade
+    from mizan.service.db import upgrade
 
     upgrade(url)
     env.update(

@@ -27,10 +27,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from models.data import default_data_dir, file_task, read_csv, sample_index  # noqa: E402
-from models.normalize import normalize  # noqa: E402
-from models.pipeline import HEADS, CalibratedLinearHeads  # noqa: E402
-from models.train import SEED, build_training_set, lexicon_for, training_files  # noqa: E402
+from mizan.models.data import default_data_dir, file_task, read_csv, sample_index  # noqa: E402
+from mizan.models.normalize import normalize  # noqa: E402
+from mizan.models.pipeline import HEADS, CalibratedLinearHeads  # noqa: E402
+from mizan.models.train import SEED, build_training_set, lexicon_for, training_files  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 ALJAZEERA = "ar_aljazeera_deleted_comments"
@@ -63,7 +63,7 @@ class FeatureCache:
 
 
 def loso(data_dir: Path, only: set[str] | None) -> dict:
-    from models.features import HashedTextFeatures
+    from mizan.models.features import HashedTextFeatures
 
     feats = HashedTextFeatures(lexicon_terms=lexicon_for(data_dir)[0]).fit(None)
     files = training_files(data_dir)
@@ -139,8 +139,8 @@ def summarise(out: dict) -> dict:
 
 
 def comment_spam() -> dict | None:
-    from models.classifier import load_default
-    from models.evaluate import evaluate_rows
+    from mizan.models.classifier import load_default
+    from mizan.models.evaluate import evaluate_rows
 
     path = REPO / "models" / "eval" / "comment_spam.csv"
     if not path.is_file():
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
         path.write_text(json.dumps(out, indent=2) + "\n")
         print(json.dumps(out["summary"], indent=2))
     try:
-        from models.card import write_card
+        from mizan.models.card import write_card
 
         print("wrote", write_card())
     except Exception as exc:  # noqa: BLE001 - the card is a convenience here

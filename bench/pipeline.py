@@ -177,7 +177,7 @@ def worker_args(app: str, queue: str) -> list[str]:
 
 # --- 1. the reference: no-op drain -------------------------------------------------------------
 def noop_drain(workdir: Path, n: int = 3000) -> dict:
-    from service.queue import RedisSender
+    from mizan.service.queue import RedisSender
 
     procs = Procs()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -282,7 +282,7 @@ def percentile(values: list[float], q: float) -> float:
 def decision_times(engine, ids: list[str]) -> dict[str, float]:
     from sqlalchemy import select
 
-    from service.tables import Decision
+    from mizan.service.tables import Decision
 
     out: dict[str, float] = {}
     with engine.connect() as conn:
@@ -299,7 +299,7 @@ def decision_times(engine, ids: list[str]) -> dict[str, float]:
 def run_backend(name: str, rates: list[float], seconds: float, workdir: Path) -> dict:
     from sqlalchemy import create_engine, text
 
-    from service.db import upgrade
+    from mizan.service.db import upgrade
 
     workdir.mkdir(parents=True, exist_ok=True)
     procs = Procs()
@@ -323,9 +323,9 @@ def run_backend(name: str, rates: list[float], seconds: float, workdir: Path) ->
                    MIZAN_FLOOD_IP_LIMIT="0", MIZAN_FLOOD_HOLD_IP_LIMIT="0",
                    MIZAN_SWEEP_INTERVAL_SECONDS="5", MIZAN_PENDING_REQUEUE_SECONDS="30")
         port = free_port()
-        procs.start([sys.executable, "-m", "service.cli", "api", "--port", str(port),
+        procs.start([sys.executable, "-m", "mizan.service.cli", "api", "--port", str(port),
                      "--workers", "2", "--threads", "4"], env, workdir / "api.log")
-        procs.start(worker_args("worker.celery_app", "mizan.score") + ["--beat", "--schedule",
+        procs.start(worker_args("mizan.worker.celery_app", "mizan.score") + ["--beat", "--schedule",
                     str(workdir / "beat-schedule")], env, workdir / "worker.log")
 
         def api_up() -> bool:
@@ -391,8 +391,8 @@ def run_backend(name: str, rates: list[float], seconds: float, workdir: Path) ->
 
 def model_version() -> str | None:
     try:
-        from models.artifact import read_sidecar
-        from models.classifier import default_artifact_path
+        from mizan.models.artifact import read_sidecar
+        from mizan.models.classifier import default_artifact_path
 
         return read_sidecar(default_artifact_path()).get("version")
     except Exception:  # noqa: BLE001 - informative only

@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from models.data import default_data_dir, file_task, read_csv, sample_index  # noqa: E402
+from mizan.models.data import default_data_dir, file_task, read_csv, sample_index  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 FIXTURE = REPO / "tests" / "fixtures" / "moderation_examples.csv"
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--per-file", type=int, default=60)
     args = ap.parse_args(argv)
-    from models.classifier import load_default
+    from mizan.models.classifier import load_default
 
     clf = load_default()
     items, source = positives(args.data or default_data_dir(), args.per_file)
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     print("overall ratio", overall)
     try:
-        from models.card import write_card
+        from mizan.models.card import write_card
 
         print("wrote", write_card())
     except Exception as exc:  # noqa: BLE001

@@ -1,9 +1,9 @@
-"""Alembic environment: runs migrations on the URL that `service.db.upgrade` passes in."""
+"""Alembic environment: runs migrations on the URL that `mizan.service.db.upgrade` passes in."""
 
 from alembic import context
 
-from service.db import make_engine
-from service.tables import Base
+from mizan.service.db import make_engine
+from mizan.service.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

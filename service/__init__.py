@@ -7,20 +7,27 @@ import time
 
 from flask import Flask, g, request
 
-from service.config import Settings, load_settings
-from service.crypto import Keys
-from service.db import make_engine
-from service.domain import Service
-from service.logs import configure_logging, request_id_var
-from service.queue import TaskSender, make_sender
-from service.repository import Repository
+from mizan.service.config import Settings, load_settings
+from mizan.service.crypto import Keys
+from mizan.service.db import make_engine
+from mizan.service.domain import Service
+from mizan.service.logs import configure_logging, request_id_var
+from mizan.service.queue import TaskSender, make_sender
+from mizan.service.repository import Repository
 
 
 def create_app(settings: Settings | None = None, *, sender: TaskSender | None = None) -> Flask:
     """Build the app from settings (read from the environment when not given)."""
     settings = (settings or load_settings()).resolved()
     configure_logging(settings.log_level)
-    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    # An explicit instance path: Flask's guess walks the import system, which cannot place a
+    # module of the `mizan` namespace package when it is installed editable.
+    app = Flask(
+        __name__,
+        template_folder="web/templates",
+        static_folder="web/static",
+        instance_path=str(settings.data_dir.resolve()),
+    )
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
@@ -57,13 +64,13 @@ def create_app(settings: Settings | None = None, *, sender: TaskSender | None = 
             )
         return resp
 
-    from service import health, metrics
-    from service.api import register
+    from mizan.service import health, metrics
+    from mizan.service.api import register
 
     app.register_blueprint(health.bp)
     metrics.init_app(app)
     register(app)
-    from service.web.desk import bp as desk_bp
+    from mizan.service.web.desk import bp as desk_bp
 
     app.register_blueprint(desk_bp)
     return app

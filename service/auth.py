@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
 
-from service.errors import Forbidden, MizanError
-from service.moderation import MSG_AUTH, Actor, Desk, DeskSettings, Unauthorized
-from service.moderation_repository import ModerationRepository
+from mizan.service.errors import Forbidden, MizanError
+from mizan.service.moderation import MSG_AUTH, Actor, Desk, DeskSettings, Unauthorized
+from mizan.service.moderation_repository import ModerationRepository
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -42,7 +42,7 @@ def desk() -> Desk:
 
 
 def client_ip() -> str | None:
-    from service.api.comments import client_ip as _ip
+    from mizan.service.api.comments import client_ip as _ip
 
     return _ip()
 

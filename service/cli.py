@@ -10,7 +10,7 @@ import time
 
 import click
 
-from service.config import ConfigError, Settings, load_settings
+from mizan.service.config import ConfigError, Settings, load_settings
 
 
 def _settings() -> Settings:
@@ -34,7 +34,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Create the schema or migrate it to the latest revision."""
-    from service.db import upgrade
+    from mizan.service.db import upgrade
 
     upgrade(_settings().database_url, revision)
     click.echo("database is at revision " + revision)
@@ -48,11 +48,11 @@ def db_upgrade(revision: str) -> None:
 def api(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the HTTP API with gunicorn."""
     settings = _settings()
-    from service.metrics import prepare_multiprocess_dir
+    from mizan.service.metrics import prepare_multiprocess_dir
 
     # Before gunicorn forks: its workers share /metrics through this (emptied) directory.
     prepare_multiprocess_dir(settings.data_dir)
-    from service.server import serve
+    from mizan.service.server import serve
 
     serve(host, port, workers, threads)
 
@@ -64,7 +64,7 @@ def worker_ready(node: str | None, timeout: float) -> None:
     """Exit 0 when this host's worker answers a ping and has its database and model."""
     import json
 
-    from worker.health import check
+    from mizan.worker.health import check
 
     _settings()
     result = check(node, timeout)
@@ -90,7 +90,7 @@ def worker(concurrency: int, beat: bool, loglevel: str) -> None:
         "-m",
         "celery",
         "-A",
-        "worker.celery_app",
+        "mizan.worker.celery_app",
         "worker",
         f"--concurrency={concurrency}",
         f"--loglevel={loglevel}",
@@ -116,7 +116,7 @@ def beat(loglevel: str) -> None:
             "-m",
             "celery",
             "-A",
-            "worker.celery_app",
+            "mizan.worker.celery_app",
             "beat",
             f"--loglevel={loglevel}",
             "--schedule",
@@ -128,7 +128,7 @@ def beat(loglevel: str) -> None:
 @main.command()
 def sweep() -> None:
     """Run the sweep once: re-queue stale pending comments, erase expired metadata."""
-    from worker.signals import service
+    from mizan.worker.signals import service
 
     svc = service()
     click.echo(f"requeued {svc.requeue_stale()}, erased {svc.erase_expired_metadata()}")
@@ -140,8 +140,8 @@ def sweep() -> None:
 def up(host: str, port: int) -> None:
     """Run everything: API, a worker and the sweep (embedded SQLite and Redis by default)."""
     settings = _settings()
-    from service.db import upgrade
-    from service.embedded import EmbeddedRedis
+    from mizan.service.db import upgrade
+    from mizan.service.embedded import EmbeddedRedis
 
     env = dict(os.environ)
     redis_server = None
@@ -151,9 +151,9 @@ def up(host: str, port: int) -> None:
         env["MIZAN_BROKER_URL"] = redis_server.broker_url
     upgrade(settings.database_url)
     children = [
-        subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--beat"], env=env),
+        subprocess.Popen([sys.executable, "-m", "mizan.service.cli", "worker", "--beat"], env=env),
         subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "api", "--host", host, "--port", str(port)],
+            [sys.executable, "-m", "mizan.service.cli", "api", "--host", host, "--port", str(port)],
             env=env,
         ),
     ]
@@ -195,10 +195,10 @@ def up(host: str, port: int) -> None:
 
 
 def _desk():
-    from service.crypto import Keys
-    from service.db import make_engine
-    from service.moderation import Desk, DeskSettings
-    from service.moderation_repository import ModerationRepository
+    from mizan.service.crypto import Keys
+    from mizan.service.db import make_engine
+    from mizan.service.moderation import Desk, DeskSettings
+    from mizan.service.moderation_repository import ModerationRepository
 
     settings = _settings()
     try:
@@ -216,13 +216,13 @@ def _desk():
 def _cli_actor():
     import getpass
 
-    from service.moderation import Actor
+    from mizan.service.moderation import Actor
 
     return Actor(id=None, email=f"cli:{getpass.getuser()}"[:100], role="admin", lang="en")
 
 
 def _run(fn, *args, **kwargs):
-    from service.errors import MizanError
+    from mizan.service.errors import MizanError
 
     try:
         return fn(*args, **kwargs)
@@ -318,7 +318,7 @@ def models_group() -> None:
 @models_group.command("list")
 def models_list() -> None:
     """List the versions found on disk and in the database; * marks the active one."""
-    from service import models_registry
+    from mizan.service import models_registry
 
     for v in models_registry.list_versions(_desk()):
         mark = "*" if v["active"] else " "
@@ -330,7 +330,7 @@ def models_list() -> None:
 @click.argument("version")
 def models_activate(version: str) -> None:
     """Make VERSION the active model (it must load); workers pick it up within seconds."""
-    from service import models_registry
+    from mizan.service import models_registry
 
     _run(models_registry.activate, _desk(), version, _cli_actor())
     click.echo(f"activated {version}")
@@ -357,7 +357,7 @@ def feedback_export(out: str) -> None:
 
 def _attach_model_commands() -> None:
     try:
-        from models import commands
+        from mizan.models import commands
     except ImportError:  # the classifier's commands are optional at import time
         return
     for name in ("train", "evaluate"):

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
-import migrations
+from mizan import migrations
 
 
 def make_engine(url: str, pool_size: int = 5) -> Engine:

@@ -9,11 +9,11 @@ from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError
 
-from service.config import Settings
-from service.crypto import Keys
-from service.errors import Unavailable, ValidationFailed
-from service.queue import TaskSender
-from service.repository import DecisionRecord, Repository, utcnow
+from mizan.service.config import Settings
+from mizan.service.crypto import Keys
+from mizan.service.errors import Unavailable, ValidationFailed
+from mizan.service.queue import TaskSender
+from mizan.service.repository import DecisionRecord, Repository, utcnow
 
 log = logging.getLogger("mizan.domain")
 
@@ -82,7 +82,7 @@ class Service:
             # Intake rules (service/intake_rules.py): closed posts 403, flood 429, repeats 409.
             rules = getattr(self, "intake_rules", None)
             if rules is None:
-                from service.intake_rules import IntakeRules
+                from mizan.service.intake_rules import IntakeRules
 
                 rules = self.intake_rules = IntakeRules.for_service(self)
             extra = rules.check(data, meta)

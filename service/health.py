@@ -20,7 +20,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
 
-from service.config import Settings
+from mizan.service.config import Settings
 
 bp = Blueprint("health", __name__)
 
@@ -104,13 +104,13 @@ class ModelNotUsable(Exception):  # noqa: N818 - reported by name in /readyz
 
 
 def _shipped() -> Path:
-    import models  # the package only: importing the classifier would load numpy and skops
+    from mizan import models  # the package only: importing the classifier would load numpy and skops
 
     return Path(models.__file__).resolve().parent / "artifacts" / SHIPPED_MODEL
 
 
 def _version_on_disk(settings: Settings, version: str) -> Path | None:
-    from service.models_registry import models_dir
+    from mizan.service.models_registry import models_dir
 
     candidates = [_shipped()]
     root = models_dir(settings)
@@ -132,7 +132,7 @@ def model_path(settings: Settings, engine=None) -> Path:
     machine (as worker/scoring.py decides), else MIZAN_MODEL_PATH, else the shipped one."""
     if engine is not None:
         try:
-            from service.models_registry import active_version
+            from mizan.service.models_registry import active_version
 
             active = active_version(engine)
         except Exception:  # noqa: BLE001 - no table or no database: the configured artifact

@@ -29,12 +29,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from models.normalize import normalize
-from service.config import Settings
-from service.crypto import Keys
-from service.errors import Conflict, Forbidden, TooManyRequests
-from service.policy_repository import PolicyRepository, PostPolicy
-from service.queue import redis_url_for_client
+from mizan.models.normalize import normalize
+from mizan.service.config import Settings
+from mizan.service.crypto import Keys
+from mizan.service.errors import Conflict, Forbidden, TooManyRequests
+from mizan.service.policy_repository import PolicyRepository, PostPolicy
+from mizan.service.queue import redis_url_for_client
 
 log = logging.getLogger("mizan.intake")
 
@@ -90,7 +90,7 @@ class IntakeRules:
         The flood and repeat checks use the Redis the service queues to (a RedisSender); with
         any other sender (another broker, or a test double) they are off.
         """
-        from service.queue import RedisSender
+        from mizan.service.queue import RedisSender
 
         settings = service.settings
         client = None

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 if TYPE_CHECKING:
-    from service.domain import Service
+    from mizan.service.domain import Service
 
 log = logging.getLogger("mizan.metrics")
 
@@ -206,7 +206,7 @@ class _Tally:
     def refresh(self, engine) -> dict:
         from sqlalchemy import func, select
 
-        from service.tables import Comment, Decision
+        from mizan.service.tables import Comment, Decision
 
         cut = datetime.now(UTC) - COMMIT_LAG
         with self._locked() as state, engine.connect() as conn:
@@ -279,7 +279,7 @@ class ScrapeCollector:
             HistogramMetricFamily,
         )
 
-        from service.queue import DEFAULT_QUEUE
+        from mizan.service.queue import DEFAULT_QUEUE
 
         out: list = []
         up = GaugeMetricFamily("mizan_metrics_source_up",
@@ -335,7 +335,7 @@ class ScrapeCollector:
                 log.warning("metrics: broker read failed: %s", type(exc).__name__)
                 up.add_metric(["broker"], 0)
         # Model: the artifact the workers load.
-        from service.health import model_status
+        from mizan.service.health import model_status
 
         status = model_status(self.service.settings, self.service.repo.engine)
         g = GaugeMetricFamily("mizan_active_model_info",
@@ -350,7 +350,7 @@ class ScrapeCollector:
     def _pending(self) -> tuple[int, float, str | None]:
         from sqlalchemy import func, select
 
-        from service.tables import Comment, Decision
+        from mizan.service.tables import Comment, Decision
 
         with self.service.repo.engine.connect() as conn:
             n, oldest = conn.execute(

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from service.config import Settings
-from service.errors import Conflict, NotFound
-from service.repository import _aware
-from service.tables import ModelVersion
+from mizan.service.config import Settings
+from mizan.service.errors import Conflict, NotFound
+from mizan.service.repository import _aware
+from mizan.service.tables import ModelVersion
 
 log = logging.getLogger("mizan.models")
 
@@ -45,7 +45,7 @@ def _sidecar(path: Path) -> dict:
 
 def _shipped() -> Path | None:
     try:
-        from models.classifier import default_artifact_path
+        from mizan.models.classifier import default_artifact_path
     except ImportError:  # pragma: no cover
         return None
     path = default_artifact_path()
@@ -102,7 +102,7 @@ def activate(desk, version: str, actor, request_id: str | None = None) -> None:
     found = sync(desk)
     if version not in found:
         raise NotFound("Not found.")
-    from models.classifier import ModelUnavailable, load
+    from mizan.models.classifier import ModelUnavailable, load
 
     try:
         clf = load(found[version][0])

@@ -21,9 +21,9 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from service.config import Settings, env_int
-from service.crypto import Keys
-from service.errors import (
+from mizan.service.config import Settings, env_int
+from mizan.service.crypto import Keys
+from mizan.service.errors import (
     Conflict,
     Forbidden,
     MizanError,
@@ -31,8 +31,8 @@ from service.errors import (
     TooManyRequests,
     ValidationFailed,
 )
-from service.moderation_repository import ModerationRepository, Plan, ReportOutcome
-from service.repository import _aware, decode_cursor, encode_cursor, utcnow
+from mizan.service.moderation_repository import ModerationRepository, Plan, ReportOutcome
+from mizan.service.repository import _aware, decode_cursor, encode_cursor, utcnow
 
 log = logging.getLogger("mizan.moderation")
 
@@ -128,7 +128,7 @@ def guess_lang(text: str) -> str:
 
 def _fold(text: str) -> str:
     try:
-        from models.normalize import fold
+        from mizan.models.normalize import fold
     except ImportError:  # pragma: no cover - the models package ships with the service
         return " ".join(text.lower().split())
     return fold(text)

@@ -10,8 +10,8 @@ from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.repository import _aware, utcnow
-from service.tables import (
+from mizan.service.repository import _aware, utcnow
+from mizan.service.tables import (
     ApiToken,
     AuditEntry,
     AuthorBan,

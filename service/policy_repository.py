@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from service.repository import DecisionRecord, _aware, utcnow
-from service.tables import AuthorBan, BlockedDomain, Comment, Decision, PostSetting, WordTerm
+from mizan.service.repository import DecisionRecord, _aware, utcnow
+from mizan.service.tables import AuthorBan, BlockedDomain, Comment, Decision, PostSetting, WordTerm
 
 WORD_LISTS = {"blocked": ("reject", "spam"), "watched": ("hold",)}
 BAN_KINDS = ("email", "ip", "network")

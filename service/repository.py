@@ -13,7 +13,7 @@ from sqlalchemy import Engine, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.tables import Comment, Decision
+from mizan.service.tables import Comment, Decision
 
 PUBLIC_COLUMNS = (
     Comment.id,

@@ -15,7 +15,7 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from service import create_app
+        from mizan.service import create_app
 
         return create_app()
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from service.config import Settings
-from service.db import upgrade
+from mizan.service.config import Settings
+from mizan.service.db import upgrade
 
 # CI replays a fixed set of generated examples so a landing run is reproducible; local runs
 # keep exploring new ones (and hypothesis' example database replays what they found).
@@ -124,7 +124,7 @@ def settings(tmp_path: Path, sqlite_url: str) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, sender: RecordingSender):
-    from service import create_app
+    from mizan.service import create_app
 
     app = create_app(settings, sender=sender)
     app.config["TESTING"] = True

@@ -93,7 +93,7 @@ def start_worker(env: dict[str, str], log: Path, concurrency: int = 1, beat: boo
         "-m",
         "celery",
         "-A",
-        "worker.celery_app",
+        "mizan.worker.celery_app",
         "worker",
         f"--concurrency={concurrency}",
         "--loglevel=INFO",
@@ -119,7 +119,7 @@ def start_api(env: dict[str, str], log: Path, port: int | None = None) -> tuple[
         [
             sys.executable,
             "-m",
-            "service.cli",
+            "mizan.service.cli",
             "api",
             "--port",
             str(port),

@@ -1,16 +1,16 @@
-"""The Celery application (`celery -A worker.celery_app worker`)."""
+"""The Celery application (`celery -A mizan.worker.celery_app worker`)."""
 
 from __future__ import annotations
 
 from celery import Celery
 
-from service.config import load_settings
-from service.queue import DEFAULT_QUEUE, SCORE_TASK, SWEEP_TASK
+from mizan.service.config import load_settings
+from mizan.service.queue import DEFAULT_QUEUE, SCORE_TASK, SWEEP_TASK
 
 
 def make_celery() -> Celery:
     settings = load_settings()
-    app = Celery("mizan", broker=settings.broker_url, include=["worker.tasks", "worker.signals"])
+    app = Celery("mizan", broker=settings.broker_url, include=["mizan.worker.tasks", "mizan.worker.signals"])
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],

@@ -17,7 +17,7 @@ import socket
 import time
 from pathlib import Path
 
-from service.config import Settings, load_settings
+from mizan.service.config import Settings, load_settings
 
 
 def default_node() -> str:
@@ -32,7 +32,7 @@ def ready_file(settings: Settings, node: str) -> Path:
 
 def write_ready(node: str) -> None:
     """Record that this worker is ready and which model it loaded (called on worker_ready)."""
-    from worker import scoring
+    from mizan.worker import scoring
 
     settings = load_settings()
     model = scoring.scorer()
@@ -58,13 +58,13 @@ def clear_ready(node: str) -> None:
 
 def check(node: str | None = None, timeout: float = 2.0) -> dict:
     """Ping the worker, check the database and the model it loaded; return the checks."""
-    from service.health import check_database, run_checks
+    from mizan.service.health import check_database, run_checks
 
     node = node or default_node()
     settings = load_settings()
 
     def ping() -> dict:
-        from worker.celery_app import app
+        from mizan.worker.celery_app import app
 
         replies = app.control.ping(destination=[node], timeout=timeout)
         if not any(node in reply for reply in replies):
@@ -72,7 +72,7 @@ def check(node: str | None = None, timeout: float = 2.0) -> dict:
         return {}
 
     def database() -> None:
-        from service.db import make_engine
+        from mizan.service.db import make_engine
 
         engine = make_engine(settings.database_url, 0)
         try:

@@ -29,8 +29,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from service.intake_rules import reason_category  # noqa: F401 - re-exported for the worker
-from worker.rules import SEVERITY, Finding
+from mizan.service.intake_rules import reason_category  # noqa: F401 - re-exported for the worker
+from mizan.worker.rules import SEVERITY, Finding
 
 POLICY_VERSION = "policy-2"
 

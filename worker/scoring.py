@@ -24,8 +24,8 @@ _checked_at = 0.0
 def _db_active():
     """The activated version in the database (None: none), or _UNKNOWN when it cannot be read."""
     try:
-        from service import models_registry
-        from worker.signals import service
+        from mizan.service import models_registry
+        from mizan.worker.signals import service
 
         return models_registry.active_version(service().repo.engine)
     except Exception:  # noqa: BLE001 - no database (or no table yet) keeps the current model
@@ -34,14 +34,14 @@ def _db_active():
 
 def _load():
     global _active_seen
-    from models.classifier import ModelUnavailable, load, load_default
-    from service.config import load_settings
+    from mizan.models.classifier import ModelUnavailable, load, load_default
+    from mizan.service.config import load_settings
 
     settings = load_settings()
     path = settings.model_path
     _active_seen = active = _db_active()
     if isinstance(active, str):
-        from service import models_registry
+        from mizan.service import models_registry
 
         found = models_registry.resolve(settings, active)
         if found is not None:

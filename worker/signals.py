@@ -15,12 +15,12 @@ from celery.signals import (
     worker_shutdown,
 )
 
-from service.config import load_settings
-from service.crypto import Keys
-from service.db import make_engine
-from service.domain import Service
-from service.queue import make_sender
-from service.repository import Repository
+from mizan.service.config import load_settings
+from mizan.service.crypto import Keys
+from mizan.service.db import make_engine
+from mizan.service.domain import Service
+from mizan.service.queue import make_sender
+from mizan.service.repository import Repository
 
 log = logging.getLogger("mizan.worker")
 
@@ -42,7 +42,7 @@ def service() -> Service:
 @setup_logging.connect
 def _json_logs(**_kwargs) -> None:
     # Connecting here stops Celery from installing its own (plain-text) handlers.
-    from service.logs import configure_logging
+    from mizan.service.logs import configure_logging
 
     configure_logging(load_settings().log_level)
 
@@ -52,14 +52,14 @@ def _reset_after_fork(**_kwargs) -> None:
     # Connections must not be shared across fork: build fresh ones in the child.
     global _service
     _service = None
-    from worker import scoring
+    from mizan.worker import scoring
 
     scoring.reset()
 
 
 @worker_ready.connect
 def _warm(sender=None, **_kwargs) -> None:
-    from worker import health, scoring
+    from mizan.worker import health, scoring
 
     scoring.scorer()
     # Readiness for `mizan worker-ready`: which model this worker could load.
@@ -68,7 +68,7 @@ def _warm(sender=None, **_kwargs) -> None:
 
 @worker_shutdown.connect
 def _not_ready(sender=None, **_kwargs) -> None:
-    from worker import health
+    from mizan.worker import health
 
     health.clear_ready(getattr(sender, "hostname", None) or health.default_node())
 
@@ -80,7 +80,7 @@ _task_started: dict[str, tuple[float, object]] = {}
 def _bind_request_id(task_id=None, task=None, **_kwargs) -> None:
     # The API puts its request id in the message header "mizan_request_id": log lines of this
     # task carry it, so one request can be followed from intake to decision.
-    from service.logs import request_id_var
+    from mizan.service.logs import request_id_var
 
     rid = task.request.get("mizan_request_id") if task is not None else None
     token = request_id_var.set(rid if isinstance(rid, str) and len(rid) <= 64 else None)
@@ -89,7 +89,7 @@ def _bind_request_id(task_id=None, task=None, **_kwargs) -> None:
 
 @task_postrun.connect
 def _unbind_request_id(task_id=None, task=None, state=None, **_kwargs) -> None:
-    from service.logs import request_id_var
+    from mizan.service.logs import request_id_var
 
     started, token = _task_started.pop(task_id, (None, None))
     if started is not None:

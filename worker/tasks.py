@@ -22,12 +22,12 @@ import redis.exceptions
 from celery import shared_task
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-import models.classifier  # noqa: F401 - import scikit-learn once, before the worker pool forks
-from service.policy_repository import Outcome, PendingComment, PolicyRepository
-from service.queue import redis_url_for_client
-from service.repository import DecisionRecord
-from worker import policy, scoring
-from worker.signals import service
+import mizan.models.classifier  # noqa: F401 - import scikit-learn once, before the worker pool forks
+from mizan.service.policy_repository import Outcome, PendingComment, PolicyRepository
+from mizan.service.queue import redis_url_for_client
+from mizan.service.repository import DecisionRecord
+from mizan.worker import policy, scoring
+from mizan.worker.signals import service
 
 log = logging.getLogger("mizan.tasks")
 
@@ -63,7 +63,7 @@ class _Context:
     """Per-process policy state, built on first use after fork."""
 
     def __init__(self) -> None:
-        from worker.rules.engine import RuleEngine
+        from mizan.worker.rules.engine import RuleEngine
 
         svc = service()
         self.settings = svc.settings
@@ -122,8 +122,8 @@ class _Context:
 
 def _model_stamp(path: str) -> tuple:
     try:
-        from models.artifact import resolve
-        from models.classifier import default_artifact_path
+        from mizan.models.artifact import resolve
+        from mizan.models.classifier import default_artifact_path
 
         files = resolve(path or default_artifact_path())
         return tuple((os.stat(f).st_mtime_ns, os.stat(f).st_size) if os.path.exists(f) else None

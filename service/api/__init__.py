@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from service.api.comments import bp as comments_bp
-from service.api.errors import register_error_handlers, reject_control_characters
-from service.api.moderation import bp as moderation_bp
-from service.api.reports import bp as reports_bp
+from mizan.service.api.comments import bp as comments_bp
+from mizan.service.api.errors import register_error_handlers, reject_control_characters
+from mizan.service.api.moderation import bp as moderation_bp
+from mizan.service.api.reports import bp as reports_bp
 
 
 def register(app: Flask) -> None:
@@ -15,11 +15,11 @@ def register(app: Flask) -> None:
     register_error_handlers(app)
     app.before_request(reject_control_characters)
     app.register_blueprint(comments_bp)
-    from service.auth import init_app as init_desk
+    from mizan.service.auth import init_app as init_desk
 
     init_desk(app)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(reports_bp)
-    from service.api import openapi
+    from mizan.service.api import openapi
 
     openapi.init_app(app)

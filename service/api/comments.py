@@ -10,12 +10,12 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from marshmallow import ValidationError
 
-from service.api.errors import error_response
-from service.api.messages import PAGES, prefers_arabic
-from service.api.schemas import WORDPRESS_FIELDS, CommentIn, PublicCommentOut, origin_of
-from service.domain import RequestMeta, Service
-from service.errors import Forbidden, MizanError, ValidationFailed
-from service.repository import decode_cursor, encode_cursor
+from mizan.service.api.errors import error_response
+from mizan.service.api.messages import PAGES, prefers_arabic
+from mizan.service.api.schemas import WORDPRESS_FIELDS, CommentIn, PublicCommentOut, origin_of
+from mizan.service.domain import RequestMeta, Service
+from mizan.service.errors import Forbidden, MizanError, ValidationFailed
+from mizan.service.repository import decode_cursor, encode_cursor
 
 bp = Blueprint("comments", __name__)
 
@@ -211,7 +211,7 @@ def create_comment_form():
 
 def _browser_token(loaded: dict) -> str | None:
     """Put the signed browser-token cookie into the submission; a new token when it is missing."""
-    from service.intake_rules import BROWSER_COOKIE, new_browser_token, verify_browser_token
+    from mizan.service.intake_rules import BROWSER_COOKIE, new_browser_token, verify_browser_token
 
     keys = _service().keys
     token = verify_browser_token(keys, request.cookies.get(BROWSER_COOKIE))
@@ -222,7 +222,7 @@ def _browser_token(loaded: dict) -> str | None:
 
 def _set_browser_token(resp: Response, token: str | None) -> None:
     # This comment already counts under the new token; the browser sends it from now on.
-    from service.intake_rules import BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE
+    from mizan.service.intake_rules import BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE
 
     if token:
         secure = not _service().settings.embedded
@@ -296,7 +296,7 @@ def get_comment(comment_id: str):
         and len(comment_id) <= 64
         and svc.keys.check_receipt(comment_id, receipt)
     ):
-        from service.intake_rules import reason_category
+        from mizan.service.intake_rules import reason_category
 
         found = svc.repo.status_with_reasons(comment_id)
         if found is None:

@@ -8,8 +8,8 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from service.api.messages import prefers_arabic, translate, translate_fields
-from service.errors import MizanError
+from mizan.service.api.messages import prefers_arabic, translate, translate_fields
+from mizan.service.errors import MizanError
 
 log = logging.getLogger("mizan.api")
 

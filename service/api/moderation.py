@@ -8,9 +8,9 @@ import json
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from service.auth import desk, require_api
-from service.errors import MizanError, NotFound, ValidationFailed
-from service.moderation import (
+from mizan.service.auth import desk, require_api
+from mizan.service.errors import MizanError, NotFound, ValidationFailed
+from mizan.service.moderation import (
     ACTIONS,
     BAN_KINDS,
     MSG_FIELDS,
@@ -327,7 +327,7 @@ def _rid() -> str | None:
 
 
 def _actor():
-    from service.auth import current_actor
+    from mizan.service.auth import current_actor
 
     return current_actor()
 
@@ -457,7 +457,7 @@ def stats():
 @bp.get("/models")
 @require_api()
 def models_list():
-    from service import models_registry
+    from mizan.service import models_registry
 
     return _json(ModelVersionOut(many=True), models_registry.list_versions(desk()))
 
@@ -465,7 +465,7 @@ def models_list():
 @bp.post("/models/<version>/activate")
 @require_api(admin=True)
 def models_activate(version: str):
-    from service import models_registry
+    from mizan.service import models_registry
 
     models_registry.activate(desk(), version, _actor(), _rid())
     rows = [v for v in models_registry.list_versions(desk()) if v["version"] == version]

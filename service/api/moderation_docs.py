@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from marshmallow import Schema
 
-from service.api.moderation import (
+from mizan.service.api.moderation import (
     ActionIn,
     ActionResultOut,
     AuditOut,
@@ -46,7 +46,7 @@ from service.api.moderation import (
     WordTermIn,
     WordTermOut,
 )
-from service.api.openapi import document, path_param, query_param
+from mizan.service.api.openapi import document, path_param, query_param
 
 PREFIX = "/api/v1/moderation"
 TAGS = ["moderation"]

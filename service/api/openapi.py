@@ -5,7 +5,7 @@ time of their module; request and response bodies are marshmallow schemas (apisp
 into JSON Schema), and the shared error body is added for every status listed in ``errors``.
 For example, a moderation endpoint::
 
-    from service.api.openapi import document
+    from mizan.service.api.openapi import document
 
     document("/api/v1/moderation/comments/{comment_id}/actions", "post",
              summary="Approve, hold, reject or mark a comment as spam.",
@@ -188,10 +188,10 @@ def _import_documented_modules() -> None:
     import importlib
     import pkgutil
 
-    import service.api
+    import mizan.service.api
 
-    for info in pkgutil.iter_modules(service.api.__path__):
-        importlib.import_module(f"service.api.{info.name}")
+    for info in pkgutil.iter_modules(mizan.service.api.__path__):
+        importlib.import_module(f"mizan.service.api.{info.name}")
 
 
 def _cached_spec() -> dict:
@@ -323,8 +323,8 @@ def init_app(app: Flask) -> None:
 # --- the public and ops endpoints -------------------------------------------------------------
 
 def _describe_public() -> None:
-    from service.api.reports import ReportAcceptedOut, ReportIn
-    from service.api.schemas import AcceptedOut, CommentIn, PublicCommentOut
+    from mizan.service.api.reports import ReportAcceptedOut, ReportIn
+    from mizan.service.api.schemas import AcceptedOut, CommentIn, PublicCommentOut
 
     class ThreadOut(PublicCommentOut):
         replies = fields.List(fields.Nested(PublicCommentOut), required=True)

@@ -8,11 +8,11 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from service.api.comments import _check_origin, _cors, _read, client_ip
-from service.api.schemas import Text
-from service.auth import desk
-from service.errors import MizanError, ValidationFailed
-from service.moderation import REPORT_REASONS
+from mizan.service.api.comments import _check_origin, _cors, _read, client_ip
+from mizan.service.api.schemas import Text
+from mizan.service.auth import desk
+from mizan.service.errors import MizanError, ValidationFailed
+from mizan.service.moderation import REPORT_REASONS
 
 bp = Blueprint("reports", __name__)
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from service.auth import (
+from mizan.service.auth import (
     check_csrf,
     client_ip,
     csrf_token,
@@ -24,8 +24,8 @@ from service.auth import (
     logout_session,
     require_page,
 )
-from service.errors import MizanError
-from service.moderation import (
+from mizan.service.errors import MizanError
+from mizan.service.moderation import (
     QUEUE_STATUSES,
     REJECT_REASONS,
     segments,
@@ -145,7 +145,7 @@ def _lang() -> str:
     asked = request.args.get("lang")
     if asked in T:
         return asked
-    from service.api.messages import prefers_arabic
+    from mizan.service.api.messages import prefers_arabic
 
     return "ar" if prefers_arabic(request.headers.get("Accept-Language")) else "en"
 

@@ -34,7 +34,7 @@ def _free_port() -> int:
 def live(tmp_path):
     """Data set up in-process; pages served by a separate gunicorn process on the same database."""
     url = f"sqlite:///{tmp_path / 'mizan.sqlite3'}"
-    from service.db import upgrade
+    from mizan.service.db import upgrade
 
     upgrade(url)
     app = build_app(tmp_path, url, RecordingSender())
@@ -43,7 +43,7 @@ def live(tmp_path):
            "MIZAN_SECRET_KEY": SECRET, "MIZAN_BROKER_URL": REDIS_URL,
            "MIZAN_ALLOWED_ORIGINS": "https://news.example", "MIZAN_MODE": "embedded"}
     log = open(tmp_path / "api.log", "wb")  # noqa: SIM115 - closed in the finalizer below
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "api", "--host", "127.0.0.1",
+    proc = subprocess.Popen([sys.executable, "-m", "mizan.service.cli", "api", "--host", "127.0.0.1",
                              "--port", str(port), "--workers", "1", "--threads", "4"],
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
     base = f"http://127.0.0.1:{port}"

@@ -172,7 +172,7 @@ def test_mizan_up_runs_everything_on_the_embedded_default(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIZAN_")}
     env.update(MIZAN_DATA_DIR=str(tmp_path / "data"), MIZAN_PORT=str(port), PYTHONUNBUFFERED="1")
-    up = Proc([sys.executable, "-m", "service.cli", "up"], env, tmp_path / "up.log")
+    up = Proc([sys.executable, "-m", "mizan.service.cli", "up"], env, tmp_path / "up.log")
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: "running at" in up.output() or not up.alive(), 60, "mizan up")

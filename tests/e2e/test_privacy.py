@@ -8,7 +8,7 @@ import secrets
 import pytest
 from sqlalchemy import create_engine, text
 
-from service.crypto import Keys
+from mizan.service.crypto import Keys
 from tests.conftest import REDIS_URL
 from tests.processes import mizan_env, request, start_api, start_worker, wait_for
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from service.tables import Comment, Decision
+from mizan.service.tables import Comment, Decision
 from tests.processes import Proc, free_port, mizan_env, request, wait_for
 
 ORIGIN = "https://news.example"

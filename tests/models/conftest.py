@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import artifact
-from models.pipeline import build_pipeline
+from mizan.models import artifact
+from mizan.models.pipeline import build_pipeline
 
 ABUSE = ["يا كلب", "يا حمار", "حقير", "you idiot", "stupid bitch", "وسخ", "ya kalb"]
 SPAM = ["واتساب 0912345678", "http://bit.ly/win", "casino bonus", "ربح مضمون", "free bitcoin"]

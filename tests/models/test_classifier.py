@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from models import artifact
-from models.classifier import Classifier, ModelUnavailable, Scores, load
-from models.normalize import normalize
+from mizan.models import artifact
+from mizan.models.classifier import Classifier, ModelUnavailable, Scores, load
+from mizan.models.normalize import normalize
 
 
 def test_roundtrip_scores_match_pipeline(tiny_artifact):
@@ -111,10 +111,10 @@ def test_dense_cache_is_not_persisted(tiny_artifact, tmp_path):
 
 
 def test_flags_a_changed_normaliser(tiny_artifact, tmp_path):
-    import models.normalize
-    from models.data import sha256
+    import mizan.models.normalize
+    from mizan.models.data import sha256
 
-    for recorded, changed in ((sha256(models.normalize.__file__), False), ("0" * 64, True)):
+    for recorded, changed in ((sha256(mizan.models.normalize.__file__), False), ("0" * 64, True)):
         copy = tmp_path / f"n{int(changed)}"
         shutil.copytree(tiny_artifact, copy)
         side = copy / artifact.SIDECAR_FILE
@@ -131,7 +131,7 @@ class Smuggled:
 def test_refuses_untrusted_types(tiny_artifact, tmp_path):
     import skops.io as sio
 
-    from models.data import sha256
+    from mizan.models.data import sha256
 
     bad = tmp_path / "bad"
     shutil.copytree(tiny_artifact, bad)

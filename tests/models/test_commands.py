@@ -6,9 +6,9 @@ import json
 
 from click.testing import CliRunner
 
-from models import artifact
-from models.classifier import load
-from models.commands import evaluate, train
+from mizan.models import artifact
+from mizan.models.classifier import load
+from mizan.models.commands import evaluate, train
 
 from .conftest import tiny_rows, write_csv
 

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.features import META_NAMES, HashedTextFeatures, hash_batch
+from mizan.models.features import META_NAMES, HashedTextFeatures, hash_batch
 
 TEXT = st.text(
     alphabet=st.sampled_from(list("abc xyz") + list("كلبحمار ") + ["\u200b", "ـ", "1", "@"]),

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.normalize import (
+from mizan.models.normalize import (
     Entities,
     extract_entities,
     fold,
@@ -353,7 +353,7 @@ def test_fold_idempotent(text):
 @settings(max_examples=200, deadline=None)
 @given(ANY_TEXT)
 def test_offsets_consistent(text):
-    from models import normalize as mod
+    from mizan.models import normalize as mod
 
     norm, offs = normalize_with_offsets(text)
     assert norm == normalize(text)

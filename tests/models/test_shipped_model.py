@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from models.classifier import ModelUnavailable, default_artifact_path, load_default
+from mizan.models.classifier import ModelUnavailable, default_artifact_path, load_default
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "moderation_examples.csv"
 

@@ -227,7 +227,7 @@ class ApiServer:
     def start(self) -> None:
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "api", "--host", "127.0.0.1",
+            [sys.executable, "-m", "mizan.service.cli", "api", "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(self.workers),
              "--threads", str(self.threads)],
             env=self.env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
@@ -261,7 +261,7 @@ class WorkerProcess:
     def start(self) -> None:
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "worker", "--concurrency", "1",
+            [sys.executable, "-m", "mizan.service.cli", "worker", "--concurrency", "1",
              "--loglevel", "INFO"],
             env=self.env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -282,7 +282,7 @@ def private_postgres() -> PostgresServer:
     server = PostgresServer(workdir)
     try:
         server.init()
-        from service.db import upgrade
+        from mizan.service.db import upgrade
 
         upgrade(server.url.replace("postgresql://", "postgresql+psycopg://"))
         yield server

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from service.health import model_status
+from mizan.service.health import model_status
 from tests.conftest import make_settings
 from tests.ops.conftest import ApiServer, base_env, http, wait_for, write_model_artifact
 
@@ -19,7 +19,7 @@ def test_healthz_is_plain_ok(client):
 
 
 def test_readyz_reports_each_check_with_latency(tmp_path, sqlite_url, sender):
-    from service import create_app
+    from mizan.service import create_app
 
     settings = make_settings(tmp_path, sqlite_url,
                              model_path=str(write_model_artifact(tmp_path / "m", "v-7")))

@@ -14,7 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, select
 
-from service.tables import Decision
+from mizan.service.tables import Decision
 from tests.conftest import ORIGIN, comment_payload
 from tests.ops.conftest import ROOT, ApiServer, WorkerProcess, base_env, http, wait_for
 
@@ -42,7 +42,7 @@ def names(samples: dict) -> set[str]:
 @pytest.mark.redis
 @pytest.mark.slow
 def test_metrics_after_a_comment_goes_through(tmp_path, private_redis, model_dir):
-    from service.db import upgrade
+    from mizan.service.db import upgrade
 
     db_url = f"sqlite:///{tmp_path / 'mizan.sqlite3'}"
     upgrade(db_url)
@@ -112,7 +112,7 @@ def test_metrics_after_a_comment_goes_through(tmp_path, private_redis, model_dir
 
         # Worker readiness: ping and database answer; the model check reflects what it loaded
         # (this test's artifact is not a real classifier, so the worker holds comments).
-        done = subprocess.run([sys.executable, "-m", "service.cli", "worker-ready"], env=env,
+        done = subprocess.run([sys.executable, "-m", "mizan.service.cli", "worker-ready"], env=env,
                               cwd=ROOT, capture_output=True, timeout=60)
         report = json.loads(done.stdout.decode().strip().splitlines()[-1])
         assert report["checks"]["ping"]["ok"], report

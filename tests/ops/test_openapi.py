@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis import checks as st_checks
 
-from service.api.openapi import build_spec
+from mizan.service.api.openapi import build_spec
 from tests.ops.conftest import ROOT, ApiServer, RedisServer, base_env
 
 # Served but kept out of the contract: the web desk under /moderation answers HTML pages and
@@ -104,7 +104,7 @@ class Seeded:
 def _seed(workdir: Path, db_url: str, data_dir: Path) -> tuple[list[str], list[int], list[int]]:
     """Comments in every state a moderator acts on, one ban, one word term (as the desk would
     store them), and a model version whose artifact fails its hash check (activation: 409)."""
-    from service import create_app
+    from mizan.service import create_app
     from tests.conftest import RecordingSender, make_settings
     from tests.ops.conftest import write_model_artifact
     from tests.service.test_moderation_support import make_comment
@@ -134,7 +134,7 @@ def running_api():
     api = None
     try:
         redis_server.start()
-        from service.db import upgrade
+        from mizan.service.db import upgrade
 
         db_url = f"sqlite:///{workdir / 'mizan.sqlite3'}"
         upgrade(db_url)
@@ -144,11 +144,11 @@ def running_api():
         tokens = {}
         for email, role in (("moderator@example.org", "admin"),
                             ("desk@example.org", "moderator")):
-            subprocess.run([sys.executable, "-m", "service.cli", "users", "add", email,
+            subprocess.run([sys.executable, "-m", "mizan.service.cli", "users", "add", email,
                             "--role", role], env=env, cwd=ROOT, check=True,
                            capture_output=True, timeout=60)
             tokens[role] = subprocess.run(
-                [sys.executable, "-m", "service.cli", "tokens", "create", email,
+                [sys.executable, "-m", "mizan.service.cli", "tokens", "create", email,
                  "--name", "contract"], env=env, cwd=ROOT, check=True, capture_output=True,
                 timeout=60, text=True).stdout.strip().splitlines()[0]
         api = ApiServer(env, workdir / "api.log", workers=1, threads=4)
@@ -172,7 +172,7 @@ def api_schema(running_api):
 
 
 def _operations() -> list[tuple[str, str]]:
-    from service.api import openapi
+    from mizan.service.api import openapi
 
     openapi._import_documented_modules()
     return sorted(openapi.documented())

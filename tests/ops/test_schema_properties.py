@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from service.api.schemas import CommentIn
+from mizan.service.api.schemas import CommentIn
 
 FIELDS = list(CommentIn().fields)
 values = st.one_of(st.none(), st.text(max_size=300), st.integers(), st.booleans(),

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from service.cli import main
-from service.tables import ApiToken, Moderator
+from mizan.service.cli import main
+from mizan.service.tables import ApiToken, Moderator
 from tests.conftest import SECRET
 from tests.service.test_moderation_support import (
     PASSWORD,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import redis
 
-from service.embedded import EmbeddedRedis
-from service.queue import make_sender
+from mizan.service.embedded import EmbeddedRedis
+from mizan.service.queue import make_sender
 from tests.conftest import comment_payload, make_settings
-from worker.rules.duplicates import DuplicateIndex, Item
+from mizan.worker.rules.duplicates import DuplicateIndex, Item
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def test_embedded_redis_is_the_old_major_version_we_claim_to_support(embedded):
 
 
 def test_intake_flood_rule_works_on_the_embedded_broker(tmp_path, sqlite_url, embedded):
-    from service import create_app
+    from mizan.service import create_app
 
     settings = make_settings(tmp_path, sqlite_url, broker_url=embedded.broker_url)
     app = create_app(settings, sender=make_sender(embedded.broker_url, background=True))

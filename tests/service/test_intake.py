@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from service.tables import Comment, Decision
+from mizan.service.tables import Comment, Decision
 from tests.conftest import ORIGIN, comment_payload
 
 
@@ -263,7 +263,7 @@ def test_broker_down_still_accepts_and_keeps_comment_pending(client, app, sender
 
 
 def test_database_down_is_503_with_retry_after(tmp_path, sender):
-    from service import create_app
+    from mizan.service import create_app
     from tests.conftest import make_settings
 
     app = create_app(
@@ -299,7 +299,7 @@ def test_reply_must_target_approved_comment_on_same_post(client, app):
 def test_client_ip_honours_forwarded_for_only_from_trusted_proxies(tmp_path, sqlite_url, sender):
     import ipaddress
 
-    from service import create_app
+    from mizan.service import create_app
     from tests.conftest import make_settings
 
     for trusted, expected in (
@@ -342,8 +342,8 @@ def test_unknown_route_and_method_use_the_error_body(client):
 
 
 def test_no_partial_rows_when_decision_insert_fails(tmp_path, sqlite_url, sender, monkeypatch):
-    from service import create_app
-    from service import repository as repo_mod
+    from mizan.service import create_app
+    from mizan.service import repository as repo_mod
     from tests.conftest import make_settings
 
     app = create_app(make_settings(tmp_path, sqlite_url), sender=sender)

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from service.policy_repository import PolicyRepository
-from service.queue import RedisSender
-from service.tables import Comment
+from mizan.service.policy_repository import PolicyRepository
+from mizan.service.queue import RedisSender
+from mizan.service.tables import Comment
 from tests.conftest import ORIGIN, REDIS_URL, comment_payload, make_settings
 
 pytestmark = pytest.mark.redis
@@ -24,7 +24,7 @@ def make_client(tmp_path, sqlite_url, redis_client):
     apps = []
 
     def build(broker=REDIS_URL, **overrides):
-        from service import create_app
+        from mizan.service import create_app
 
         overrides.setdefault("policy_cache_seconds", 0.0)
         settings = make_settings(tmp_path, sqlite_url, broker_url=broker, **overrides)
@@ -160,8 +160,8 @@ def test_browser_token_cookie_is_issued_signed_and_stored_as_hash(make_client):
 
 def test_rules_are_on_with_the_production_sender(tmp_path, sqlite_url, redis_client):
     """The app's own sender (batched from a thread around RedisSender) must enable the rules."""
-    from service import create_app
-    from service.queue import make_sender
+    from mizan.service import create_app
+    from mizan.service.queue import make_sender
 
     settings = make_settings(tmp_path, sqlite_url, broker_url=REDIS_URL)
     app = create_app(settings, sender=make_sender(REDIS_URL, background=True))

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from service.tables import AuditEntry, AuthorBan, Comment, Decision, TrainingExample
+from mizan.service.tables import AuditEntry, AuthorBan, Comment, Decision, TrainingExample
 from tests.service.test_moderation_support import (
     add_account,
     build_app,

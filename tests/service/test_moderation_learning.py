@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from service.cli import main
-from service.queue import make_sender
+from mizan.service.cli import main
+from mizan.service.queue import make_sender
 from tests.conftest import REDIS_URL, SECRET, comment_payload
 from tests.service.test_moderation_support import (
     add_account,
@@ -68,7 +68,7 @@ def worker_env(tmp_path, sqlite_url, redis_client):
 def worker(tmp_path, worker_env):
     log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 - closed in the finalizer
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", "--pool=solo",
+        [sys.executable, "-m", "celery", "-A", "mizan.worker.celery_app", "worker", "--pool=solo",
          "-Q", "mizan.score", "--without-gossip", "--without-mingle", "--without-heartbeat",
          "--loglevel=WARNING"], env=worker_env, stdout=log, stderr=subprocess.STDOUT)
     try:

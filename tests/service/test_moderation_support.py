@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from service.repository import DecisionRecord, utcnow
-from service.web.desk import inert, safe_url
+from mizan.service.repository import DecisionRecord, utcnow
+from mizan.service.web.desk import inert, safe_url
 from tests.conftest import make_settings
 
 PASSWORD = "correct horse battery staple"
@@ -27,7 +27,7 @@ def reset_pg(url: str) -> None:
 
 
 def build_app(tmp_path: Path, url: str, sender, **overrides):
-    from service import create_app
+    from mizan.service import create_app
 
     if url.startswith("postgresql"):
         reset_pg(url)
@@ -123,7 +123,7 @@ def test_inert_shows_direction_controls_as_visible_codes():
 
 
 def test_mask_email_and_spans():
-    from service.moderation import mask_email, reason_spans, segments
+    from mizan.service.moderation import mask_email, reason_spans, segments
 
     assert mask_email("salem@example.org") == "s•••@e•••.org"
     assert "salem" not in mask_email("salem@example.org")
@@ -135,7 +135,7 @@ def test_mask_email_and_spans():
 
 
 def test_near_duplicates_are_grouped_by_folded_text():
-    from service.moderation import near_duplicate_groups
+    from mizan.service.moderation import near_duplicate_groups
 
     groups = near_duplicate_groups([
         ("a", "اشترك الآن في قناتنا واربح جوائز قيمة"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from service.tables import Comment
+from mizan.service.tables import Comment
 from tests.conftest import ORIGIN, comment_payload
 
 
@@ -109,7 +109,7 @@ def test_single_comment_view_and_receipt(client, app):
 
 
 def test_receipt_shows_a_reason_category_never_the_rule(client, app):
-    from service.repository import DecisionRecord
+    from mizan.service.repository import DecisionRecord
 
     resp = client.post(
         "/api/v1/comments", data=json.dumps(comment_payload()), content_type="application/json"

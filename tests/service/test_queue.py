@@ -6,7 +6,7 @@ import base64
 import json
 import threading
 
-from service.queue import SCORE_TASK, BatchingSender, RedisSender
+from mizan.service.queue import SCORE_TASK, BatchingSender, RedisSender
 from tests.conftest import REDIS_URL, RecordingSender
 
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from service.db import make_engine
-from service.domain import new_comment_id
-from service.repository import Repository
-from service.tables import Comment
+from mizan.service.db import make_engine
+from mizan.service.domain import new_comment_id
+from mizan.service.repository import Repository
+from mizan.service.tables import Comment
 
 
 def row(i: int) -> dict:

@@ -2,9 +2,9 @@
 
 import pytest
 
-from models.classifier import Scores
-from service.config import ConfigError, Settings
-from worker.policy import (
+from mizan.models.classifier import Scores
+from mizan.service.config import ConfigError, Settings
+from mizan.worker.policy import (
     DEFAULT_THRESHOLDS,
     Facts,
     PolicyConfig,
@@ -12,7 +12,7 @@ from worker.policy import (
     decide_without_model,
     reason_category,
 )
-from worker.rules import Finding
+from mizan.worker.rules import Finding
 
 T = {"approve_spam": 0.3, "approve_abuse": 0.4, "spam": 0.8, "reject_abuse": 0.85}
 

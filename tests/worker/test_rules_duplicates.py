@@ -2,7 +2,7 @@
 
 import pytest
 
-from worker.rules.duplicates import DuplicateIndex, Item, check_duplicate, signature, similarity
+from mizan.worker.rules.duplicates import DuplicateIndex, Item, check_duplicate, signature, similarity
 
 pytestmark = pytest.mark.redis
 

@@ -4,9 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from worker.rules.authors import BanList, is_trusted
-from worker.rules.flood import check_flood
-from worker.rules.links import check_links
+from mizan.worker.rules.authors import BanList, is_trusted
+from mizan.worker.rules.flood import check_flood
+from mizan.worker.rules.links import check_links
 
 
 def codes(findings):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from worker.rules.wordlists import WordList, candidates
+from mizan.worker.rules.wordlists import WordList, candidates
 
 TERMS = [
     ("كلب", "blocked", "reject"),

@@ -9,17 +9,17 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
-from models.classifier import Scores
-from service.crypto import Keys
-from service.db import make_engine
-from service.domain import RequestMeta, Service
-from service.intake_rules import new_browser_token
-from service.policy_repository import PolicyRepository
-from service.repository import Repository
-from service.tables import Comment, Decision
+from mizan.models.classifier import Scores
+from mizan.service.crypto import Keys
+from mizan.service.db import make_engine
+from mizan.service.domain import RequestMeta, Service
+from mizan.service.intake_rules import new_browser_token
+from mizan.service.policy_repository import PolicyRepository
+from mizan.service.repository import Repository
+from mizan.service.tables import Comment, Decision
 from tests.conftest import REDIS_URL, SECRET, RecordingSender, comment_payload, make_settings
-from worker import scoring, signals, tasks
-from worker.policy import POLICY_VERSION
+from mizan.worker import scoring, signals, tasks
+from mizan.worker.policy import POLICY_VERSION
 
 META = RequestMeta(ip="198.51.100.7", user_agent="pytest", referrer=None, accept_language="ar")
 
@@ -142,7 +142,7 @@ def test_rules_from_the_database(world, monkeypatch):
     svc, _ = world
     use_model(monkeypatch, FakeClassifier())
     prepo = PolicyRepository(svc.repo.engine)
-    from models.normalize import fold
+    from mizan.models.normalize import fold
 
     prepo.add_term("كلب", fold("كلب"), "blocked", "reject")
     prepo.add_term("حمار", fold("حمار"), "watched", "hold")

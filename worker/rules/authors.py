@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from worker.rules import Finding
+from mizan.worker.rules import Finding
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.normalize import normalize
-from worker.rules import Finding
+from mizan.models.normalize import normalize
+from mizan.worker.rules import Finding
 
 K, BANDS = 64, 16
 SHINGLE = 5

@@ -7,15 +7,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from service.crypto import Keys
-from service.policy_repository import PendingComment, PolicyRepository, since
-from worker.policy import Facts, PolicyConfig
-from worker.rules import Finding
-from worker.rules.authors import BanList, is_trusted
-from worker.rules.duplicates import DuplicateIndex, Item, check_duplicate
-from worker.rules.flood import check_flood
-from worker.rules.links import check_links
-from worker.rules.wordlists import WordList
+from mizan.service.crypto import Keys
+from mizan.service.policy_repository import PendingComment, PolicyRepository, since
+from mizan.worker.policy import Facts, PolicyConfig
+from mizan.worker.rules import Finding
+from mizan.worker.rules.authors import BanList, is_trusted
+from mizan.worker.rules.duplicates import DuplicateIndex, Item, check_duplicate
+from mizan.worker.rules.flood import check_flood
+from mizan.worker.rules.links import check_links
+from mizan.worker.rules.wordlists import WordList
 
 log = logging.getLogger("mizan.rules")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from worker.rules import Finding
+from mizan.worker.rules import Finding
 
 
 def check_flood(email_count: int, ip_count: int, *, email_limit: int, ip_limit: int,

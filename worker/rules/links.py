@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from models.normalize import extract_entities
-from worker.rules import Finding
+from mizan.models.normalize import extract_entities
+from mizan.worker.rules import Finding
 
 
 def link_domains(urls: list[str]) -> list[str]:

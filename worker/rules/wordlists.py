@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from models.normalize import normalize, normalize_with_offsets, original_span
+from mizan.models.normalize import normalize, normalize_with_offsets, original_span
 
 _WORD = re.compile(r"[^\W_]+")
 _PRE_CONJ = ("", "و", "ف")
