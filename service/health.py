@@ -44,11 +44,13 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     svc = current_app.extensions["mizan"]
-    checks = run_checks({
-        "database": lambda: check_database(svc.repo.engine),
-        "broker": svc.sender.ping,
-        "model": lambda: _model_or_raise(svc.settings, svc.repo.engine),
-    })
+    checks = run_checks(
+        {
+            "database": lambda: check_database(svc.repo.engine),
+            "broker": svc.sender.ping,
+            "model": lambda: _model_or_raise(svc.settings, svc.repo.engine),
+        }
+    )
     ready = all(c["ok"] for c in checks.values())
     body: dict = {"status": "ok" if ready else "unavailable", "checks": checks}
     if not ready:
@@ -72,8 +74,11 @@ def run_checks(checks: dict, timeout: float = CHECK_TIMEOUT) -> dict[str, dict]:
         try:
             results[name] = fut.result(timeout=remaining)
         except FutureTimeout:
-            results[name] = {"ok": False, "latency_ms": round(timeout * 1000, 1),
-                             "error": "Timeout"}
+            results[name] = {
+                "ok": False,
+                "latency_ms": round(timeout * 1000, 1),
+                "error": "Timeout",
+            }
     return results
 
 
@@ -84,8 +89,8 @@ def _timed(fn) -> dict:
         out = {"ok": True}
     except Exception as exc:  # noqa: BLE001 - any failure makes the check fail
         # The type only: messages can carry host names, URLs or credentials.
-        extra, out = {}, {"ok": False, "error": type(exc).__name__}
-    out["latency_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+        extra, out = {}, {"ok": False, "error": type(exc).__name__}  # type: ignore[dict-item]
+    out["latency_ms"] = round((time.perf_counter() - t0) * 1000, 1)  # type: ignore[assignment]
     if isinstance(extra, dict):
         out.update(extra)
     return out
@@ -104,7 +109,9 @@ class ModelNotUsable(Exception):  # noqa: N818 - reported by name in /readyz
 
 
 def _shipped() -> Path:
-    from mizan import models  # the package only: importing the classifier would load numpy and skops
+    from mizan import (
+        models,  # the package only: importing the classifier would load numpy and skops
+    )
 
     return Path(models.__file__).resolve().parent / "artifacts" / SHIPPED_MODEL
 
@@ -115,8 +122,12 @@ def _version_on_disk(settings: Settings, version: str) -> Path | None:
     candidates = [_shipped()]
     root = models_dir(settings)
     if root.is_dir():
-        candidates += [p for child in sorted(root.iterdir()) if child.is_dir()
-                       for p in (child, child / SHIPPED_MODEL)]
+        candidates += [
+            p
+            for child in sorted(root.iterdir())
+            if child.is_dir()
+            for p in (child, child / SHIPPED_MODEL)
+        ]
     for path in candidates:
         try:
             meta = json.loads((path / SIDECAR_FILE).read_text(encoding="utf-8"))

@@ -50,7 +50,7 @@ _WORD = re.compile(r"[^\W_]+")
 def new_browser_token(keys: Keys) -> str:
     """A random browser id with a keyed signature: `<id>.<sig>`."""
     raw = secrets.token_urlsafe(18)
-    return f"{raw}.{keys.lookup_hash('browser-token-sig', raw)[:32]}"
+    return f"{raw}.{keys.lookup_hash('browser-token-sig', raw)[:32]}"  # type: ignore[index]
 
 
 def verify_browser_token(keys: Keys, token: str | None) -> str | None:
@@ -58,7 +58,7 @@ def verify_browser_token(keys: Keys, token: str | None) -> str | None:
     if not token or len(token) > 100 or token.count(".") != 1:
         return None
     raw, sig = token.split(".")
-    expected = keys.lookup_hash("browser-token-sig", raw)[:32]
+    expected = keys.lookup_hash("browser-token-sig", raw)[:32]  # type: ignore[index]
     return token if raw and secrets.compare_digest(expected, sig) else None
 
 
@@ -73,8 +73,9 @@ class IntakeCheck:
 class IntakeRules:
     """The intake-time rules over the policy repository and the broker's Redis."""
 
-    def __init__(self, settings: Settings, keys: Keys, repo: PolicyRepository,
-                 redis_client=None) -> None:
+    def __init__(
+        self, settings: Settings, keys: Keys, repo: PolicyRepository, redis_client=None
+    ) -> None:
         self.settings = settings
         self.keys = keys
         self.repo = repo
@@ -99,8 +100,11 @@ class IntakeRules:
         if isinstance(getattr(service.sender, "inner", service.sender), RedisSender):
             import redis
 
-            client = redis.Redis.from_url(redis_url_for_client(settings.broker_url),
-                                          socket_connect_timeout=0.5, socket_timeout=0.5)
+            client = redis.Redis.from_url(
+                redis_url_for_client(settings.broker_url),
+                socket_connect_timeout=0.5,
+                socket_timeout=0.5,
+            )
         return cls(settings, service.keys, PolicyRepository(service.repo.engine), client)
 
     # --- post settings ----------------------------------------------------------------------
@@ -134,8 +138,9 @@ class IntakeRules:
                 raise
             except Exception as exc:  # noqa: BLE001 - fail open; the worker's rules still run
                 self._redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
-                log.warning("flood and repeat checks skipped: Redis unavailable (%s)",
-                            type(exc).__name__)
+                log.warning(
+                    "flood and repeat checks skipped: Redis unavailable (%s)", type(exc).__name__
+                )
         return result
 
     def _redis_checks(self, data: dict, meta) -> Callable[[], None]:
@@ -144,8 +149,9 @@ class IntakeRules:
         ip_hash = self.keys.lookup_hash("ip", meta.ip) if meta.ip else None
         counters: list[tuple[str, int, int]] = []
         if s.flood_email_limit:
-            counters.append((f"mizan:flood:e:{email_hash}", s.flood_email_limit,
-                             s.flood_email_window))
+            counters.append(
+                (f"mizan:flood:e:{email_hash}", s.flood_email_limit, s.flood_email_window)
+            )
         if s.flood_ip_limit and ip_hash:
             counters.append((f"mizan:flood:i:{ip_hash}", s.flood_ip_limit, s.flood_ip_window))
         repeat_key = None

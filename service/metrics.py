@@ -80,15 +80,19 @@ class _Instruments:
         from prometheus_client import Counter, Histogram
 
         self.requests = Counter(
-            "mizan_http_requests", "HTTP requests by route template, method and status.",
+            "mizan_http_requests",
+            "HTTP requests by route template, method and status.",
             ["route", "method", "status"],
         )
         self.latency = Histogram(
-            "mizan_http_request_duration_seconds", "Time to answer an HTTP request.",
-            ["route", "method"], buckets=HTTP_BUCKETS,
+            "mizan_http_request_duration_seconds",
+            "Time to answer an HTTP request.",
+            ["route", "method"],
+            buckets=HTTP_BUCKETS,
         )
         self.accepted = Counter(
-            "mizan_comments_accepted", "Comments accepted at intake (202 or 303), by channel.",
+            "mizan_comments_accepted",
+            "Comments accepted at intake (202 or 303), by channel.",
             ["channel"],
         )
 
@@ -109,8 +113,7 @@ def init_app(app: Flask) -> None:
     """Count every request and serve /metrics."""
     instruments()
     app.register_blueprint(bp)
-    app.extensions["mizan.metrics"] = ScrapeCollector(app.extensions["mizan"],
-                                                      multiprocess_dir())
+    app.extensions["mizan.metrics"] = ScrapeCollector(app.extensions["mizan"], multiprocess_dir())
 
     @app.before_request
     def _start_timer():
@@ -165,6 +168,7 @@ class _OneShot:
 
 # --- figures read at scrape time ---------------------------------------------------------------
 
+
 def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
@@ -213,8 +217,9 @@ class _Tally:
             mark = state["watermark"]
             if mark is None:
                 rows = conn.execute(
-                    select(Decision.outcome, Decision.decided_by, func.count(),
-                           func.max(Decision.id))
+                    select(
+                        Decision.outcome, Decision.decided_by, func.count(), func.max(Decision.id)
+                    )
                     .where(Decision.created_at < cut)
                     .group_by(Decision.outcome, Decision.decided_by)
                 ).all()
@@ -225,8 +230,14 @@ class _Tally:
                 return state
             while True:
                 rows = conn.execute(
-                    select(Decision.id, Decision.outcome, Decision.decided_by, Decision.kind,
-                           Decision.created_at, Comment.created_at)
+                    select(
+                        Decision.id,
+                        Decision.outcome,
+                        Decision.decided_by,
+                        Decision.kind,
+                        Decision.created_at,
+                        Comment.created_at,
+                    )
                     .join(Comment, Comment.id == Decision.comment_id)
                     .where(Decision.id > state["watermark"], Decision.created_at < cut)
                     .order_by(Decision.id)
@@ -244,8 +255,11 @@ class _Tally:
 
 
 def _empty_state() -> dict:
-    return {"watermark": None, "counts": {},
-            "latency": {"buckets": [0] * len(LATENCY_BUCKETS), "sum": 0.0, "count": 0}}
+    return {
+        "watermark": None,
+        "counts": {},
+        "latency": {"buckets": [0] * len(LATENCY_BUCKETS), "sum": 0.0, "count": 0},
+    }
 
 
 def _observe(hist: dict, seconds: float) -> None:
@@ -282,9 +296,11 @@ class ScrapeCollector:
         from mizan.service.queue import DEFAULT_QUEUE
 
         out: list = []
-        up = GaugeMetricFamily("mizan_metrics_source_up",
-                               "1 when this scrape could read the source, 0 when it failed.",
-                               labels=["source"])
+        up = GaugeMetricFamily(
+            "mizan_metrics_source_up",
+            "1 when this scrape could read the source, 0 when it failed.",
+            labels=["source"],
+        )
         # Database: pending backlog, decisions, intake-to-decision latency.
         try:
             pending, oldest, last_version = self._pending()
@@ -293,14 +309,18 @@ class ScrapeCollector:
             g = GaugeMetricFamily("mizan_pending_comments", "Comments waiting for a decision.")
             g.add_metric([], pending)
             out.append(g)
-            g = GaugeMetricFamily("mizan_oldest_pending_comment_age_seconds",
-                                  "Age of the oldest comment still waiting for a decision "
-                                  "(0 when none waits).")
+            g = GaugeMetricFamily(
+                "mizan_oldest_pending_comment_age_seconds",
+                "Age of the oldest comment still waiting for a decision (0 when none waits).",
+            )
             g.add_metric([], oldest)
             out.append(g)
-            c = CounterMetricFamily("mizan_decisions", "Decisions recorded, by outcome and by "
-                                    "who decided (model, rule, moderator, intake, failure).",
-                                    labels=["outcome", "decided_by"])
+            c = CounterMetricFamily(
+                "mizan_decisions",
+                "Decisions recorded, by outcome and by "
+                "who decided (model, rule, moderator, intake, failure).",
+                labels=["outcome", "decided_by"],
+            )
             for key, n in sorted(state["counts"].items()):
                 outcome, by = key.split("|", 1)
                 c.add_metric([outcome, by], n)
@@ -310,12 +330,18 @@ class ScrapeCollector:
             h = HistogramMetricFamily(
                 "mizan_decision_latency_seconds",
                 "Seconds from intake to the automatic decision (queue wait plus scoring), "
-                "observed since the API started.", buckets=cumulative, sum_value=lat["sum"])
+                "observed since the API started.",
+                buckets=cumulative,
+                sum_value=lat["sum"],
+            )
             out.append(h)
             if last_version is not None:
-                g = GaugeMetricFamily("mizan_model_info", "Model versions: the artifact the "
-                                      "workers load, and the one on the latest model decision.",
-                                      labels=["version", "source"])
+                g = GaugeMetricFamily(
+                    "mizan_model_info",
+                    "Model versions: the artifact the "
+                    "workers load, and the one on the latest model decision.",
+                    labels=["version", "source"],
+                )
                 g.add_metric([last_version, "decisions"], 1)
                 out.append(g)
         except Exception as exc:  # noqa: BLE001 - a scrape must still answer when the DB is down
@@ -327,8 +353,9 @@ class ScrapeCollector:
             try:
                 depth = client.llen(DEFAULT_QUEUE)
                 up.add_metric(["broker"], 1)
-                g = GaugeMetricFamily("mizan_queue_depth", "Messages waiting in a Celery queue.",
-                                      labels=["queue"])
+                g = GaugeMetricFamily(
+                    "mizan_queue_depth", "Messages waiting in a Celery queue.", labels=["queue"]
+                )
                 g.add_metric([DEFAULT_QUEUE], depth)
                 out.append(g)
             except Exception as exc:  # noqa: BLE001
@@ -338,10 +365,12 @@ class ScrapeCollector:
         from mizan.service.health import model_status
 
         status = model_status(self.service.settings, self.service.repo.engine)
-        g = GaugeMetricFamily("mizan_active_model_info",
-                              "The model artifact the workers load (version label; 'none' when "
-                              "no usable artifact exists, and comments are then held).",
-                              labels=["version"])
+        g = GaugeMetricFamily(
+            "mizan_active_model_info",
+            "The model artifact the workers load (version label; 'none' when "
+            "no usable artifact exists, and comments are then held).",
+            labels=["version"],
+        )
         g.add_metric([status.get("version") or "none"], 1 if status["ok"] else 0)
         out.append(g)
         out.append(up)
@@ -354,13 +383,15 @@ class ScrapeCollector:
 
         with self.service.repo.engine.connect() as conn:
             n, oldest = conn.execute(
-                select(func.count(), func.min(Comment.created_at))
-                .where(Comment.status == "pending")
+                select(func.count(), func.min(Comment.created_at)).where(
+                    Comment.status == "pending"
+                )
             ).one()
             version = conn.execute(
                 select(Decision.model_version)
                 .where(Decision.decided_by == "model", Decision.model_version.is_not(None))
-                .order_by(Decision.id.desc()).limit(1)
+                .order_by(Decision.id.desc())
+                .limit(1)
             ).scalar()
         age = 0.0
         if oldest is not None:

@@ -90,10 +90,17 @@ def list_versions(desk) -> list[dict]:
     out = []
     for row in desk.repo.model_versions():
         activated = _aware(row.activated_at)
-        out.append({"version": row.version, "source": row.source, "active": bool(row.active),
-                    "available": row.version in found, "thresholds": row.thresholds or {},
-                    "activated_at": activated.isoformat() if activated else None,
-                    "activated_by": row.activated_by})
+        out.append(
+            {
+                "version": row.version,
+                "source": row.source,
+                "active": bool(row.active),
+                "available": row.version in found,
+                "thresholds": row.thresholds or {},
+                "activated_at": activated.isoformat() if activated else None,
+                "activated_by": row.activated_by,
+            }
+        )
     return out
 
 
@@ -110,15 +117,26 @@ def activate(desk, version: str, actor, request_id: str | None = None) -> None:
         raise Conflict(f"Model {version} cannot be loaded: {exc}") from None
     if clf.version != version:
         raise Conflict(f"The artifact says it is version {clf.version}, not {version}.")
-    desk.repo.activate_model(version, actor.email, {
-        "actor_id": actor.id, "actor": actor.email, "action": "model_activate",
-        "comment_id": None, "from_status": None, "to_status": None, "reason": None,
-        "request_id": request_id})
+    desk.repo.activate_model(
+        version,
+        actor.email,
+        {
+            "actor_id": actor.id,
+            "actor": actor.email,
+            "action": "model_activate",
+            "comment_id": None,
+            "from_status": None,
+            "to_status": None,
+            "reason": None,
+            "request_id": request_id,
+        },
+    )
     log.info("model %s activated", version)
 
 
 def active_version(engine: Engine) -> str | None:
     """The activated version (one indexed read), or None when none was ever activated."""
     with engine.connect() as conn:
-        return conn.execute(select(ModelVersion.version).where(ModelVersion.active.is_(True))
-                            ).scalar()
+        return conn.execute(
+            select(ModelVersion.version).where(ModelVersion.active.is_(True))
+        ).scalar()

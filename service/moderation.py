@@ -86,8 +86,9 @@ class DeskSettings:
         return cls(
             report_threshold=env_int(env, "MIZAN_REPORT_THRESHOLD", 3, 1, 1000),
             reports_per_ip_hour=env_int(env, "MIZAN_REPORTS_PER_IP_HOUR", 10, 1, 10_000),
-            reports_per_comment_hour=env_int(env, "MIZAN_REPORTS_PER_COMMENT_HOUR", 200, 1,
-                                              100_000),
+            reports_per_comment_hour=env_int(
+                env, "MIZAN_REPORTS_PER_COMMENT_HOUR", 200, 1, 100_000
+            ),
             login_max_failures=env_int(env, "MIZAN_LOGIN_MAX_FAILURES", 5, 1, 1000),
             login_window_seconds=env_int(env, "MIZAN_LOGIN_WINDOW_SECONDS", 900, 10, 86_400),
             session_hours=env_int(env, "MIZAN_SESSION_HOURS", 12, 1, 720),
@@ -141,8 +142,9 @@ def _shingles(text: str) -> set[str]:
     return {s[i : i + 3] for i in range(len(s) - 2)}
 
 
-def near_duplicate_groups(items: Sequence[tuple[str, str]], threshold: float = 0.8
-                          ) -> list[list[str]]:
+def near_duplicate_groups(
+    items: Sequence[tuple[str, str]], threshold: float = 0.8
+) -> list[list[str]]:
     """Group ids whose texts share at least `threshold` of their character 3-grams (Jaccard)."""
     parent = {cid: cid for cid, _ in items}
 
@@ -204,11 +206,11 @@ def segments(text: str, spans: Sequence[dict]) -> list[tuple[str, str | None]]:
     for s in spans:
         if s["start"] > pos:
             out.append((text[pos : s["start"]], None))
-        out.append((text[s["start"] : s["end"]], s["code"] or "match"))
+        out.append((text[s["start"] : s["end"]], s["code"] or "match"))  # type: ignore[arg-type]
         pos = s["end"]
     if pos < len(text):
         out.append((text[pos:], None))
-    return out
+    return out  # type: ignore[return-value]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -219,8 +221,13 @@ def _iso(value: datetime | None) -> str | None:
 class Desk:
     """The moderation desk's use cases over the desk repository and the service's keys."""
 
-    def __init__(self, settings: Settings, repo: ModerationRepository, keys: Keys,
-                 desk_settings: DeskSettings | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        repo: ModerationRepository,
+        keys: Keys,
+        desk_settings: DeskSettings | None = None,
+    ) -> None:
         self.settings = settings
         self.repo = repo
         self.keys = keys
@@ -251,8 +258,9 @@ class Desk:
         if mod is None:
             raise NotFound("Not found.")
         if len(password) < 12:
-            raise ValidationFailed(MSG_FIELDS,
-                                   fields={"password": ["Must be at least 12 characters."]})
+            raise ValidationFailed(
+                MSG_FIELDS, fields={"password": ["Must be at least 12 characters."]}
+            )
         self.repo.set_password(mod.id, _hasher.hash(password))
 
     def _limit_keys(self, email: str, ip: str | None) -> list[str]:
@@ -271,8 +279,9 @@ class Desk:
             n, oldest = self.repo.count_events(key, since)
             if n >= self.conf.login_max_failures:
                 wait = int(((oldest or utcnow()) + window - utcnow()).total_seconds()) + 1
-                raise TooManyRequests("Too many failed logins; try again later.",
-                                      retry_after=max(1, wait))
+                raise TooManyRequests(
+                    "Too many failed logins; try again later.", retry_after=max(1, wait)
+                )
         mod = self.repo.moderator_by_email(email) if email else None
         ok = False
         try:
@@ -309,7 +318,7 @@ class Desk:
     def set_lang(self, actor: Actor, lang: str) -> None:
         if lang not in LANGS:
             raise ValidationFailed(MSG_FIELDS, fields={"lang": ["Must be ar or en."]})
-        self.repo.update_moderator(actor.id, lang=lang)
+        self.repo.update_moderator(actor.id, lang=lang)  # type: ignore[arg-type]
 
     def create_token(self, email: str, name: str) -> tuple[str, str]:
         """A new personal API token (shown once) and its printable prefix."""
@@ -325,8 +334,16 @@ class Desk:
         return self.repo.revoke_token(prefix=prefix)
 
     # --- the queue ----------------------------------------------------------------------------
-    def queue(self, status: str = "held", *, post_id: str | None = None, q: str | None = None,
-              sort: str = "oldest", cursor: str | None = None, limit: int = 50) -> dict:
+    def queue(
+        self,
+        status: str = "held",
+        *,
+        post_id: str | None = None,
+        q: str | None = None,
+        sort: str = "oldest",
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> dict:
         """A page of the queue with scores, reasons, spans, author history and duplicate groups."""
         problems = {}
         if status not in QUEUE_STATUSES:
@@ -342,8 +359,9 @@ class Desk:
                 problems["cursor"] = ["Invalid cursor."]
         if problems:
             raise ValidationFailed(MSG_FIELDS, fields=problems)
-        rows, more = self.repo.queue_page(status, post_id or None, (q or "").strip() or None,
-                                          sort == "newest", after, limit)
+        rows, more = self.repo.queue_page(
+            status, post_id or None, (q or "").strip() or None, sort == "newest", after, limit
+        )
         items = self._items(rows)
         groups = near_duplicate_groups([(i["id"], i["body"]) for i in items])
         by_id = {i["id"]: i for i in items}
@@ -377,31 +395,35 @@ class Desk:
             email = self.keys.decrypt(r.author_email_enc)
             hist = history.get(r.author_email_hash, {})
             rep = reports.get(r.id, {})
-            items.append({
-                "id": r.id,
-                "post_id": r.post_id,
-                "permalink": r.permalink,
-                "parent_id": r.parent_id,
-                "section": r.section,
-                "status": r.status,
-                "body": r.body,
-                "created_at": _iso(r.created_at),
-                "decided_at": _iso(r.decided_at),
-                "author": {
-                    "name": r.author_name,
-                    "url": r.author_url,
-                    "email_masked": mask_email(email),
-                    "history": {s: hist.get(s, 0) for s in ("approved", "rejected", "spam",
-                                                            "held", "reported")},
-                },
-                "scores": dict(d.scores or {}) if d else {},
-                "reasons": reasons,
-                "spans": reason_spans(reasons, len(r.body)),
-                "decided_by": d.decided_by if d else None,
-                "model_version": d.model_version if d else None,
-                "reports": {"count": sum(rep.values()), "reasons": rep},
-                "duplicate_group": None,
-            })
+            items.append(
+                {
+                    "id": r.id,
+                    "post_id": r.post_id,
+                    "permalink": r.permalink,
+                    "parent_id": r.parent_id,
+                    "section": r.section,
+                    "status": r.status,
+                    "body": r.body,
+                    "created_at": _iso(r.created_at),
+                    "decided_at": _iso(r.decided_at),
+                    "author": {
+                        "name": r.author_name,
+                        "url": r.author_url,
+                        "email_masked": mask_email(email),
+                        "history": {
+                            s: hist.get(s, 0)
+                            for s in ("approved", "rejected", "spam", "held", "reported")
+                        },
+                    },
+                    "scores": dict(d.scores or {}) if d else {},
+                    "reasons": reasons,
+                    "spans": reason_spans(reasons, len(r.body)),
+                    "decided_by": d.decided_by if d else None,
+                    "model_version": d.model_version if d else None,
+                    "reports": {"count": sum(rep.values()), "reasons": rep},
+                    "duplicate_group": None,
+                }
+            )
         return items
 
     def comment_detail(self, comment_id: str) -> dict:
@@ -410,16 +432,29 @@ class Desk:
         if row is None:
             raise NotFound("Not found.")
         item = self._items([row])[0]
-        item["decisions"] = [{
-            "id": d.id, "kind": d.kind, "outcome": d.outcome, "from_status": d.from_status,
-            "decided_by": d.decided_by, "actor": d.actor, "scores": d.scores, "reasons": d.reasons,
-            "model_version": d.model_version, "policy_version": d.policy_version,
-            "created_at": _iso(d.created_at)} for d in self.repo.decisions_for(comment_id)]
-        item["reader_reports"] = [{"reason": r.reason, "note": r.note,
-                                   "created_at": _iso(r.created_at)}
-                                  for r in self.repo.reports_for(comment_id)]
-        entries, _ = self.repo.audit_page(comment_id=comment_id, actor_id=None, action=None,
-                                          before_id=None, limit=100)
+        item["decisions"] = [
+            {
+                "id": d.id,
+                "kind": d.kind,
+                "outcome": d.outcome,
+                "from_status": d.from_status,
+                "decided_by": d.decided_by,
+                "actor": d.actor,
+                "scores": d.scores,
+                "reasons": d.reasons,
+                "model_version": d.model_version,
+                "policy_version": d.policy_version,
+                "created_at": _iso(d.created_at),
+            }
+            for d in self.repo.decisions_for(comment_id)
+        ]
+        item["reader_reports"] = [
+            {"reason": r.reason, "note": r.note, "created_at": _iso(r.created_at)}
+            for r in self.repo.reports_for(comment_id)
+        ]
+        entries, _ = self.repo.audit_page(
+            comment_id=comment_id, actor_id=None, action=None, before_id=None, limit=100
+        )
         item["audit"] = [audit_dict(e) for e in entries]
         return item
 
@@ -431,89 +466,162 @@ class Desk:
         email = self.keys.decrypt(row.author_email_enc)
         if email is None:
             raise Conflict("The email of this comment cannot be read with the current key.")
-        self.repo.audit({"actor_id": actor.id, "actor": actor.email, "action": "reveal_email",
-                         "comment_id": comment_id, "from_status": row.status,
-                         "to_status": row.status, "reason": None, "detail": {},
-                         "request_id": request_id})
+        self.repo.audit(
+            {
+                "actor_id": actor.id,
+                "actor": actor.email,
+                "action": "reveal_email",
+                "comment_id": comment_id,
+                "from_status": row.status,
+                "to_status": row.status,
+                "reason": None,
+                "detail": {},
+                "request_id": request_id,
+            }
+        )
         return email
 
     # --- actions ------------------------------------------------------------------------------
-    def act(self, actor: Actor, comment_id: str, action: str, reason: str | None = None,
-            note: str | None = None, request_id: str | None = None) -> dict:
+    def act(
+        self,
+        actor: Actor,
+        comment_id: str,
+        action: str,
+        reason: str | None = None,
+        note: str | None = None,
+        request_id: str | None = None,
+    ) -> dict:
         """Apply one action to one comment in one transaction; raise on an illegal transition."""
         self._check_action(action, reason)
-        done = self.repo.transition(comment_id,
-                                    self._planner(actor, action, reason, note, request_id))
+        done = self.repo.transition(
+            comment_id, self._planner(actor, action, reason, note, request_id)
+        )
         if done is None:
             raise NotFound("Not found.")
         comment, plan = done
-        return {"id": comment_id, "action": action, "from_status": plan.decision["from_status"],
-                "status": comment.status}
+        return {
+            "id": comment_id,
+            "action": action,
+            "from_status": plan.decision["from_status"],
+            "status": comment.status,
+        }
 
-    def act_many(self, actor: Actor, ids: Sequence[str], action: str, reason: str | None = None,
-                 note: str | None = None, request_id: str | None = None) -> list[dict]:
+    def act_many(
+        self,
+        actor: Actor,
+        ids: Sequence[str],
+        action: str,
+        reason: str | None = None,
+        note: str | None = None,
+        request_id: str | None = None,
+    ) -> list[dict]:
         """Apply an action to each comment, each in its own transaction; report each outcome."""
         self._check_action(action, reason)
         results = []
         for cid in dict.fromkeys(ids):
             try:
-                results.append({**self.act(actor, cid, action, reason, note, request_id),
-                                "ok": True})
+                results.append(
+                    {**self.act(actor, cid, action, reason, note, request_id), "ok": True}
+                )
             except (NotFound, Conflict) as exc:
-                results.append({"id": cid, "action": action, "ok": False,
-                                "error": {"code": exc.code, "message": exc.message}})
+                results.append(
+                    {
+                        "id": cid,
+                        "action": action,
+                        "ok": False,
+                        "error": {"code": exc.code, "message": exc.message},
+                    }
+                )
         return results
 
     @staticmethod
     def _check_action(action: str, reason: str | None) -> None:
         if action not in ACTIONS:
-            raise ValidationFailed(MSG_FIELDS, fields={"action": [
-                f"Must be one of: {', '.join(ACTIONS)}."]})
+            raise ValidationFailed(
+                MSG_FIELDS, fields={"action": [f"Must be one of: {', '.join(ACTIONS)}."]}
+            )
         if action == "reject" and reason not in REJECT_REASONS:
-            raise ValidationFailed(MSG_FIELDS, fields={"reason": [
-                f"Must be one of: {', '.join(REJECT_REASONS)}."]})
+            raise ValidationFailed(
+                MSG_FIELDS, fields={"reason": [f"Must be one of: {', '.join(REJECT_REASONS)}."]}
+            )
         if action != "reject" and reason is not None and reason not in REJECT_REASONS:
-            raise ValidationFailed(MSG_FIELDS, fields={"reason": [
-                f"Must be one of: {', '.join(REJECT_REASONS)}."]})
+            raise ValidationFailed(
+                MSG_FIELDS, fields={"reason": [f"Must be one of: {', '.join(REJECT_REASONS)}."]}
+            )
 
-    def _planner(self, actor: Actor, action: str, reason: str | None, note: str | None,
-                 request_id: str | None):
+    def _planner(
+        self,
+        actor: Actor,
+        action: str,
+        reason: str | None,
+        note: str | None,
+        request_id: str | None,
+    ):
         def plan_for(comment, history) -> Plan:
             allowed, to = TRANSITIONS[action]
             frm = comment.status
             if action == "restore":
                 to = _restore_target(comment, history)
             if frm not in allowed or to is None or to == frm:
-                raise Conflict(f"Cannot {action.replace('_', ' ')} a comment that is {frm}.",
-                               fields={"status": [frm]})
+                raise Conflict(
+                    f"Cannot {action.replace('_', ' ')} a comment that is {frm}.",
+                    fields={"status": [frm]},
+                )
             auto = next((d for d in history if d.kind == "automatic"), None)
             decision = {
-                "kind": "moderator", "outcome": to, "from_status": frm, "decided_by": "moderator",
-                "actor": actor.email[:100], "scores": {},
-                "reasons": [{"code": "moderator", "action": action,
-                             **({"reason": reason} if reason else {})}],
-                "model_version": None, "policy_version": None, "applied": True,
+                "kind": "moderator",
+                "outcome": to,
+                "from_status": frm,
+                "decided_by": "moderator",
+                "actor": actor.email[:100],
+                "scores": {},
+                "reasons": [
+                    {
+                        "code": "moderator",
+                        "action": action,
+                        **({"reason": reason} if reason else {}),
+                    }
+                ],
+                "model_version": None,
+                "policy_version": None,
+                "applied": True,
             }
-            audit = {"actor_id": actor.id, "actor": actor.email, "action": action,
-                     "reason": reason, "detail": {"note": note} if note else {},
-                     "request_id": request_id}
-            examples = [] if action == "restore" else _examples(comment, auto, action, reason,
-                                                                actor)
+            audit = {
+                "actor_id": actor.id,
+                "actor": actor.email,
+                "action": action,
+                "reason": reason,
+                "detail": {"note": note} if note else {},
+                "request_id": request_id,
+            }
+            examples = (
+                [] if action == "restore" else _examples(comment, auto, action, reason, actor)
+            )
             return Plan(to_status=to, decision=decision, audit=audit, examples=examples)
 
         return plan_for
 
     # --- bans, posts, word lists --------------------------------------------------------------
-    def ban(self, actor: Actor, kind: str, *, comment_id: str | None = None,
-            value: str | None = None, days: int | None = None, note: str | None = None,
-            request_id: str | None = None) -> dict:
+    def ban(
+        self,
+        actor: Actor,
+        kind: str,
+        *,
+        comment_id: str | None = None,
+        value: str | None = None,
+        days: int | None = None,
+        note: str | None = None,
+        request_id: str | None = None,
+    ) -> dict:
         """Ban an author's email, IP or network (from a comment or a given value), with expiry."""
         if kind not in BAN_KINDS:
-            raise ValidationFailed(MSG_FIELDS, fields={"kind": [
-                f"Must be one of: {', '.join(BAN_KINDS)}."]})
+            raise ValidationFailed(
+                MSG_FIELDS, fields={"kind": [f"Must be one of: {', '.join(BAN_KINDS)}."]}
+            )
         if (comment_id is None) == (value is None):
-            raise ValidationFailed(MSG_FIELDS, fields={"comment_id": [
-                "Give either comment_id or value."]})
+            raise ValidationFailed(
+                MSG_FIELDS, fields={"comment_id": ["Give either comment_id or value."]}
+            )
         value_hash = network = None
         comment = None
         if comment_id is not None:
@@ -530,10 +638,13 @@ class Desk:
                     value_hash = comment.ip_hash
                 else:
                     addr = ipaddress.ip_address(ip)
-                    network = str(ipaddress.ip_network(f"{ip}/{24 if addr.version == 4 else 64}",
-                                                       strict=False))
+                    network = str(
+                        ipaddress.ip_network(
+                            f"{ip}/{24 if addr.version == 4 else 64}", strict=False
+                        )
+                    )
         else:
-            value = value.strip()
+            value = value.strip()  # type: ignore[union-attr]
             try:
                 if kind == "email":
                     if "@" not in value or len(value) > 254:
@@ -547,123 +658,239 @@ class Desk:
                         raise ValueError
                     network = str(net)
             except ValueError:
-                raise ValidationFailed(MSG_FIELDS, fields={"value": [
-                    f"Not a valid {kind} for a ban."]}) from None
+                raise ValidationFailed(
+                    MSG_FIELDS, fields={"value": [f"Not a valid {kind} for a ban."]}
+                ) from None
         expires = utcnow() + timedelta(days=days) if days else None
         ban_id = self.repo.add_ban(
-            {"kind": kind, "value_hash": value_hash, "network": network,
-             "note": (note or None) and note[:500], "created_by": actor.email[:100],
-             "expires_at": expires},
-            {"actor_id": actor.id, "actor": actor.email, "action": "ban", "comment_id": comment_id,
-             "from_status": comment.status if comment else None,
-             "to_status": comment.status if comment else None, "reason": kind,
-             "detail": {"kind": kind, "expires_at": _iso(expires), "network": network},
-             "request_id": request_id})
-        return {"id": ban_id, "kind": kind, "network": network, "expires_at": _iso(expires),
-                "comment_id": comment_id}
+            {
+                "kind": kind,
+                "value_hash": value_hash,
+                "network": network,
+                "note": (note or None) and note[:500],
+                "created_by": actor.email[:100],
+                "expires_at": expires,
+            },
+            {
+                "actor_id": actor.id,
+                "actor": actor.email,
+                "action": "ban",
+                "comment_id": comment_id,
+                "from_status": comment.status if comment else None,
+                "to_status": comment.status if comment else None,
+                "reason": kind,
+                "detail": {"kind": kind, "expires_at": _iso(expires), "network": network},
+                "request_id": request_id,
+            },
+        )
+        return {
+            "id": ban_id,
+            "kind": kind,
+            "network": network,
+            "expires_at": _iso(expires),
+            "comment_id": comment_id,
+        }
 
     def bans(self) -> list[dict]:
-        return [{"id": b.id, "kind": b.kind, "network": b.network, "note": b.note,
-                 "created_by": b.created_by, "created_at": _iso(b.created_at),
-                 "expires_at": _iso(b.expires_at)} for b in self.repo.bans()]
+        return [
+            {
+                "id": b.id,
+                "kind": b.kind,
+                "network": b.network,
+                "note": b.note,
+                "created_by": b.created_by,
+                "created_at": _iso(b.created_at),
+                "expires_at": _iso(b.expires_at),
+            }
+            for b in self.repo.bans()
+        ]
 
     def lift_ban(self, actor: Actor, ban_id: int, request_id: str | None = None) -> None:
-        ok = self.repo.lift_ban(ban_id, {
-            "actor_id": actor.id, "actor": actor.email, "action": "unban", "comment_id": None,
-            "from_status": None, "to_status": None, "reason": None, "detail": {"ban_id": ban_id},
-            "request_id": request_id})
+        ok = self.repo.lift_ban(
+            ban_id,
+            {
+                "actor_id": actor.id,
+                "actor": actor.email,
+                "action": "unban",
+                "comment_id": None,
+                "from_status": None,
+                "to_status": None,
+                "reason": None,
+                "detail": {"ban_id": ban_id},
+                "request_id": request_id,
+            },
+        )
         if not ok:
             raise NotFound("Not found.")
 
     def post_settings(self, post_id: str) -> dict:
         row = self.repo.post_setting(post_id)
-        return {"post_id": post_id,
-                "comments_closed": bool(row.comments_closed) if row else False,
-                "premoderation": bool(row.premoderation) if row else False}
+        return {
+            "post_id": post_id,
+            "comments_closed": bool(row.comments_closed) if row else False,
+            "premoderation": bool(row.premoderation) if row else False,
+        }
 
-    def set_post(self, actor: Actor, post_id: str, *, comments_closed: bool | None = None,
-                 premoderation: bool | None = None, request_id: str | None = None) -> dict:
+    def set_post(
+        self,
+        actor: Actor,
+        post_id: str,
+        *,
+        comments_closed: bool | None = None,
+        premoderation: bool | None = None,
+        request_id: str | None = None,
+    ) -> dict:
         """Close comments or switch pre-moderation on one post."""
-        values = {k: v for k, v in (("comments_closed", comments_closed),
-                                    ("premoderation", premoderation)) if v is not None}
+        values = {
+            k: v
+            for k, v in (("comments_closed", comments_closed), ("premoderation", premoderation))
+            if v is not None
+        }
         if not values:
-            raise ValidationFailed(MSG_FIELDS, fields={"_schema": [
-                "Give comments_closed or premoderation."]})
-        self.repo.save_post_setting(post_id, values, actor.email, {
-            "actor_id": actor.id, "actor": actor.email, "action": "post_settings",
-            "comment_id": None, "from_status": None, "to_status": None, "reason": None,
-            "detail": {}, "request_id": request_id})
+            raise ValidationFailed(
+                MSG_FIELDS, fields={"_schema": ["Give comments_closed or premoderation."]}
+            )
+        self.repo.save_post_setting(
+            post_id,
+            values,
+            actor.email,
+            {
+                "actor_id": actor.id,
+                "actor": actor.email,
+                "action": "post_settings",
+                "comment_id": None,
+                "from_status": None,
+                "to_status": None,
+                "reason": None,
+                "detail": {},
+                "request_id": request_id,
+            },
+        )
         return self.post_settings(post_id)
 
     def word_terms(self) -> list[dict]:
-        return [{"id": t.id, "term": t.term, "list": t.list, "action": t.action,
-                 "created_by": t.created_by, "created_at": _iso(t.created_at)}
-                for t in self.repo.word_terms()]
+        return [
+            {
+                "id": t.id,
+                "term": t.term,
+                "list": t.list,
+                "action": t.action,
+                "created_by": t.created_by,
+                "created_at": _iso(t.created_at),
+            }
+            for t in self.repo.word_terms()
+        ]
 
-    def add_term(self, actor: Actor, term: str, list_name: str, action: str | None = None,
-                 request_id: str | None = None) -> dict:
+    def add_term(
+        self,
+        actor: Actor,
+        term: str,
+        list_name: str,
+        action: str | None = None,
+        request_id: str | None = None,
+    ) -> dict:
         term = (term or "").strip()
         if list_name not in WORD_LISTS:
             raise ValidationFailed(MSG_FIELDS, fields={"list": ["Must be blocked or watched."]})
         action = action or WORD_LISTS[list_name][0]
         if action not in WORD_LISTS[list_name]:
-            raise ValidationFailed(MSG_FIELDS, fields={"action": [
-                f"Must be one of: {', '.join(WORD_LISTS[list_name])}."]})
+            raise ValidationFailed(
+                MSG_FIELDS,
+                fields={"action": [f"Must be one of: {', '.join(WORD_LISTS[list_name])}."]},
+            )
         folded = _fold(term).strip()
         if not term or not folded or len(term) > 200:
-            raise ValidationFailed(MSG_FIELDS, fields={"term": [
-                "Must be between 1 and 200 characters."]})
+            raise ValidationFailed(
+                MSG_FIELDS, fields={"term": ["Must be between 1 and 200 characters."]}
+            )
         term_id = self.repo.add_word_term(
-            {"term": term, "folded": folded[:200], "list": list_name, "action": action,
-             "created_by": actor.email[:100]},
-            {"actor_id": actor.id, "actor": actor.email, "action": "word_add", "comment_id": None,
-             "from_status": None, "to_status": None, "reason": list_name,
-             "detail": {"term": term, "list": list_name, "action": action},
-             "request_id": request_id})
+            {
+                "term": term,
+                "folded": folded[:200],
+                "list": list_name,
+                "action": action,
+                "created_by": actor.email[:100],
+            },
+            {
+                "actor_id": actor.id,
+                "actor": actor.email,
+                "action": "word_add",
+                "comment_id": None,
+                "from_status": None,
+                "to_status": None,
+                "reason": list_name,
+                "detail": {"term": term, "list": list_name, "action": action},
+                "request_id": request_id,
+            },
+        )
         if term_id is None:
             raise Conflict("This term is already on the list.")
         return {"id": term_id, "term": term, "list": list_name, "action": action}
 
     def remove_term(self, actor: Actor, term_id: int, request_id: str | None = None) -> None:
         def audit_for(row) -> dict:
-            return {"actor_id": actor.id, "actor": actor.email, "action": "word_remove",
-                    "comment_id": None, "from_status": None, "to_status": None,
-                    "reason": row.list, "detail": {"term": row.term, "list": row.list},
-                    "request_id": request_id}
+            return {
+                "actor_id": actor.id,
+                "actor": actor.email,
+                "action": "word_remove",
+                "comment_id": None,
+                "from_status": None,
+                "to_status": None,
+                "reason": row.list,
+                "detail": {"term": row.term, "list": row.list},
+                "request_id": request_id,
+            }
 
         if not self.repo.remove_word_term(term_id, audit_for):
             raise NotFound("Not found.")
 
     # --- audit --------------------------------------------------------------------------------
-    def audit(self, *, comment_id: str | None = None, actor_id: int | None = None,
-              action: str | None = None, cursor: str | None = None, limit: int = 50) -> dict:
+    def audit(
+        self,
+        *,
+        comment_id: str | None = None,
+        actor_id: int | None = None,
+        action: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> dict:
         before = None
         if cursor:
             if not cursor.isdigit():
                 raise ValidationFailed(MSG_FIELDS, fields={"cursor": ["Invalid cursor."]})
             before = int(cursor)
         if not 1 <= limit <= 200:
-            raise ValidationFailed(MSG_FIELDS, fields={"limit": [
-                "Must be a whole number between 1 and 200."]})
-        rows, more = self.repo.audit_page(comment_id=comment_id, actor_id=actor_id, action=action,
-                                          before_id=before, limit=limit)
-        return {"entries": [audit_dict(e) for e in rows],
-                "next_cursor": str(rows[-1].id) if more and rows else None}
+            raise ValidationFailed(
+                MSG_FIELDS, fields={"limit": ["Must be a whole number between 1 and 200."]}
+            )
+        rows, more = self.repo.audit_page(
+            comment_id=comment_id, actor_id=actor_id, action=action, before_id=before, limit=limit
+        )
+        return {
+            "entries": [audit_dict(e) for e in rows],
+            "next_cursor": str(rows[-1].id) if more and rows else None,
+        }
 
     # --- reader reports -----------------------------------------------------------------------
-    def report(self, comment_id: str, reason: str, note: str | None, ip: str | None
-               ) -> ReportOutcome:
+    def report(
+        self, comment_id: str, reason: str, note: str | None, ip: str | None
+    ) -> ReportOutcome:
         """A reader's report; rate-limited per address and per comment."""
         reporter = self.keys.lookup_hash("ip", ip or "unknown") or ""
         hour_ago = utcnow() - timedelta(hours=1)
-        if self.repo.reports_since(reporter_hash=reporter, since=hour_ago) >= \
-                self.conf.reports_per_ip_hour:
+        if (
+            self.repo.reports_since(reporter_hash=reporter, since=hour_ago)
+            >= self.conf.reports_per_ip_hour
+        ):
             raise TooManyRequests("Too many reports; try again later.", retry_after=3600)
-        if self.repo.reports_since(comment_id=comment_id, since=hour_ago) >= \
-                self.conf.reports_per_comment_hour:
+        if (
+            self.repo.reports_since(comment_id=comment_id, since=hour_ago)
+            >= self.conf.reports_per_comment_hour
+        ):
             raise TooManyRequests("Too many reports; try again later.", retry_after=3600)
-        outcome = self.repo.add_report(comment_id, reason, note, reporter,
-                                       self.conf.report_threshold)
+        outcome = self.repo.add_report(
+            comment_id, reason, note, reporter, self.conf.report_threshold
+        )
         if outcome is None:
             raise NotFound("Not found.")
         if outcome.moved:
@@ -680,18 +907,26 @@ class Desk:
             writer = csv.writer(fh)
             writer.writerow(["text", "label", "task", "lang", "source", "weight"])
             for e in rows:
-                writer.writerow([e.text, e.label, e.task, (e.meta or {}).get("lang", ""),
-                                 "mizan-moderators", f"{e.weight:g}"])
+                writer.writerow(
+                    [
+                        e.text,
+                        e.label,
+                        e.task,
+                        (e.meta or {}).get("lang", ""),
+                        "mizan-moderators",
+                        f"{e.weight:g}",
+                    ]
+                )
         return len(rows)
 
     # --- stats --------------------------------------------------------------------------------
     def stats(self, days: int = 30) -> dict:
         """Per model version and day: automatic outcomes and moderators' agreement with them."""
         if not 1 <= days <= 365:
-            raise ValidationFailed(MSG_FIELDS, fields={"days": [
-                "Must be a whole number between 1 and 365."]})
-        since = (utcnow() - timedelta(days=days)).replace(hour=0, minute=0, second=0,
-                                                          microsecond=0)
+            raise ValidationFailed(
+                MSG_FIELDS, fields={"days": ["Must be a whole number between 1 and 365."]}
+            )
+        since = (utcnow() - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
         auto: dict[str, tuple[str, str, str]] = {}
         final: dict[str, str] = {}
         for cid, kind, outcome, version, created, _id in self.repo.decisions_since(since):
@@ -734,16 +969,26 @@ class Desk:
             t.pop("day")
             for key in ("auto_approve", "auto_spam"):
                 t[key]["precision"] = _ratio(t[key]["agreed"], t[key]["reviewed"])
-        return {"since": since.date().isoformat(), "days": rows,
-                "models": sorted(totals.values(), key=lambda t: t["model_version"]),
-                "active_model": self.repo.active_model_version()}
+        return {
+            "since": since.date().isoformat(),
+            "days": rows,
+            "models": sorted(totals.values(), key=lambda t: t["model_version"]),
+            "active_model": self.repo.active_model_version(),
+        }
 
 
 def _bucket(version: str, day: str | None) -> dict:
-    return {"model_version": version, "day": day, "decisions": 0, "outcomes": {},
-            "reviewed": 0, "moderator_outcomes": {}, "held_resolved": {},
-            "auto_approve": {"reviewed": 0, "agreed": 0},
-            "auto_spam": {"reviewed": 0, "agreed": 0}}
+    return {
+        "model_version": version,
+        "day": day,
+        "decisions": 0,
+        "outcomes": {},
+        "reviewed": 0,
+        "moderator_outcomes": {},
+        "held_resolved": {},
+        "auto_approve": {"reviewed": 0, "agreed": 0},
+        "auto_spam": {"reviewed": 0, "agreed": 0},
+    }
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -752,7 +997,7 @@ def _ratio(a: int, b: int) -> float | None:
 
 def _restore_target(comment, history) -> str | None:
     """The status before the latest action not yet undone (moderator action or reports move)."""
-    stack = []
+    stack = []  # type: ignore[var-annotated]
     for d in history:
         if d.kind not in ("moderator", "reports"):
             continue
@@ -779,25 +1024,52 @@ def _examples(comment, auto, action: str, reason: str | None, actor: Actor) -> l
     elif action == "reject" and reason in ("abusive", "hate"):
         labels, disagrees = [("abuse", 1)], auto_outcome == "approved"
     else:  # off-topic, personal data, other: kept as a record, teaches neither head
-        labels, disagrees = [(None, None)], False
+        labels, disagrees = [(None, None)], False  # type: ignore[list-item]
     meta = {
-        "post_id": comment.post_id, "section": comment.section, "parent_id": comment.parent_id,
-        "author_name": comment.author_name, "author_url": comment.author_url,
-        "created_at": _iso(comment.created_at), "accept_language": comment.accept_language,
-        "status_before": comment.status, "lang": guess_lang(comment.body),
-        "automatic": ({"outcome": auto.outcome, "scores": auto.scores,
-                       "model_version": auto.model_version} if auto else None),
+        "post_id": comment.post_id,
+        "section": comment.section,
+        "parent_id": comment.parent_id,
+        "author_name": comment.author_name,
+        "author_url": comment.author_url,
+        "created_at": _iso(comment.created_at),
+        "accept_language": comment.accept_language,
+        "status_before": comment.status,
+        "lang": guess_lang(comment.body),
+        "automatic": (
+            {"outcome": auto.outcome, "scores": auto.scores, "model_version": auto.model_version}
+            if auto
+            else None
+        ),
     }
-    return [{"text": comment.body, "task": task, "label": label, "action": action,
-             "reason": reason, "weight": 2.0 if disagrees else 1.0, "meta": meta,
-             "moderator_id": actor.id} for task, label in labels]
+    return [
+        {
+            "text": comment.body,
+            "task": task,
+            "label": label,
+            "action": action,
+            "reason": reason,
+            "weight": 2.0 if disagrees else 1.0,
+            "meta": meta,
+            "moderator_id": actor.id,
+        }
+        for task, label in labels
+    ]
 
 
 def audit_dict(e) -> dict:
-    return {"id": e.id, "actor": e.actor, "actor_id": e.actor_id, "action": e.action,
-            "comment_id": e.comment_id, "from_status": e.from_status, "to_status": e.to_status,
-            "reason": e.reason, "detail": e.detail or {}, "request_id": e.request_id,
-            "created_at": _iso(e.created_at)}
+    return {
+        "id": e.id,
+        "actor": e.actor,
+        "actor_id": e.actor_id,
+        "action": e.action,
+        "comment_id": e.comment_id,
+        "from_status": e.from_status,
+        "to_status": e.to_status,
+        "reason": e.reason,
+        "detail": e.detail or {},
+        "request_id": e.request_id,
+        "created_at": _iso(e.created_at),
+    }
 
 
 __all__ = ["Actor", "Desk", "DeskSettings", "Forbidden", "Unauthorized", "mask_email"]

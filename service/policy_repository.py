@@ -70,13 +70,21 @@ class Outcome:
 
 
 _PENDING_COLUMNS = (
-    Comment.id, Comment.post_id, Comment.section, Comment.author_url, Comment.author_email_hash,
-    Comment.ip_enc, Comment.ip_hash, Comment.browser_token_hash, Comment.body, Comment.created_at,
+    Comment.id,
+    Comment.post_id,
+    Comment.section,
+    Comment.author_url,
+    Comment.author_email_hash,
+    Comment.ip_enc,
+    Comment.ip_hash,
+    Comment.browser_token_hash,
+    Comment.body,
+    Comment.created_at,
 )
 
 
 def _pending(row) -> PendingComment:
-    return PendingComment(*row[:-1], _aware(row[-1]))
+    return PendingComment(*row[:-1], _aware(row[-1]))  # type: ignore[call-arg]
 
 
 class PolicyRepository:
@@ -87,21 +95,31 @@ class PolicyRepository:
         self.postgres = engine.dialect.name == "postgresql"
 
     # --- word lists -------------------------------------------------------------------------
-    def add_term(self, term: str, folded: str, list_: str, action: str,
-                 actor: str | None = None) -> int:
+    def add_term(
+        self, term: str, folded: str, list_: str, action: str, actor: str | None = None
+    ) -> int:
         """Add a term to the blocked or watched list (idempotent on the folded form)."""
         if action not in WORD_LISTS.get(list_, ()):
             raise ValueError(f"list {list_!r} does not take action {action!r}")
         with self.engine.begin() as conn:
-            existing = conn.execute(select(WordTerm.id).where(
-                WordTerm.folded == folded, WordTerm.list == list_)).scalar()
+            existing = conn.execute(
+                select(WordTerm.id).where(WordTerm.folded == folded, WordTerm.list == list_)
+            ).scalar()
             if existing is not None:
-                conn.execute(update(WordTerm).where(WordTerm.id == existing).values(
-                    term=term, action=action))
+                conn.execute(
+                    update(WordTerm).where(WordTerm.id == existing).values(term=term, action=action)
+                )
                 return existing
-            return conn.execute(insert(WordTerm).values(
-                term=term, folded=folded, list=list_, action=action, created_by=actor,
-                created_at=utcnow())).inserted_primary_key[0]
+            return conn.execute(  # type: ignore[index]
+                insert(WordTerm).values(
+                    term=term,
+                    folded=folded,
+                    list=list_,
+                    action=action,
+                    created_by=actor,
+                    created_at=utcnow(),
+                )
+            ).inserted_primary_key[0]
 
     def remove_term(self, term_id: int) -> bool:
         with self.engine.begin() as conn:
@@ -118,13 +136,15 @@ class PolicyRepository:
         with self.engine.begin() as conn:
             if conn.execute(select(BlockedDomain.id).where(BlockedDomain.domain == domain)).first():
                 return
-            conn.execute(insert(BlockedDomain).values(domain=domain, created_by=actor,
-                                                      created_at=utcnow()))
+            conn.execute(
+                insert(BlockedDomain).values(domain=domain, created_by=actor, created_at=utcnow())
+            )
 
     def remove_blocked_domain(self, domain: str) -> bool:
         with self.engine.begin() as conn:
-            res = conn.execute(delete(BlockedDomain).where(
-                BlockedDomain.domain == domain.strip().lower()))
+            res = conn.execute(
+                delete(BlockedDomain).where(BlockedDomain.domain == domain.strip().lower())
+            )
             return res.rowcount == 1
 
     def blocked_domains(self) -> list[str]:
@@ -132,9 +152,16 @@ class PolicyRepository:
             return list(conn.execute(select(BlockedDomain.domain)).scalars())
 
     # --- bans -------------------------------------------------------------------------------
-    def add_ban(self, kind: str, *, value_hash: str | None = None, network: str | None = None,
-                note: str | None = None, actor: str | None = None,
-                expires_at: datetime | None = None) -> int:
+    def add_ban(
+        self,
+        kind: str,
+        *,
+        value_hash: str | None = None,
+        network: str | None = None,
+        note: str | None = None,
+        actor: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> int:
         """Ban an email or IP (by keyed hash) or a CIDR network."""
         if kind not in BAN_KINDS:
             raise ValueError(f"unknown ban kind {kind!r}")
@@ -144,9 +171,17 @@ class PolicyRepository:
         elif not value_hash:
             raise ValueError("an email or IP ban needs the value's lookup hash")
         with self.engine.begin() as conn:
-            return conn.execute(insert(AuthorBan).values(
-                kind=kind, value_hash=value_hash, network=network, note=note, created_by=actor,
-                created_at=utcnow(), expires_at=expires_at)).inserted_primary_key[0]
+            return conn.execute(  # type: ignore[index]
+                insert(AuthorBan).values(
+                    kind=kind,
+                    value_hash=value_hash,
+                    network=network,
+                    note=note,
+                    created_by=actor,
+                    created_at=utcnow(),
+                    expires_at=expires_at,
+                )
+            ).inserted_primary_key[0]
 
     def remove_ban(self, ban_id: int) -> bool:
         with self.engine.begin() as conn:
@@ -154,29 +189,45 @@ class PolicyRepository:
 
     def active_bans(self) -> list[Ban]:
         now = utcnow()
-        stmt = select(AuthorBan.id, AuthorBan.kind, AuthorBan.value_hash, AuthorBan.network,
-                      AuthorBan.expires_at)
+        stmt = select(
+            AuthorBan.id,
+            AuthorBan.kind,
+            AuthorBan.value_hash,
+            AuthorBan.network,
+            AuthorBan.expires_at,
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         return [Ban(*r[:4]) for r in rows if r[4] is None or _aware(r[4]) > now]
 
     # --- post settings ----------------------------------------------------------------------
-    def set_post_policy(self, post_id: str, *, comments_closed: bool | None = None,
-                        premoderation: bool | None = None, actor: str | None = None) -> PostPolicy:
+    def set_post_policy(
+        self,
+        post_id: str,
+        *,
+        comments_closed: bool | None = None,
+        premoderation: bool | None = None,
+        actor: str | None = None,
+    ) -> PostPolicy:
         """Open/close comments or switch pre-moderation on a post; returns the new settings."""
         now = utcnow()
         with self.engine.begin() as conn:
-            row = conn.execute(select(PostSetting.comments_closed, PostSetting.premoderation)
-                               .where(PostSetting.post_id == post_id)).first()
+            row = conn.execute(
+                select(PostSetting.comments_closed, PostSetting.premoderation).where(
+                    PostSetting.post_id == post_id
+                )
+            ).first()
             closed = bool(row[0]) if row else False
             premod = bool(row[1]) if row else False
             closed = closed if comments_closed is None else comments_closed
             premod = premod if premoderation is None else premoderation
-            values = dict(comments_closed=closed, premoderation=premod, updated_by=actor,
-                          updated_at=now)
+            values = dict(
+                comments_closed=closed, premoderation=premod, updated_by=actor, updated_at=now
+            )
             if row:
-                conn.execute(update(PostSetting).where(PostSetting.post_id == post_id)
-                             .values(**values))
+                conn.execute(
+                    update(PostSetting).where(PostSetting.post_id == post_id).values(**values)
+                )
             else:
                 conn.execute(insert(PostSetting).values(post_id=post_id, **values))
         return PostPolicy(closed, premod)
@@ -186,8 +237,9 @@ class PolicyRepository:
         ids = sorted(set(post_ids))
         if not ids:
             return {}
-        stmt = select(PostSetting.post_id, PostSetting.comments_closed, PostSetting.premoderation
-                      ).where(PostSetting.post_id.in_(ids))
+        stmt = select(
+            PostSetting.post_id, PostSetting.comments_closed, PostSetting.premoderation
+        ).where(PostSetting.post_id.in_(ids))
         with self.engine.connect() as conn:
             found = {r[0]: PostPolicy(bool(r[1]), bool(r[2])) for r in conn.execute(stmt)}
         return {pid: found.get(pid, PostPolicy()) for pid in ids}
@@ -200,13 +252,18 @@ class PolicyRepository:
             return {}
         emails = sorted({p[0] for p in pairs})
         tokens = sorted({p[1] for p in pairs})
-        stmt = (select(Comment.author_email_hash, Comment.browser_token_hash, func.count())
-                .where(Comment.author_email_hash.in_(emails),
-                       Comment.browser_token_hash.in_(tokens), Comment.status == "approved")
-                .group_by(Comment.author_email_hash, Comment.browser_token_hash))
+        stmt = (
+            select(Comment.author_email_hash, Comment.browser_token_hash, func.count())
+            .where(
+                Comment.author_email_hash.in_(emails),
+                Comment.browser_token_hash.in_(tokens),
+                Comment.status == "approved",
+            )
+            .group_by(Comment.author_email_hash, Comment.browser_token_hash)
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
-        return {(r[0], r[1]): int(r[2]) for r in rows if (r[0], r[1]) in pairs}
+        return {(r[0], r[1]): int(r[2]) for r in rows if (r[0], r[1]) in pairs}  # type: ignore[misc]
 
     def recent_counts(self, column: str, hashes: Iterable[str], since: datetime) -> dict[str, int]:
         """Comments per email or IP hash created since `since` (the soft flood limit)."""
@@ -214,14 +271,21 @@ class PolicyRepository:
         hashes = sorted({h for h in hashes if h})
         if not hashes:
             return {}
-        stmt = (select(col, func.count()).where(col.in_(hashes), Comment.created_at >= since)
-                .group_by(col))
+        stmt = (
+            select(col, func.count())
+            .where(col.in_(hashes), Comment.created_at >= since)
+            .group_by(col)
+        )
         with self.engine.connect() as conn:
-            return {r[0]: int(r[1]) for r in conn.execute(stmt)}
+            return {r[0]: int(r[1]) for r in conn.execute(stmt)}  # type: ignore[misc]
 
     # --- deciding a batch -------------------------------------------------------------------
-    def decide_batch(self, ids: Sequence[str], limit: int,
-                     decide: Callable[[list[PendingComment]], list[Outcome]]) -> list[str]:
+    def decide_batch(
+        self,
+        ids: Sequence[str],
+        limit: int,
+        decide: Callable[[list[PendingComment]], list[Outcome]],
+    ) -> list[str]:
         """Claim the pending comments among `ids` plus the oldest other pending ones (up to
         `limit`), let `decide` turn them into outcomes, and record them; returns the ids decided.
 
@@ -245,8 +309,9 @@ class PolicyRepository:
         with self.engine.begin() as conn:
             return self._record(conn, outcomes)
 
-    def _claim(self, conn: Connection, ids: Sequence[str], limit: int,
-               lock: bool) -> list[PendingComment]:
+    def _claim(
+        self, conn: Connection, ids: Sequence[str], limit: int, lock: bool
+    ) -> list[PendingComment]:
         ids = list(dict.fromkeys(ids))[:limit]
         out: list[PendingComment] = []
         if ids:
@@ -257,8 +322,12 @@ class PolicyRepository:
         room = limit - len(out)
         if room > 0:
             seen = {c.id for c in out}
-            stmt = (select(*_PENDING_COLUMNS).where(Comment.status == "pending")
-                    .order_by(Comment.created_at).limit(room + len(ids)))
+            stmt = (
+                select(*_PENDING_COLUMNS)
+                .where(Comment.status == "pending")
+                .order_by(Comment.created_at)
+                .limit(room + len(ids))
+            )
             if lock:
                 stmt = stmt.with_for_update(skip_locked=True, of=Comment)
             for r in conn.execute(stmt):
@@ -289,10 +358,18 @@ class PolicyRepository:
 
 def _decision_row(d: DecisionRecord, when: datetime) -> dict:
     return {
-        "comment_id": d.comment_id, "kind": "automatic", "outcome": d.outcome,
-        "from_status": "pending", "decided_by": d.decided_by, "actor": None, "scores": d.scores,
-        "reasons": d.reasons, "model_version": d.model_version,
-        "policy_version": d.policy_version, "applied": d.applied, "created_at": when,
+        "comment_id": d.comment_id,
+        "kind": "automatic",
+        "outcome": d.outcome,
+        "from_status": "pending",
+        "decided_by": d.decided_by,
+        "actor": None,
+        "scores": d.scores,
+        "reasons": d.reasons,
+        "model_version": d.model_version,
+        "policy_version": d.policy_version,
+        "applied": d.applied,
+        "created_at": when,
     }
 
 

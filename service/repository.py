@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import overload
 
 from sqlalchemy import Engine, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: datetime | None) -> datetime | None: ...
 def _aware(value: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything stored is UTC.
     if value is not None and value.tzinfo is None:
@@ -217,9 +222,9 @@ class Repository:
             roots = conn.execute(stmt).all()
             more = len(roots) > limit
             roots = roots[:limit]
-            replies = []
+            replies = []  # type: ignore[var-annotated]
             if roots:
-                replies = conn.execute(
+                replies = conn.execute(  # type: ignore[assignment]
                     select(*PUBLIC_COLUMNS)
                     .where(
                         Comment.root_id.in_([r.id for r in roots]),

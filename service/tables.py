@@ -57,8 +57,9 @@ class Comment(Base):
 
     __table_args__ = (
         Index("ix_comments_post_status_created", "post_id", "status", "created_at"),
-        Index("ix_comments_email_token_status", "author_email_hash", "browser_token_hash",
-              "status"),
+        Index(
+            "ix_comments_email_token_status", "author_email_hash", "browser_token_hash", "status"
+        ),
         Index("ix_comments_status_created", "status", "created_at"),
         Index("ix_comments_root", "root_id"),
         Index("ix_comments_email_hash_created", "author_email_hash", "created_at"),

@@ -42,9 +42,7 @@ def wheel(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_wheel_contains_every_tracked_package_file(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    wanted = [
-        "mizan/" + f for f in tracked_files() if not f.endswith((".md",)) or "/eval/" in f
-    ]
+    wanted = ["mizan/" + f for f in tracked_files() if not f.endswith((".md",)) or "/eval/" in f]
     missing = sorted(f for f in wanted if f not in names)
     assert missing == []
     assert any(n.startswith("mizan-") and n.endswith("entry_points.txt") for n in names)
@@ -67,11 +65,16 @@ def test_wheel_works_in_a_fresh_venv_outside_the_checkout(wheel, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     subprocess.run(
         [bin_dir / "python", "-m", "pip", "install", "-q", "--no-index", "--no-deps", wheel],
-        check=True, capture_output=True, env=env,
+        check=True,
+        capture_output=True,
+        env=env,
     )
     purelib = subprocess.run(
         [bin_dir / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True, env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     ).stdout.strip()
     installed = sorted(p.name for p in Path(purelib).iterdir() if "mizan" in p.name)
     assert installed == ["mizan", f"{wheel.name.split('-py')[0]}.dist-info"]
@@ -79,7 +82,9 @@ def test_wheel_works_in_a_fresh_venv_outside_the_checkout(wheel, tmp_path):
     # site directory, so the checkout's editable install there is not picked up.
     deps = subprocess.run(
         [sys.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     (Path(purelib) / "test-deps.pth").write_text(deps + "\n")
     done = subprocess.run(
@@ -88,9 +93,17 @@ def test_wheel_works_in_a_fresh_venv_outside_the_checkout(wheel, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Mizan" in done.stdout
     where = subprocess.run(
-        [bin_dir / "python", "-c", "import mizan.models, mizan.service; "
-         "print(mizan.models.__file__); print(mizan.service.__file__)"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
+        [
+            bin_dir / "python",
+            "-c",
+            "import mizan.models, mizan.service; "
+            "print(mizan.models.__file__); print(mizan.service.__file__)",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     assert all(w.startswith(purelib) for w in where), where
 
@@ -134,6 +147,9 @@ def test_nothing_imports_the_bare_top_level_names():
                     names = [a.name for a in node.names]
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                     names = [node.module]
-                bad += [f"{path.relative_to(ROOT)} imports {n}" for n in names
-                        if n.split(".")[0] in PACKAGES]
+                bad += [
+                    f"{path.relative_to(ROOT)} imports {n}"
+                    for n in names
+                    if n.split(".")[0] in PACKAGES
+                ]
     assert bad == []

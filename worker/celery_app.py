@@ -10,7 +10,9 @@ from mizan.service.queue import DEFAULT_QUEUE, SCORE_TASK, SWEEP_TASK
 
 def make_celery() -> Celery:
     settings = load_settings()
-    app = Celery("mizan", broker=settings.broker_url, include=["mizan.worker.tasks", "mizan.worker.signals"])
+    app = Celery(
+        "mizan", broker=settings.broker_url, include=["mizan.worker.tasks", "mizan.worker.signals"]
+    )
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],

@@ -40,8 +40,11 @@ def write_ready(node: str) -> None:
         "node": node,
         "pid": os.getpid(),
         "ready_at": time.time(),
-        "model": ({"ok": True, "version": str(model.version)} if model is not None
-                  else {"ok": False, "error": "ModelUnavailable"}),
+        "model": (
+            {"ok": True, "version": str(model.version)}
+            if model is not None
+            else {"ok": False, "error": "ModelUnavailable"}
+        ),
     }
     path = ready_file(settings, node)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +92,5 @@ def check(node: str | None = None, timeout: float = 2.0) -> dict:
             raise RuntimeError(state["model"].get("error", "ModelUnavailable"))
         return {"version": state["model"]["version"]}
 
-    checks = run_checks({"ping": ping, "database": database, "model": model},
-                        timeout=timeout + 1.0)
+    checks = run_checks({"ping": ping, "database": database, "model": model}, timeout=timeout + 1.0)
     return {"node": node, "ready": all(c["ok"] for c in checks.values()), "checks": checks}

@@ -38,7 +38,6 @@ POLICY_VERSION = "policy-2"
 DEFAULT_THRESHOLDS = {"approve_spam": 0.5, "approve_abuse": 0.5, "spam": 0.9, "reject_abuse": 0.95}
 
 
-
 @dataclass(frozen=True, slots=True)
 class PolicyConfig:
     """The policy's knobs, read once from the settings."""
@@ -56,9 +55,12 @@ class PolicyConfig:
     @classmethod
     def from_settings(cls, settings) -> PolicyConfig:
         return cls(
-            shadow_mode=settings.shadow_mode, overrides=settings.threshold_overrides,
-            sections=settings.section_thresholds, high_abuse_action=settings.high_abuse_action,
-            max_links=settings.max_links, flood_hold_email_limit=settings.flood_hold_email_limit,
+            shadow_mode=settings.shadow_mode,
+            overrides=settings.threshold_overrides,
+            sections=settings.section_thresholds,
+            high_abuse_action=settings.high_abuse_action,
+            max_links=settings.max_links,
+            flood_hold_email_limit=settings.flood_hold_email_limit,
             flood_hold_ip_limit=settings.flood_hold_ip_limit,
             flood_hold_window=settings.flood_hold_window,
             trusted_min_approved=settings.trusted_min_approved,
@@ -66,8 +68,10 @@ class PolicyConfig:
 
     def thresholds(self, model_thresholds: dict | None, section: str | None) -> dict[str, float]:
         """Thresholds for a comment in `section` (see the module docstring for precedence)."""
-        t = {**DEFAULT_THRESHOLDS, **{k: float(v) for k, v in (model_thresholds or {}).items()
-                                      if k in DEFAULT_THRESHOLDS}}
+        t = {
+            **DEFAULT_THRESHOLDS,
+            **{k: float(v) for k, v in (model_thresholds or {}).items() if k in DEFAULT_THRESHOLDS},
+        }
         t.update(dict(self.overrides))
         if section:
             t.update(dict(dict(self.sections).get(section, ())))
@@ -76,9 +80,19 @@ class PolicyConfig:
     @property
     def version(self) -> str:
         """The policy version recorded with each decision: code version + digest of the knobs."""
-        blob = json.dumps([self.shadow_mode, self.overrides, self.sections, self.high_abuse_action,
-                           self.max_links, self.flood_hold_email_limit, self.flood_hold_ip_limit,
-                           self.flood_hold_window, self.trusted_min_approved])
+        blob = json.dumps(
+            [
+                self.shadow_mode,
+                self.overrides,
+                self.sections,
+                self.high_abuse_action,
+                self.max_links,
+                self.flood_hold_email_limit,
+                self.flood_hold_ip_limit,
+                self.flood_hold_window,
+                self.trusted_min_approved,
+            ]
+        )
         return f"{POLICY_VERSION}+{hashlib.blake2b(blob.encode(), digest_size=4).hexdigest()}"
 
 
@@ -112,28 +126,47 @@ def _round_scores(scores) -> dict:
     return s
 
 
-def route(s: dict, t: dict[str, float], *, high_abuse_action: str = "reject",
-          trusted: bool = False) -> list[Finding]:
+def route(
+    s: dict, t: dict[str, float], *, high_abuse_action: str = "reject", trusted: bool = False
+) -> list[Finding]:
     """The model's own findings from rounded scores and thresholds (empty when clean)."""
     out: list[Finding] = []
     if not trusted and s["spam"] >= t["spam"]:
-        out.append(Finding("spam", {"code": "spam_score", "score": s["spam"],
-                                    "threshold": t["spam"]}))
+        out.append(
+            Finding("spam", {"code": "spam_score", "score": s["spam"], "threshold": t["spam"]})
+        )
     if s["abuse"] >= t["reject_abuse"]:
         outcome = "rejected" if high_abuse_action == "reject" else "held"
-        out.append(Finding(outcome, {"code": "abuse_score", "score": s["abuse"],
-                                     "threshold": t["reject_abuse"]}))
+        out.append(
+            Finding(
+                outcome,
+                {"code": "abuse_score", "score": s["abuse"], "threshold": t["reject_abuse"]},
+            )
+        )
     elif s["abuse"] >= t["approve_abuse"]:
-        out.append(Finding("held", {"code": "abuse_score", "score": s["abuse"],
-                                    "threshold": t["approve_abuse"]}))
+        out.append(
+            Finding(
+                "held",
+                {"code": "abuse_score", "score": s["abuse"], "threshold": t["approve_abuse"]},
+            )
+        )
     if not trusted and t["approve_spam"] <= s["spam"] < t["spam"]:
-        out.append(Finding("held", {"code": "spam_score", "score": s["spam"],
-                                    "threshold": t["approve_spam"]}))
+        out.append(
+            Finding(
+                "held", {"code": "spam_score", "score": s["spam"], "threshold": t["approve_spam"]}
+            )
+        )
     return out
 
 
-def decide(scores, thresholds: dict[str, float] | None, facts: Facts | None = None,
-           config: PolicyConfig | None = None, *, failure: dict | None = None) -> Verdict:
+def decide(
+    scores,
+    thresholds: dict[str, float] | None,
+    facts: Facts | None = None,
+    config: PolicyConfig | None = None,
+    *,
+    failure: dict | None = None,
+) -> Verdict:
     """Combine the model's scores (None when unavailable) with the rules' findings."""
     config = config or PolicyConfig()
     facts = facts or Facts()
@@ -165,9 +198,15 @@ def decide(scores, thresholds: dict[str, float] | None, facts: Facts | None = No
         if facts.trusted:
             decided_by, reasons = "rule", [{"code": "trusted_author"}]
         else:
-            decided_by, reasons = "model", [{"code": "below_thresholds",
-                                            "thresholds": {"spam": t["approve_spam"],
-                                                           "abuse": t["approve_abuse"]}}]
+            decided_by, reasons = (
+                "model",
+                [
+                    {
+                        "code": "below_thresholds",
+                        "thresholds": {"spam": t["approve_spam"], "abuse": t["approve_abuse"]},
+                    }
+                ],
+            )
     if facts.trusted and outcome != "approved":
         reasons.append({"code": "trusted_author"})
     if config.shadow_mode in ("hold", "approve"):

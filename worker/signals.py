@@ -34,8 +34,12 @@ def service() -> Service:
     with _lock:
         if _service is None:
             settings = load_settings()
-            _service = Service(settings, Repository(make_engine(settings.database_url, 2)),
-                               Keys(settings.secret_key), make_sender(settings.broker_url))
+            _service = Service(
+                settings,
+                Repository(make_engine(settings.database_url, 2)),
+                Keys(settings.secret_key),
+                make_sender(settings.broker_url),
+            )
         return _service
 
 
@@ -93,7 +97,11 @@ def _unbind_request_id(task_id=None, task=None, state=None, **_kwargs) -> None:
 
     started, token = _task_started.pop(task_id, (None, None))
     if started is not None:
-        log.info("task %s %s in %.3f s", getattr(task, "name", "?"), (state or "done").lower(),
-                 time.perf_counter() - started)
+        log.info(
+            "task %s %s in %.3f s",
+            getattr(task, "name", "?"),
+            (state or "done").lower(),
+            time.perf_counter() - started,
+        )
     if token is not None:
-        request_id_var.reset(token)
+        request_id_var.reset(token)  # type: ignore[arg-type]

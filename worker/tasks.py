@@ -31,8 +31,14 @@ from mizan.worker.signals import service
 
 log = logging.getLogger("mizan.tasks")
 
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError,
-             redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+TRANSIENT = (
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    TimeoutError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
 MODEL_CHECK_SECONDS = 5.0
 
 
@@ -73,11 +79,19 @@ class _Context:
         if svc.settings.broker_url.startswith(("redis://", "rediss://", "redis+socket://")):
             import redis
 
-            client = redis.Redis.from_url(redis_url_for_client(svc.settings.broker_url),
-                                          socket_connect_timeout=1, socket_timeout=2)
-        self.engine = RuleEngine(self.repo, svc.keys, self.config, redis_client=client,
-                                 duplicate_window=svc.settings.duplicate_window,
-                                 cache_seconds=svc.settings.policy_cache_seconds)
+            client = redis.Redis.from_url(
+                redis_url_for_client(svc.settings.broker_url),
+                socket_connect_timeout=1,
+                socket_timeout=2,
+            )
+        self.engine = RuleEngine(
+            self.repo,
+            svc.keys,
+            self.config,
+            redis_client=client,
+            duplicate_window=svc.settings.duplicate_window,
+            cache_seconds=svc.settings.policy_cache_seconds,
+        )
         self._model_stamp = _model_stamp(svc.settings.model_path)
         self._model_checked = time.monotonic()
 
@@ -112,10 +126,16 @@ class _Context:
         for c, s, f in zip(batch, scores, facts, strict=True):
             t = self.config.thresholds(getattr(model, "thresholds", None), c.section)
             v = policy.decide(s, t, f, self.config, failure=failure)
-            rec = DecisionRecord(comment_id=c.id, outcome=v.outcome, decided_by=v.decided_by,
-                                 scores=v.scores, reasons=v.reasons,
-                                 model_version=version if s is not None else None,
-                                 policy_version=pversion, applied=v.applied)
+            rec = DecisionRecord(
+                comment_id=c.id,
+                outcome=v.outcome,
+                decided_by=v.decided_by,
+                scores=v.scores,
+                reasons=v.reasons,
+                model_version=version if s is not None else None,
+                policy_version=pversion,
+                applied=v.applied,
+            )
             out.append(Outcome(rec, v.status))
         return out
 
@@ -126,8 +146,10 @@ def _model_stamp(path: str) -> tuple:
         from mizan.models.classifier import default_artifact_path
 
         files = resolve(path or default_artifact_path())
-        return tuple((os.stat(f).st_mtime_ns, os.stat(f).st_size) if os.path.exists(f) else None
-                     for f in files)
+        return tuple(
+            (os.stat(f).st_mtime_ns, os.stat(f).st_size) if os.path.exists(f) else None
+            for f in files
+        )
     except Exception:  # noqa: BLE001 - no model path is a state, not an error
         return ()
 

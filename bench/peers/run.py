@@ -88,14 +88,21 @@ def ensure_venv(peer: str, cache: Path, python: str) -> Path:
 def run_peer(peer: str, py: Path, batches: dict[str, list[str]]) -> dict:
     env = dict(os.environ)
     # same footing for every peer: one thread, no hub downloads
-    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONNOUSERSITE="1")
+    env.update(
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        PYTHONNOUSERSITE="1",
+    )
     with tempfile.TemporaryDirectory(prefix="mizan-peers-") as tmp:
         inp, out = Path(tmp) / "in.json", Path(tmp) / "out.json"
         inp.write_text(json.dumps({"batches": batches}, ensure_ascii=False), encoding="utf-8")
         t0 = time.perf_counter()
-        subprocess.run([str(py), str(RUNNER), peer, str(inp), str(out)], check=True, env=env,
-                       cwd=tmp)
+        subprocess.run(
+            [str(py), str(RUNNER), peer, str(inp), str(out)], check=True, env=env, cwd=tmp
+        )
         log(f"{peer}: runner finished in {time.perf_counter() - t0:.1f}s")
         return json.loads(out.read_text(encoding="utf-8"))
 
@@ -130,7 +137,8 @@ def bench_peer(peer: str, datasets: Path, cache: Path, python: str) -> dict:
             entry[f"roc_auc_{alt}"] = round(float(roc_auc_score(y, alt_scores)), 4)
         entry["rows_per_s"] = round(len(y) / b["score_seconds"], 1)
         entry["sample_sha256"] = hashlib.sha256(
-            "\n".join(r["text"] for r in rows).encode("utf-8")).hexdigest()[:16]
+            "\n".join(r["text"] for r in rows).encode("utf-8")
+        ).hexdigest()[:16]
         files[name] = entry
     total_n = sum(len(v) for v in samples.values())
     total_s = sum(b["score_seconds"] for b in res["batches"].values())
@@ -177,9 +185,11 @@ def write_md(report: dict, path: Path) -> None:
             "|---|---:|---:|---:|---:|---:|---:|" + "---:|" * len(alts),
         ]
         for name, f in p["files"].items():
-            lines.append(f"| {name} | {f['n']} | {f['pos']} | {fmt(f['roc_auc'])} | "
-                         f"{fmt(f['pr_auc'])} | {fmt(f['flag_f1'])} | {f['rows_per_s']:.0f} |"
-                         + "".join(f" {fmt(f[a])} |" for a in alts))
+            lines.append(
+                f"| {name} | {f['n']} | {f['pos']} | {fmt(f['roc_auc'])} | "
+                f"{fmt(f['pr_auc'])} | {fmt(f['flag_f1'])} | {f['rows_per_s']:.0f} |"
+                + "".join(f" {fmt(f[a])} |" for a in alts)
+            )
         aucs = [f["roc_auc"] for f in p["files"].values() if f["roc_auc"] is not None]
         lines += [
             "",
@@ -202,11 +212,19 @@ def write_md(report: dict, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--datasets", type=Path, default=None,
-                    help="dataset dir (default: $MIZAN_DATASETS or ../shared/datasets "
-                         "relative to the repo root)")
-    ap.add_argument("--cache", type=Path, default=None,
-                    help="venv cache (default: $MIZAN_BENCH_CACHE or ~/.cache/mizan-bench)")
+    ap.add_argument(
+        "--datasets",
+        type=Path,
+        default=None,
+        help="dataset dir (default: $MIZAN_DATASETS or ../shared/datasets "
+        "relative to the repo root)",
+    )
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="venv cache (default: $MIZAN_BENCH_CACHE or ~/.cache/mizan-bench)",
+    )
     ap.add_argument("--peers", default=",".join(PEERS), help="comma-separated peer names")
     ap.add_argument("--python", default=sys.executable, help="interpreter used to create venvs")
     ap.add_argument("--out-dir", type=Path, default=REPO_ROOT / "bench" / "results")
@@ -214,13 +232,19 @@ def main(argv: list[str] | None = None) -> int:
     datasets = (args.datasets or default_datasets()).resolve()
     cache = (args.cache or default_cache()).expanduser()
     report = {
-        "command": "python -m bench.peers.run" + (
+        "command": "python -m bench.peers.run"
+        + (
             " " + shlex.join(argv if argv is not None else sys.argv[1:])
-            if (argv if argv is not None else sys.argv[1:]) else ""),
+            if (argv if argv is not None else sys.argv[1:])
+            else ""
+        ),
         "sample_rule": SAMPLE_RULE,
         "datasets": "../shared/datasets (file stems below)",
-        "host": {"python": platform.python_version(), "machine": platform.machine(),
-                 "cpus": os.cpu_count()},
+        "host": {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+        },
         "peers": {},
     }
     for peer in [p.strip() for p in args.peers.split(",") if p.strip()]:
@@ -229,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         report["peers"][peer] = bench_peer(peer, datasets, cache, args.python)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     (args.out_dir / "peers.json").write_text(
-        json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     write_md(report, args.out_dir / "peers.md")
     log(f"wrote {args.out_dir / 'peers.json'} and peers.md")
     return 0

@@ -283,7 +283,7 @@ def list_comments(post_id: str):
     resp.set_etag(etag, weak=True)
     resp.headers["Cache-Control"] = f"public, max-age={svc.settings.public_cache_seconds}"
     resp.vary.add("Origin")
-    resp = resp.make_conditional(request)
+    resp = resp.make_conditional(request)  # type: ignore[assignment]
     return _cors(resp)
 
 

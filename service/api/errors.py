@@ -55,7 +55,7 @@ def register_error_handlers(app: Flask) -> None:
         code, message = HTTP_CODES.get(exc.code or 500, ("http_error", exc.name))
         resp = error_response(exc.code or 500, code, message)
         if exc.code == 405 and getattr(exc, "valid_methods", None):
-            resp.headers["Allow"] = ", ".join(exc.valid_methods)
+            resp.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
         return resp
 
     @app.errorhandler(DBAPIError)

@@ -59,7 +59,7 @@ class ActionIn(Schema):
     class Meta:
         unknown = RAISE
 
-    action = fields.String(required=True, validate=_one_of(ACTIONS), error_messages=_REQ)
+    action = fields.String(required=True, validate=_one_of(ACTIONS), error_messages=_REQ)  # type: ignore[arg-type]
     reason = fields.String(load_default=None, allow_none=True, validate=_one_of(REJECT_REASONS))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
@@ -67,8 +67,12 @@ class ActionIn(Schema):
 class BulkActionIn(ActionIn):
     """One action on many comments (each applied in its own transaction)."""
 
-    ids = fields.List(fields.String(validate=validate.Length(1, 64)), required=True,
-                      validate=validate.Length(1, 200), error_messages=_REQ)
+    ids = fields.List(
+        fields.String(validate=validate.Length(1, 64)),
+        required=True,
+        validate=validate.Length(1, 200),
+        error_messages=_REQ,  # type: ignore[arg-type]
+    )
 
 
 class ActionResultOut(Schema):
@@ -155,8 +159,7 @@ class AuditQuery(Schema):
     comment_id = fields.String(load_default=None, validate=validate.Length(max=64))
     actor_id = fields.Integer(load_default=None, validate=validate.Range(-_MAX_ID - 1, _MAX_ID))
     action = fields.String(load_default=None, validate=validate.Length(max=32))
-    cursor = fields.String(load_default=None, validate=[validate.Length(max=20),
-                                                        _audit_cursor])
+    cursor = fields.String(load_default=None, validate=[validate.Length(max=20), _audit_cursor])
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
@@ -185,7 +188,7 @@ class BanIn(Schema):
     class Meta:
         unknown = RAISE
 
-    kind = fields.String(required=True, validate=_one_of(BAN_KINDS), error_messages=_REQ)
+    kind = fields.String(required=True, validate=_one_of(BAN_KINDS), error_messages=_REQ)  # type: ignore[arg-type]
     comment_id = fields.String(load_default=None, validate=validate.Length(1, 64))
     value = fields.String(load_default=None, validate=validate.Length(1, 254))
     days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 3650))
@@ -221,8 +224,8 @@ class WordTermIn(Schema):
     class Meta:
         unknown = RAISE
 
-    term = fields.String(required=True, validate=validate.Length(1, 200), error_messages=_REQ)
-    list = fields.String(required=True, validate=_one_of(tuple(WORD_LISTS)), error_messages=_REQ)
+    term = fields.String(required=True, validate=validate.Length(1, 200), error_messages=_REQ)  # type: ignore[arg-type]
+    list = fields.String(required=True, validate=_one_of(tuple(WORD_LISTS)), error_messages=_REQ)  # type: ignore[arg-type]
     action = fields.String(load_default=None, validate=_one_of(("reject", "spam", "hold")))
 
 
@@ -357,8 +360,7 @@ def comment(comment_id: str):
 @require_api()
 def act(comment_id: str):
     data = _body(ActionIn())
-    result = desk().act(_actor(), comment_id, data["action"], data["reason"], data["note"],
-                        _rid())
+    result = desk().act(_actor(), comment_id, data["action"], data["reason"], data["note"], _rid())
     return _json(ActionResultOut(), {**result, "ok": True})
 
 
@@ -366,16 +368,18 @@ def act(comment_id: str):
 @require_api()
 def act_many():
     data = _body(BulkActionIn())
-    results = desk().act_many(_actor(), data["ids"], data["action"], data["reason"],
-                              data["note"], _rid())
+    results = desk().act_many(
+        _actor(), data["ids"], data["action"], data["reason"], data["note"], _rid()
+    )
     return _json(BulkResultOut(), {"results": results, "counts": desk().counts()})
 
 
 @bp.post("/comments/<comment_id>/reveal")
 @require_api()
 def reveal(comment_id: str):
-    return _json(RevealOut(), {"id": comment_id,
-                               "email": desk().reveal_email(_actor(), comment_id, _rid())})
+    return _json(
+        RevealOut(), {"id": comment_id, "email": desk().reveal_email(_actor(), comment_id, _rid())}
+    )
 
 
 @bp.get("/audit")
@@ -394,9 +398,19 @@ def bans():
 @require_api()
 def ban():
     data = _body(BanIn())
-    return _json(BanOut(), desk().ban(_actor(), data["kind"], comment_id=data["comment_id"],
-                                      value=data["value"], days=data["days"], note=data["note"],
-                                      request_id=_rid()), 201)
+    return _json(
+        BanOut(),
+        desk().ban(
+            _actor(),
+            data["kind"],
+            comment_id=data["comment_id"],
+            value=data["value"],
+            days=data["days"],
+            note=data["note"],
+            request_id=_rid(),
+        ),
+        201,
+    )
 
 
 @bp.delete("/bans/<int:ban_id>")
@@ -435,8 +449,11 @@ def word_terms():
 @require_api(admin=True)
 def add_word_term():
     data = _body(WordTermIn())
-    return _json(WordTermOut(), desk().add_term(_actor(), data["term"], data["list"],
-                                                data["action"], _rid()), 201)
+    return _json(
+        WordTermOut(),
+        desk().add_term(_actor(), data["term"], data["list"], data["action"], _rid()),
+        201,
+    )
 
 
 @bp.delete("/wordlists/<int:term_id>")

@@ -33,18 +33,31 @@ bp = Blueprint("openapi", __name__)
 
 TITLE = "Mizan comment moderation API"
 OPENAPI_VERSION = "3.0.3"
-RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
-                               "schema": {"type": "integer", "minimum": 0}}}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
 
 
 # --- the shared bodies ------------------------------------------------------------------------
 
+
 class ErrorBody(Schema):
     code = fields.String(required=True, metadata={"description": "Stable machine-readable code."})
-    message = fields.String(required=True, metadata={
-        "description": "Human-readable message, in Arabic when Accept-Language prefers it."})
-    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.Raw(),
-                          metadata={"description": "Per-field messages (validation errors)."})
+    message = fields.String(
+        required=True,
+        metadata={
+            "description": "Human-readable message, in Arabic when Accept-Language prefers it."
+        },
+    )
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={"description": "Per-field messages (validation errors)."},
+    )
 
 
 class ErrorOut(Schema):
@@ -65,14 +78,25 @@ _registry: dict[tuple[str, str], _Operation] = {}
 
 def path_param(name: str, description: str = "", schema: dict | None = None) -> dict:
     """A required path parameter (string unless `schema` says otherwise)."""
-    return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": schema or {"type": "string"}}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
 
 
-def query_param(name: str, description: str = "", schema: dict | None = None,
-                required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "description": description,
-            "schema": schema or {"type": "string"}}
+def query_param(
+    name: str, description: str = "", schema: dict | None = None, required: bool = False
+) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
 
 
 def _schema_ref(schema: Any) -> Any:
@@ -87,17 +111,29 @@ def _response(status: int | str, value: Any) -> dict:
         return {"description": phrase, **value}
     if isinstance(value, tuple):  # (schema, description)
         schema, description = value
-        return {"description": description,
-                "content": {"application/json": {"schema": _schema_ref(schema)}}}
+        return {
+            "description": description,
+            "content": {"application/json": {"schema": _schema_ref(schema)}},
+        }
     return {"description": phrase, "content": {"application/json": {"schema": _schema_ref(value)}}}
 
 
-def document(path: str, method: str, *, summary: str, tags: Sequence[str] = (),
-             description: str | None = None, parameters: Sequence[dict] = (),
-             body: Any = None, body_types: Sequence[str] = ("application/json",),
-             body_required: bool = True, responses: Mapping[int | str, Any] | None = None,
-             errors: Sequence[int] = (), security: Sequence[str] | None = None,
-             operation_id: str | None = None) -> None:
+def document(
+    path: str,
+    method: str,
+    *,
+    summary: str,
+    tags: Sequence[str] = (),
+    description: str | None = None,
+    parameters: Sequence[dict] = (),
+    body: Any = None,
+    body_types: Sequence[str] = ("application/json",),
+    body_required: bool = True,
+    responses: Mapping[int | str, Any] | None = None,
+    errors: Sequence[int] = (),
+    security: Sequence[str] | None = None,
+    operation_id: str | None = None,
+) -> None:
     """Describe one operation (path in OpenAPI form, e.g. /api/v1/comments/{comment_id}).
 
     body: a marshmallow Schema (class or instance) or a raw JSON Schema dict, sent as each of
@@ -105,16 +141,21 @@ def document(path: str, method: str, *, summary: str, tags: Sequence[str] = (),
     (no body). errors: statuses answered with the shared error body (Retry-After on 429/503).
     security: names of security schemes (any one of them is enough).
     """
-    op: dict[str, Any] = {"summary": summary, "tags": list(tags),
-                          "operationId": operation_id or _operation_id(method, path),
-                          "responses": {}}
+    op: dict[str, Any] = {
+        "summary": summary,
+        "tags": list(tags),
+        "operationId": operation_id or _operation_id(method, path),
+        "responses": {},
+    }
     if description:
         op["description"] = description
     if parameters:
         op["parameters"] = list(parameters)
     if body is not None:
-        op["requestBody"] = {"required": body_required, "content": {
-            ct: {"schema": _schema_ref(body)} for ct in body_types}}
+        op["requestBody"] = {
+            "required": body_required,
+            "content": {ct: {"schema": _schema_ref(body)} for ct in body_types},
+        }
     for status, value in (responses or {}).items():
         op["responses"][str(status)] = _response(status, value)
     if any(p.get("in") in ("path", "query") for p in parameters) and 422 not in errors:
@@ -147,18 +188,35 @@ def build_spec(app: Flask) -> dict:
     from apispec.ext.marshmallow import MarshmallowPlugin
 
     _import_documented_modules()
-    spec = APISpec(title=TITLE, version=_version(), openapi_version=OPENAPI_VERSION,
-                   plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
-                   info={"description": "Comment intake, publishing, reader reports, moderation "
-                                        "and operations endpoints of Mizan. Errors always have "
-                                        "the body {\"error\": {\"code\", \"message\", "
-                                        "\"fields\"?}}."})
-    spec.components.security_scheme("moderatorToken", {
-        "type": "http", "scheme": "bearer",
-        "description": "API token of a moderator (`mizan tokens create`)."})
-    spec.components.security_scheme("deskSession", {
-        "type": "apiKey", "in": "cookie", "name": app.config.get("SESSION_COOKIE_NAME", "session"),
-        "description": "Session cookie of the moderation desk (web login)."})
+    spec = APISpec(
+        title=TITLE,
+        version=_version(),
+        openapi_version=OPENAPI_VERSION,
+        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        info={
+            "description": "Comment intake, publishing, reader reports, moderation "
+            "and operations endpoints of Mizan. Errors always have "
+            'the body {"error": {"code", "message", '
+            '"fields"?}}.'
+        },
+    )
+    spec.components.security_scheme(
+        "moderatorToken",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "API token of a moderator (`mizan tokens create`).",
+        },
+    )
+    spec.components.security_scheme(
+        "deskSession",
+        {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": app.config.get("SESSION_COOKIE_NAME", "session"),
+            "description": "Session cookie of the moderation desk (web login).",
+        },
+    )
     spec.components.schema("Error", schema=ErrorOut)
     by_path: dict[str, dict] = {}
     for (path, method), op in sorted(_registry.items()):
@@ -210,8 +268,11 @@ def openapi_json():
 
 @bp.get("/api/docs")
 def docs_page():
-    return Response(render_docs(_cached_spec()), mimetype="text/html",
-                    headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        render_docs(_cached_spec()),
+        mimetype="text/html",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
 # --- the human-readable page ------------------------------------------------------------------
@@ -239,8 +300,9 @@ def _type_of(schema: dict, components: dict) -> str:
         text += f" ({schema['format']})"
     if schema.get("nullable"):
         text += ", nullable"
-    limits = [f"{k} {schema[k]}" for k in ("minLength", "maxLength", "minimum", "maximum")
-              if k in schema]
+    limits = [
+        f"{k} {schema[k]}" for k in ("minLength", "maxLength", "minimum", "maximum") if k in schema
+    ]
     if "enum" in schema:
         limits.append("one of " + ", ".join(map(str, schema["enum"])))
     return html.escape(text + (f"; {', '.join(limits)}" if limits else ""))
@@ -255,7 +317,8 @@ def _props_table(schema: dict, components: dict) -> str:
         f"<tr><td><code>{html.escape(n)}</code>{' *' if n in required else ''}</td>"
         f"<td>{_type_of(p, components)}</td>"
         f"<td>{html.escape(str(p.get('description', '')))}</td></tr>"
-        for n, p in props.items())
+        for n, p in props.items()
+    )
     return f"<table><tr><th>field</th><th>type</th><th>notes</th></tr>{rows}</table>"
 
 
@@ -266,21 +329,25 @@ def render_docs(spec: dict) -> str:
     for path, ops in spec.get("paths", {}).items():
         for method, op in ops.items():
             by_tag.setdefault((op.get("tags") or ["other"])[0], []).append((path, method, op))
-    parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{TITLE}</title>"
-             f"<meta name=viewport content='width=device-width,initial-scale=1'>"
-             f"<style>{_CSS}</style></head><body><h1>{TITLE}</h1>"
-             f"<p>{html.escape(spec['info'].get('description', ''))}</p>"
-             f"<p>Version {html.escape(spec['info']['version'])}. Machine-readable: "
-             f"<a href='/api/openapi.json'>/api/openapi.json</a> (OpenAPI "
-             f"{html.escape(spec['openapi'])}). Fields marked * are required; "
-             f"<span class=lock>&#128274;</span> needs a moderator token or desk session.</p>"]
+    parts = [
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{TITLE}</title>"
+        f"<meta name=viewport content='width=device-width,initial-scale=1'>"
+        f"<style>{_CSS}</style></head><body><h1>{TITLE}</h1>"
+        f"<p>{html.escape(spec['info'].get('description', ''))}</p>"
+        f"<p>Version {html.escape(spec['info']['version'])}. Machine-readable: "
+        f"<a href='/api/openapi.json'>/api/openapi.json</a> (OpenAPI "
+        f"{html.escape(spec['openapi'])}). Fields marked * are required; "
+        f"<span class=lock>&#128274;</span> needs a moderator token or desk session.</p>"
+    ]
     for tag in sorted(by_tag):
         parts.append(f"<h2 id='tag-{html.escape(tag)}'>{html.escape(tag)}</h2>")
         for path, method, op in sorted(by_tag[tag]):
             lock = " <span class=lock>&#128274;</span>" if op.get("security") else ""
-            parts.append(f"<div class=op><p><span class='m {method}'>{method.upper()}</span> "
-                         f"<code>{html.escape(path)}</code>{lock} — "
-                         f"{html.escape(op.get('summary', ''))}</p>")
+            parts.append(
+                f"<div class=op><p><span class='m {method}'>{method.upper()}</span> "
+                f"<code>{html.escape(path)}</code>{lock} — "
+                f"{html.escape(op.get('summary', ''))}</p>"
+            )
             if op.get("description"):
                 parts.append(f"<p>{html.escape(op['description'])}</p>")
             params = op.get("parameters") or []
@@ -289,29 +356,43 @@ def render_docs(spec: dict) -> str:
                     f"<tr><td><code>{html.escape(p['name'])}</code>"
                     f"{' *' if p.get('required') else ''}</td><td>{html.escape(p['in'])}</td>"
                     f"<td>{_type_of(p.get('schema', {}), components)}</td>"
-                    f"<td>{html.escape(p.get('description', ''))}</td></tr>" for p in params)
-                parts.append("<table><tr><th>parameter</th><th>in</th><th>type</th>"
-                             f"<th>notes</th></tr>{rows}</table>")
+                    f"<td>{html.escape(p.get('description', ''))}</td></tr>"
+                    for p in params
+                )
+                parts.append(
+                    "<table><tr><th>parameter</th><th>in</th><th>type</th>"
+                    f"<th>notes</th></tr>{rows}</table>"
+                )
             body = op.get("requestBody")
             if body:
                 for ct, media in body["content"].items():
-                    parts.append(f"<p>Request body <code>{html.escape(ct)}</code>: "
-                                 f"{_type_of(media.get('schema', {}), components)}</p>")
-            rows = []
+                    parts.append(
+                        f"<p>Request body <code>{html.escape(ct)}</code>: "
+                        f"{_type_of(media.get('schema', {}), components)}</p>"
+                    )
+            rows = []  # type: ignore[assignment]
             for status, resp in op.get("responses", {}).items():
                 content = resp.get("content") or {}
                 kinds = ", ".join(
                     f"<code>{html.escape(ct)}</code> {_type_of(m.get('schema', {}), components)}"
-                    for ct, m in content.items())
-                rows.append(f"<tr><td>{html.escape(status)}</td>"
-                            f"<td>{html.escape(resp.get('description', ''))}</td><td>{kinds}</td>"
-                            "</tr>")
-            parts.append("<table><tr><th>status</th><th>meaning</th><th>body</th></tr>"
-                         + "".join(rows) + "</table></div>")
+                    for ct, m in content.items()
+                )
+                rows.append(  # type: ignore[attr-defined]
+                    f"<tr><td>{html.escape(status)}</td>"
+                    f"<td>{html.escape(resp.get('description', ''))}</td><td>{kinds}</td>"
+                    "</tr>"
+                )
+            parts.append(
+                "<table><tr><th>status</th><th>meaning</th><th>body</th></tr>"
+                + "".join(rows)
+                + "</table></div>"
+            )
     parts.append("<h2>Schemas</h2>")
     for name, schema in sorted(components.items()):
-        parts.append(f"<h3 id='schema-{html.escape(name)}'>{html.escape(name)}</h3>"
-                     + _props_table(schema, components))
+        parts.append(
+            f"<h3 id='schema-{html.escape(name)}'>{html.escape(name)}</h3>"
+            + _props_table(schema, components)
+        )
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -321,6 +402,7 @@ def init_app(app: Flask) -> None:
 
 
 # --- the public and ops endpoints -------------------------------------------------------------
+
 
 def _describe_public() -> None:
     from mizan.service.api.reports import ReportAcceptedOut, ReportIn
@@ -336,11 +418,18 @@ def _describe_public() -> None:
 
     class CommentStatusOut(Schema):
         id = fields.String(required=True)
-        status = fields.String(required=True, metadata={
-            "enum": ["pending", "approved", "held", "spam", "rejected", "reported"]})
-        reason_category = fields.String(required=True, allow_none=True, metadata={
-            "enum": ["spam", "abuse", "links", "review", None],
-            "description": "Why it is not published, as a category only (never which rule)."})
+        status = fields.String(
+            required=True,
+            metadata={"enum": ["pending", "approved", "held", "spam", "rejected", "reported"]},
+        )
+        reason_category = fields.String(
+            required=True,
+            allow_none=True,
+            metadata={
+                "enum": ["spam", "abuse", "links", "review", None],
+                "description": "Why it is not published, as a category only (never which rule).",
+            },
+        )
 
     class HealthOut(Schema):
         status = fields.String(required=True)
@@ -351,72 +440,172 @@ def _describe_public() -> None:
         error = fields.Nested(ErrorBody)
 
     intake_errors = (400, 403, 404, 405, 409, 413, 415, 422, 429, 503)
-    document("/api/v1/comments", "post", tags=["public"],
-             summary="Submit a comment (JSON); it is stored and decided in the background.",
-             description="Also accepts WordPress field names only in the form endpoint. A 202 "
-                         "means stored durably; follow status_url with its receipt.",
-             body=CommentIn, responses={202: (AcceptedOut, "Accepted, pending a decision.")},
-             errors=intake_errors, operation_id="create_comment")
-    document("/comments", "post", tags=["public"],
-             summary="Submit a comment from a plain HTML form (WordPress field names accepted).",
-             body=CommentIn, body_types=("application/x-www-form-urlencoded",),
-             responses={
-                 202: {"description": "Accepted: a small HTML page with the status link.",
-                       "content": {"text/html": {"schema": {"type": "string"}}}},
-                 303: {"description": "Accepted: back to the article (permalink or Referer on "
-                                      "an allowed site).",
-                       "headers": {"Location": {"schema": {"type": "string"}}}},
-             }, errors=intake_errors, operation_id="create_comment_form")
-    document("/api/v1/posts/{post_id}/comments", "get", tags=["public"],
-             summary="Approved comments of an article, threads oldest first, paginated.",
-             parameters=[path_param("post_id", "The site's article id."),
-                         query_param("limit", "Threads per page (1-100, default 50).",
-                                     {"type": "string", "pattern": "^[0-9]+$"}),
-                         query_param("cursor", "next_cursor of the previous page.")],
-             responses={200: ThreadPageOut, 304: None}, errors=(404, 405, 422),
-             operation_id="list_post_comments")
-    document("/api/v1/comments/{comment_id}", "get", tags=["public"],
-             summary="A published comment; with its receipt, the status of one's own comment.",
-             parameters=[path_param("comment_id"),
-                         query_param("receipt", "The receipt from the 202 answer.")],
-             responses={200: {"description": "The comment, or its status with a receipt.",
-                              "content": {"application/json": {"schema": {"oneOf": [
-                                  _schema_ref(PublicCommentOut),
-                                  _schema_ref(CommentStatusOut)]}}}}},
-             errors=(404, 405), operation_id="get_comment")
-    for path in ("/api/v1/comments", "/api/v1/comments/{comment_id}",
-                 "/api/v1/posts/{post_id}/comments"):
+    document(
+        "/api/v1/comments",
+        "post",
+        tags=["public"],
+        summary="Submit a comment (JSON); it is stored and decided in the background.",
+        description="Also accepts WordPress field names only in the form endpoint. A 202 "
+        "means stored durably; follow status_url with its receipt.",
+        body=CommentIn,
+        responses={202: (AcceptedOut, "Accepted, pending a decision.")},
+        errors=intake_errors,
+        operation_id="create_comment",
+    )
+    document(
+        "/comments",
+        "post",
+        tags=["public"],
+        summary="Submit a comment from a plain HTML form (WordPress field names accepted).",
+        body=CommentIn,
+        body_types=("application/x-www-form-urlencoded",),
+        responses={
+            202: {
+                "description": "Accepted: a small HTML page with the status link.",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
+            303: {
+                "description": "Accepted: back to the article (permalink or Referer on "
+                "an allowed site).",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+            },
+        },
+        errors=intake_errors,
+        operation_id="create_comment_form",
+    )
+    document(
+        "/api/v1/posts/{post_id}/comments",
+        "get",
+        tags=["public"],
+        summary="Approved comments of an article, threads oldest first, paginated.",
+        parameters=[
+            path_param("post_id", "The site's article id."),
+            query_param(
+                "limit",
+                "Threads per page (1-100, default 50).",
+                {"type": "string", "pattern": "^[0-9]+$"},
+            ),
+            query_param("cursor", "next_cursor of the previous page."),
+        ],
+        responses={200: ThreadPageOut, 304: None},
+        errors=(404, 405, 422),
+        operation_id="list_post_comments",
+    )
+    document(
+        "/api/v1/comments/{comment_id}",
+        "get",
+        tags=["public"],
+        summary="A published comment; with its receipt, the status of one's own comment.",
+        parameters=[
+            path_param("comment_id"),
+            query_param("receipt", "The receipt from the 202 answer."),
+        ],
+        responses={
+            200: {
+                "description": "The comment, or its status with a receipt.",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "oneOf": [_schema_ref(PublicCommentOut), _schema_ref(CommentStatusOut)]
+                        }
+                    }
+                },
+            }
+        },
+        errors=(404, 405),
+        operation_id="get_comment",
+    )
+    for path in (
+        "/api/v1/comments",
+        "/api/v1/comments/{comment_id}",
+        "/api/v1/posts/{post_id}/comments",
+    ):
         params = [path_param(n) for n in ("comment_id", "post_id") if "{" + n + "}" in path]
-        document(path, "options", tags=["public"], parameters=params,
-                 summary="CORS preflight: answered for the configured site origins only.",
-                 responses={204: None}, errors=(403, 405),
-                 operation_id=_operation_id("options", path))
-    document("/api/v1/comments/{comment_id}/reports", "post", tags=["public"],
-             summary="Report a published comment to the moderators.",
-             parameters=[path_param("comment_id")], body=ReportIn,
-             body_types=("application/json", "application/x-www-form-urlencoded"),
-             responses={202: ReportAcceptedOut}, errors=intake_errors,
-             operation_id="report_comment")
-    document("/healthz", "get", tags=["ops"], summary="Liveness: the process answers.",
-             responses={200: HealthOut}, errors=(405,), operation_id="healthz")
-    document("/readyz", "get", tags=["ops"],
-             summary="Readiness: database, broker and model, each with its latency.",
-             responses={200: ReadyOut,
-                        503: {"description": "A dependency is down.", "headers": RETRY_AFTER,
-                              "content": {"application/json": {"schema": _schema_ref(ReadyOut)}}}},
-             errors=(405,), operation_id="readyz")
-    document("/metrics", "get", tags=["ops"], summary="Prometheus metrics (text format).",
-             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
-             errors=(405,), operation_id="metrics")
-    document("/api/openapi.json", "get", tags=["ops"], summary="This document.",
-             responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
-             errors=(405,), operation_id="openapi")
-    document("/api/docs", "get", tags=["ops"], summary="This document as a web page.",
-             responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
-             errors=(405,), operation_id="docs")
+        document(
+            path,
+            "options",
+            tags=["public"],
+            parameters=params,
+            summary="CORS preflight: answered for the configured site origins only.",
+            responses={204: None},
+            errors=(403, 405),
+            operation_id=_operation_id("options", path),
+        )
+    document(
+        "/api/v1/comments/{comment_id}/reports",
+        "post",
+        tags=["public"],
+        summary="Report a published comment to the moderators.",
+        parameters=[path_param("comment_id")],
+        body=ReportIn,
+        body_types=("application/json", "application/x-www-form-urlencoded"),
+        responses={202: ReportAcceptedOut},
+        errors=intake_errors,
+        operation_id="report_comment",
+    )
+    document(
+        "/healthz",
+        "get",
+        tags=["ops"],
+        summary="Liveness: the process answers.",
+        responses={200: HealthOut},
+        errors=(405,),
+        operation_id="healthz",
+    )
+    document(
+        "/readyz",
+        "get",
+        tags=["ops"],
+        summary="Readiness: database, broker and model, each with its latency.",
+        responses={
+            200: ReadyOut,
+            503: {
+                "description": "A dependency is down.",
+                "headers": RETRY_AFTER,
+                "content": {"application/json": {"schema": _schema_ref(ReadyOut)}},
+            },
+        },
+        errors=(405,),
+        operation_id="readyz",
+    )
+    document(
+        "/metrics",
+        "get",
+        tags=["ops"],
+        summary="Prometheus metrics (text format).",
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+        errors=(405,),
+        operation_id="metrics",
+    )
+    document(
+        "/api/openapi.json",
+        "get",
+        tags=["ops"],
+        summary="This document.",
+        responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+        errors=(405,),
+        operation_id="openapi",
+    )
+    document(
+        "/api/docs",
+        "get",
+        tags=["ops"],
+        summary="This document as a web page.",
+        responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
+        errors=(405,),
+        operation_id="docs",
+    )
 
 
 _describe_public()
 
-__all__ = ["document", "path_param", "query_param", "build_spec", "documented", "ErrorOut",
-           "render_docs", "init_app"]
+__all__ = [
+    "document",
+    "path_param",
+    "query_param",
+    "build_spec",
+    "documented",
+    "ErrorOut",
+    "render_docs",
+    "init_app",
+]

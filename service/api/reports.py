@@ -33,11 +33,18 @@ class ReportIn(Schema):
     class Meta:
         unknown = RAISE
 
-    reason = fields.String(required=True, validate=validate.OneOf(
-        REPORT_REASONS, error=f"Must be one of: {', '.join(REPORT_REASONS)}."),
-        error_messages={"required": "Missing data for required field."})
-    note = Text(load_default=None, allow_none=True,
-                validate=validate.Length(max=500, error="Must be at most 500 characters."))
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            REPORT_REASONS, error=f"Must be one of: {', '.join(REPORT_REASONS)}."
+        ),
+        error_messages={"required": "Missing data for required field."},
+    )
+    note = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=500, error="Must be at most 500 characters."),
+    )
 
 
 class ReportAcceptedOut(Schema):
@@ -53,8 +60,7 @@ def report(comment_id: str):
         if request.mimetype == "application/json":
             data = json.loads(raw.decode("utf-8"))
         elif form:
-            data = dict(parse_qsl(raw.decode("ascii"), keep_blank_values=False,
-                                  max_num_fields=10))
+            data = dict(parse_qsl(raw.decode("ascii"), keep_blank_values=False, max_num_fields=10))
             data = {k: v for k, v in data.items() if k in ("reason", "note")}
         else:
             raise Unsupported("Unsupported content type.")

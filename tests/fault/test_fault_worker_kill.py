@@ -33,9 +33,14 @@ def test_kill_9_worker_mid_batch(tmp_path, fault_db, own_redis, procs):
 
         def blocked_mid_batch() -> bool:
             with engine.connect() as c:
-                return bool(c.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query ILIKE 'INSERT INTO decisions%'")).scalar())
+                return bool(
+                    c.execute(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND query ILIKE 'INSERT INTO decisions%'"
+                        )
+                    ).scalar()
+                )
 
         wait_for(blocked_mid_batch, 30, "the worker to block inside its batch")
         worker.kill9()

@@ -45,8 +45,13 @@ def wait_for(predicate, timeout: float, interval: float = 0.05, what: str = "con
         time.sleep(interval)
 
 
-def http(method: str, url: str, body: bytes | None = None, headers: dict | None = None,
-         timeout: float = 5.0) -> tuple[int, dict, bytes]:
+def http(
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict | None = None,
+    timeout: float = 5.0,
+) -> tuple[int, dict, bytes]:
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
@@ -86,9 +91,24 @@ class RedisServer:
         if exe is None:
             pytest.fail("redis-server is not installed (scripts/services.sh installs it)")
         self.proc = subprocess.Popen(
-            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir), "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                exe,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         import redis
 
@@ -121,8 +141,9 @@ class RedisServer:
 
 
 def _pg_bin(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                                                   reverse=True)), None)
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
+    )
     if found is None:
         pytest.fail(f"PostgreSQL's {name} is not installed (scripts/services.sh installs it)")
     return found
@@ -145,27 +166,49 @@ class PostgresServer:
         return f"postgresql://postgres@127.0.0.1:{self.port}/mizan"
 
     def _run(self, *args: str) -> None:
-        done = subprocess.run([*self._as, *args], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=60)
+        done = subprocess.run(
+            [*self._as, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60
+        )
         if done.returncode != 0:
             raise RuntimeError(f"{args[0]} failed: {done.stdout.decode(errors='replace')[-1500:]}")
 
     def init(self) -> None:
-        self._run(_pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                  "--no-sync", "-E", "UTF8")
+        self._run(
+            _pg_bin("initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        )
         self.start()
         from sqlalchemy import create_engine, text
 
-        admin = create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres",
-                              isolation_level="AUTOCOMMIT")
+        admin = create_engine(
+            f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres",
+            isolation_level="AUTOCOMMIT",
+        )
         with admin.connect() as conn:
             conn.execute(text("CREATE DATABASE mizan"))
         admin.dispose()
 
     def start(self) -> None:
-        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "pg.log"), "-w",
-                  "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-                  "-c fsync=off -c max_connections=50", "start")
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.dir / "pg.log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c max_connections=50",
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         if (self.data / "postmaster.pid").exists():
@@ -184,28 +227,37 @@ def write_model_artifact(directory: Path, version: str = "ops-test-1") -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     payload = b"not a real model; for readiness checks only\n"
     (directory / "model.skops").write_bytes(payload)
-    (directory / "model.json").write_text(json.dumps({
-        "version": version,
-        "libraries": {"scikit-learn": metadata.version("scikit-learn")},
-        "model_file": "model.skops",
-        "model_sha256": hashlib.sha256(payload).hexdigest(),
-    }))
+    (directory / "model.json").write_text(
+        json.dumps(
+            {
+                "version": version,
+                "libraries": {"scikit-learn": metadata.version("scikit-learn")},
+                "model_file": "model.skops",
+                "model_sha256": hashlib.sha256(payload).hexdigest(),
+            }
+        )
+    )
     return directory
 
 
 def base_env(data_dir: Path, database_url: str, broker_url: str, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("MIZAN_") and k != "PROMETHEUS_MULTIPROC_DIR"}
-    env.update({
-        "MIZAN_MODE": "production",
-        "MIZAN_DATA_DIR": str(data_dir),
-        "MIZAN_DATABASE_URL": database_url,
-        "MIZAN_BROKER_URL": broker_url,
-        "MIZAN_SECRET_KEY": SECRET,
-        "MIZAN_ALLOWED_ORIGINS": ORIGIN,
-        "MIZAN_LOG_LEVEL": "INFO",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MIZAN_") and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
+    env.update(
+        {
+            "MIZAN_MODE": "production",
+            "MIZAN_DATA_DIR": str(data_dir),
+            "MIZAN_DATABASE_URL": database_url,
+            "MIZAN_BROKER_URL": broker_url,
+            "MIZAN_SECRET_KEY": SECRET,
+            "MIZAN_ALLOWED_ORIGINS": ORIGIN,
+            "MIZAN_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update(extra)
     return env
 
@@ -227,10 +279,24 @@ class ApiServer:
     def start(self) -> None:
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mizan.service.cli", "api", "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(self.workers),
-             "--threads", str(self.threads)],
-            env=self.env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "mizan.service.cli",
+                "api",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+            ],
+            env=self.env,
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -261,9 +327,20 @@ class WorkerProcess:
     def start(self) -> None:
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mizan.service.cli", "worker", "--concurrency", "1",
-             "--loglevel", "INFO"],
-            env=self.env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "mizan.service.cli",
+                "worker",
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "INFO",
+            ],
+            env=self.env,
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 

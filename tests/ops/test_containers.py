@@ -27,8 +27,9 @@ cc = _load_script()
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
 
 
 def test_the_shipped_container_files_pass_every_check():
@@ -37,11 +38,17 @@ def test_the_shipped_container_files_pass_every_check():
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "FAIL" not in out
-    for expected in ("matches the Compose Specification schema", "refuses to start without",
-                     "commands: mizan api --help", "commands: mizan worker --help",
-                     "commands: mizan beat --help", "commands: mizan db upgrade --help",
-                     "commands: mizan worker-ready --help", "hadolint reports nothing",
-                     "documents every MIZAN_* variable"):
+    for expected in (
+        "matches the Compose Specification schema",
+        "refuses to start without",
+        "commands: mizan api --help",
+        "commands: mizan worker --help",
+        "commands: mizan beat --help",
+        "commands: mizan db upgrade --help",
+        "commands: mizan worker-ready --help",
+        "hadolint reports nothing",
+        "documents every MIZAN_* variable",
+    ):
         assert expected in out, out
 
 
@@ -53,16 +60,23 @@ def _with_compose(tmp_path, mutate) -> subprocess.CompletedProcess:
     return run("--compose", str(path), "--no-hadolint", "--no-commands")
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (lambda d: d["services"]["api"].update(replicas_typo=2), "compose schema: services/api"),
-    (lambda d: d["services"]["postgres"]["environment"].update(POSTGRES_PASSWORD="hunter2"),
-     "no secret written in the file"),
-    (lambda d: d["services"]["beat"].update(deploy={"replicas": 2}), "exactly one beat"),
-    (lambda d: d["services"]["redis"].pop("healthcheck"), "redis has a health check"),
-    (lambda d: d["services"]["worker"].update(command=["wroker"]), "commands: mizan wroker"),
-    (lambda d: d["services"]["worker"]["depends_on"].pop("migrate"),
-     "worker waits for migrate"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["services"]["api"].update(replicas_typo=2), "compose schema: services/api"),
+        (
+            lambda d: d["services"]["postgres"]["environment"].update(POSTGRES_PASSWORD="hunter2"),
+            "no secret written in the file",
+        ),
+        (lambda d: d["services"]["beat"].update(deploy={"replicas": 2}), "exactly one beat"),
+        (lambda d: d["services"]["redis"].pop("healthcheck"), "redis has a health check"),
+        (lambda d: d["services"]["worker"].update(command=["wroker"]), "commands: mizan wroker"),
+        (
+            lambda d: d["services"]["worker"]["depends_on"].pop("migrate"),
+            "worker waits for migrate",
+        ),
+    ],
+)
 def test_a_broken_compose_file_fails(tmp_path, mutate, message):
     if message.startswith("commands:"):
         data = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -73,16 +87,19 @@ def test_a_broken_compose_file_fails(tmp_path, mutate, message):
     else:
         done = _with_compose(tmp_path, mutate)
     assert done.returncode == 1
-    assert any(line.startswith("FAIL") and message in line for line in done.stdout.splitlines()), \
+    assert any(line.startswith("FAIL") and message in line for line in done.stdout.splitlines()), (
         done.stdout
+    )
 
 
 def test_compose_without_required_secrets_refuses_to_start(tmp_path):
     def no_required(d):
         d["x-mizan-env"]["MIZAN_SECRET_KEY"] = "${MIZAN_SECRET_KEY:-}"
         for svc in d["services"].values():
-            if isinstance(svc.get("environment"), dict) and "MIZAN_SECRET_KEY" in svc[
-                    "environment"]:
+            if (
+                isinstance(svc.get("environment"), dict)
+                and "MIZAN_SECRET_KEY" in svc["environment"]
+            ):
                 svc["environment"]["MIZAN_SECRET_KEY"] = "${MIZAN_SECRET_KEY:-}"
         d["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"] = "${POSTGRES_PASSWORD:-x}"
         for svc in d["services"].values():
@@ -106,22 +123,34 @@ def test_interpolation_follows_compose_rules():
     assert cc.interpolate("${EMPTY?needed}", env) == ""
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda t: t.replace("USER 10001:10001", "USER root"), "runs as a non-root user"),
-    (lambda t: t.replace("HEALTHCHECK", "# HEALTHCHECK").replace(
-        "  CMD [\"python\"", "#  CMD [\"python\""), "has a HEALTHCHECK"),
-    (lambda t: t.replace("USER 10001:10001",
-                         "RUN apt-get install -y --no-install-recommends gcc\nUSER 10001:10001"),
-     "no build tools"),
-    (lambda t: t.replace("python:3.11-slim-bookworm", "python:latest"), "pinned to a tag"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.replace("USER 10001:10001", "USER root"), "runs as a non-root user"),
+        (
+            lambda t: t.replace("HEALTHCHECK", "# HEALTHCHECK").replace(
+                '  CMD ["python"', '#  CMD ["python"'
+            ),
+            "has a HEALTHCHECK",
+        ),
+        (
+            lambda t: t.replace(
+                "USER 10001:10001",
+                "RUN apt-get install -y --no-install-recommends gcc\nUSER 10001:10001",
+            ),
+            "no build tools",
+        ),
+        (lambda t: t.replace("python:3.11-slim-bookworm", "python:latest"), "pinned to a tag"),
+    ],
+)
 def test_a_broken_dockerfile_fails(tmp_path, change, message):
     path = tmp_path / "Dockerfile"
     path.write_text(change((ROOT / "Dockerfile").read_text()))
     done = run("--dockerfile", str(path), "--no-hadolint", "--no-commands")
     assert done.returncode == 1
-    assert any(line.startswith("FAIL") and message in line for line in done.stdout.splitlines()), \
+    assert any(line.startswith("FAIL") and message in line for line in done.stdout.splitlines()), (
         done.stdout
+    )
 
 
 def test_an_undocumented_variable_fails(tmp_path):

@@ -21,8 +21,9 @@ def test_healthz_is_plain_ok(client):
 def test_readyz_reports_each_check_with_latency(tmp_path, sqlite_url, sender):
     from mizan.service import create_app
 
-    settings = make_settings(tmp_path, sqlite_url,
-                             model_path=str(write_model_artifact(tmp_path / "m", "v-7")))
+    settings = make_settings(
+        tmp_path, sqlite_url, model_path=str(write_model_artifact(tmp_path / "m", "v-7"))
+    )
     app = create_app(settings, sender=sender)
     resp = app.test_client().get("/readyz")
     assert resp.status_code == 200, resp.json
@@ -35,9 +36,11 @@ def test_readyz_reports_each_check_with_latency(tmp_path, sqlite_url, sender):
     resp = app.test_client().get("/readyz")
     assert resp.status_code == 503
     assert resp.headers["Retry-After"] == "5"
-    assert resp.json["checks"]["broker"] == {"ok": False, "error": "ConnectionError",
-                                             "latency_ms": resp.json["checks"]["broker"][
-                                                 "latency_ms"]}
+    assert resp.json["checks"]["broker"] == {
+        "ok": False,
+        "error": "ConnectionError",
+        "latency_ms": resp.json["checks"]["broker"]["latency_ms"],
+    }
     assert resp.json["error"]["code"] == "unavailable"
     # Exception messages may hold hosts or credentials: only the type is reported.
     assert "broker down" not in resp.get_data(as_text=True)
@@ -73,9 +76,11 @@ def _ready(api: ApiServer) -> tuple[int, dict, float]:
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_readyz_follows_redis_and_postgres_going_away_and_back(
-        tmp_path, private_postgres, private_redis, model_dir):
-    env = base_env(tmp_path / "data", private_postgres.url, private_redis.url,
-                   MIZAN_MODEL_PATH=str(model_dir))
+    tmp_path, private_postgres, private_redis, model_dir
+):
+    env = base_env(
+        tmp_path / "data", private_postgres.url, private_redis.url, MIZAN_MODEL_PATH=str(model_dir)
+    )
     api = ApiServer(env, tmp_path / "api.log", workers=1, threads=4)
     try:
         api.start()
@@ -86,8 +91,12 @@ def test_readyz_follows_redis_and_postgres_going_away_and_back(
         for name, down, up, check in (
             ("redis killed", private_redis.kill, private_redis.start, "broker"),
             ("redis frozen", private_redis.freeze, private_redis.thaw, "broker"),
-            ("postgres stopped", lambda: private_postgres.stop("immediate"),
-             private_postgres.start, "database"),
+            (
+                "postgres stopped",
+                lambda: private_postgres.stop("immediate"),
+                private_postgres.start,
+                "database",
+            ),
         ):
             down()
             t0 = time.monotonic()
@@ -97,8 +106,9 @@ def test_readyz_follows_redis_and_postgres_going_away_and_back(
             assert not body["checks"][check]["ok"], (name, body)
             assert all(c["ok"] for n, c in body["checks"].items() if n != check), (name, body)
             up()
-            wait_for(lambda: _ready(api)[0] == 200, 15, interval=0.2,
-                     what=f"ready again after {name}")
+            wait_for(
+                lambda: _ready(api)[0] == 200, 15, interval=0.2, what=f"ready again after {name}"
+            )
         log = (tmp_path / "api.log").read_text()
         assert "Traceback" not in log
     finally:

@@ -61,8 +61,11 @@ def test_metrics_after_a_comment_goes_through(tmp_path, private_redis, model_dir
         payload = comment_payload()
         rid = "opstest-" + "a1b2c3d4e5"
         status, headers, body = http(
-            "POST", api.url + "/api/v1/comments", json.dumps(payload).encode(),
-            {"Content-Type": "application/json", "Origin": ORIGIN, "X-Request-Id": rid})
+            "POST",
+            api.url + "/api/v1/comments",
+            json.dumps(payload).encode(),
+            {"Content-Type": "application/json", "Origin": ORIGIN, "X-Request-Id": rid},
+        )
         assert status == 202, body
         accepted = json.loads(body)
 
@@ -73,24 +76,47 @@ def test_metrics_after_a_comment_goes_through(tmp_path, private_redis, model_dir
         wait_for(decided, 60, interval=0.2, what="the worker's decision")
         engine = create_engine(db_url)
         with engine.connect() as conn:
-            outcome, by = conn.execute(select(Decision.outcome, Decision.decided_by)
-                                       .where(Decision.comment_id == accepted["id"])).one()
+            outcome, by = conn.execute(
+                select(Decision.outcome, Decision.decided_by).where(
+                    Decision.comment_id == accepted["id"]
+                )
+            ).one()
         engine.dispose()
 
         def counted():
             s = scrape(api)
-            return s if (value(s, "mizan_decisions_total", outcome=outcome, decided_by=by)
-                         or 0) >= 1 else None
+            return (
+                s
+                if (value(s, "mizan_decisions_total", outcome=outcome, decided_by=by) or 0) >= 1
+                else None
+            )
 
         after = wait_for(counted, 20, interval=0.5, what="the decision in /metrics")
 
         healthz = {"route": "/healthz", "method": "GET", "status": "200"}
-        assert (value(after, "mizan_http_requests_total", **healthz)
-                - value(before, "mizan_http_requests_total", **healthz)) == 6
-        assert value(after, "mizan_http_requests_total", route="/api/v1/comments",
-                     method="POST", status="202") == 1
-        assert value(after, "mizan_http_request_duration_seconds_count",
-                     route="/api/v1/comments", method="POST") == 1
+        assert (
+            value(after, "mizan_http_requests_total", **healthz)
+            - value(before, "mizan_http_requests_total", **healthz)
+        ) == 6
+        assert (
+            value(
+                after,
+                "mizan_http_requests_total",
+                route="/api/v1/comments",
+                method="POST",
+                status="202",
+            )
+            == 1
+        )
+        assert (
+            value(
+                after,
+                "mizan_http_request_duration_seconds_count",
+                route="/api/v1/comments",
+                method="POST",
+            )
+            == 1
+        )
         assert value(after, "mizan_comments_accepted_total", channel="json") == 1
         assert value(after, "mizan_decision_latency_seconds_count") >= 1
         assert value(after, "mizan_queue_depth", queue="mizan.score") == 0
@@ -112,8 +138,13 @@ def test_metrics_after_a_comment_goes_through(tmp_path, private_redis, model_dir
 
         # Worker readiness: ping and database answer; the model check reflects what it loaded
         # (this test's artifact is not a real classifier, so the worker holds comments).
-        done = subprocess.run([sys.executable, "-m", "mizan.service.cli", "worker-ready"], env=env,
-                              cwd=ROOT, capture_output=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "mizan.service.cli", "worker-ready"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            timeout=60,
+        )
         report = json.loads(done.stdout.decode().strip().splitlines()[-1])
         assert report["checks"]["ping"]["ok"], report
         assert report["checks"]["database"]["ok"], report

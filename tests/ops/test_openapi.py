@@ -112,8 +112,10 @@ def _seed(workdir: Path, db_url: str, data_dir: Path) -> tuple[list[str], list[i
     app = create_app(make_settings(workdir / "seed", db_url), sender=RecordingSender())
     try:
         desk = app.extensions["mizan_desk"]
-        ids = [make_comment(app, status, post_id="contract-article")
-               for status in ("held", "held", "held", "spam", "approved", "rejected", "pending")]
+        ids = [
+            make_comment(app, status, post_id="contract-article")
+            for status in ("held", "held", "held", "spam", "approved", "rejected", "pending")
+        ]
         actor = desk.actor(desk.add_user("seed@example.org", "admin", "contract-seed-password"))
         ban = desk.ban(actor, "network", value="198.51.100.0/24", days=1, note="seeded")
         term = desk.add_term(actor, "contract-seed-term", "watched")
@@ -139,18 +141,45 @@ def running_api():
         db_url = f"sqlite:///{workdir / 'mizan.sqlite3'}"
         upgrade(db_url)
         comment_ids, ban_ids, term_ids = _seed(workdir, db_url, workdir / "data")
-        env = base_env(workdir / "data", db_url, redis_server.url, MIZAN_LOG_LEVEL="WARNING",
-                       MIZAN_USER_PASSWORD="contract-test-password-1")
+        env = base_env(
+            workdir / "data",
+            db_url,
+            redis_server.url,
+            MIZAN_LOG_LEVEL="WARNING",
+            MIZAN_USER_PASSWORD="contract-test-password-1",
+        )
         tokens = {}
-        for email, role in (("moderator@example.org", "admin"),
-                            ("desk@example.org", "moderator")):
-            subprocess.run([sys.executable, "-m", "mizan.service.cli", "users", "add", email,
-                            "--role", role], env=env, cwd=ROOT, check=True,
-                           capture_output=True, timeout=60)
-            tokens[role] = subprocess.run(
-                [sys.executable, "-m", "mizan.service.cli", "tokens", "create", email,
-                 "--name", "contract"], env=env, cwd=ROOT, check=True, capture_output=True,
-                timeout=60, text=True).stdout.strip().splitlines()[0]
+        for email, role in (("moderator@example.org", "admin"), ("desk@example.org", "moderator")):
+            subprocess.run(
+                [sys.executable, "-m", "mizan.service.cli", "users", "add", email, "--role", role],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
+            tokens[role] = (
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "mizan.service.cli",
+                        "tokens",
+                        "create",
+                        email,
+                        "--name",
+                        "contract",
+                    ],
+                    env=env,
+                    cwd=ROOT,
+                    check=True,
+                    capture_output=True,
+                    timeout=60,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[0]
+            )
         api = ApiServer(env, workdir / "api.log", workers=1, threads=4)
         api.start()
         yield api, Seeded(tokens["admin"], tokens["moderator"], comment_ids, ban_ids, term_ids)
@@ -178,16 +207,24 @@ def _operations() -> list[tuple[str, str]]:
     return sorted(openapi.documented())
 
 
-CHECKS = [st_checks.not_a_server_error, st_checks.status_code_conformance,
-          st_checks.content_type_conformance, st_checks.response_schema_conformance,
-          st_checks.response_headers_conformance]
+CHECKS = [
+    st_checks.not_a_server_error,
+    st_checks.status_code_conformance,
+    st_checks.content_type_conformance,
+    st_checks.response_schema_conformance,
+    st_checks.response_headers_conformance,
+]
 
 
 def _aim_at_seeded_data(case, seeded: Seeded, data) -> None:
     """Half the time, point ids at stored rows: random ids only ever meet 404 and 422."""
-    known = {"comment_id": seeded.comment_ids, "ban_id": seeded.ban_ids + [1, 2, 3],
-             "term_id": seeded.term_ids + [1, 2, 3], "version": [CONTRACT_MODEL],
-             "post_id": ["contract-article"]}
+    known = {
+        "comment_id": seeded.comment_ids,
+        "ban_id": seeded.ban_ids + [1, 2, 3],
+        "term_id": seeded.term_ids + [1, 2, 3],
+        "version": [CONTRACT_MODEL],
+        "post_id": ["contract-article"],
+    }
     params = case.path_parameters or {}
     for name in list(params):
         if name in known and data.draw(st.booleans(), label=f"known {name}"):
@@ -198,8 +235,9 @@ def _aim_at_seeded_data(case, seeded: Seeded, data) -> None:
             body["comment_id"] = data.draw(st.sampled_from(seeded.comment_ids))
             body.pop("value", None)
         if isinstance(body.get("ids"), list):
-            body["ids"] = data.draw(st.lists(st.sampled_from(seeded.comment_ids), min_size=1,
-                                             max_size=4))
+            body["ids"] = data.draw(
+                st.lists(st.sampled_from(seeded.comment_ids), min_size=1, max_size=4)
+            )
 
 
 @pytest.mark.e2e
@@ -213,22 +251,28 @@ def test_api_honours_its_openapi_contract(api_schema, running_api, path, method)
     """
     _api, seeded = running_api
     operation = api_schema[path][method.upper()]
-    strategy = (operation.as_strategy(GenerationMode.POSITIVE)
-                | operation.as_strategy(GenerationMode.NEGATIVE))
+    strategy = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(
+        GenerationMode.NEGATIVE
+    )
     moderation = path.startswith(MODERATION)
     statuses: Counter = Counter()
 
     @given(case=strategy, data=st.data())
-    @settings(max_examples=30, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def run(case, data):
         token = seeded.admin_token
         if moderation:
             _aim_at_seeded_data(case, seeded, data)
-            token = data.draw(st.sampled_from([seeded.admin_token] * 6
-                                              + [seeded.moderator_token, None]), label="token")
-        line = (f"{method.upper()} {quote(case.formatted_path)}?"
-                f"{urlencode(case.query or {}, doseq=True)} HTTP/1.1")
+            token = data.draw(
+                st.sampled_from([seeded.admin_token] * 6 + [seeded.moderator_token, None]),
+                label="token",
+            )
+        line = (
+            f"{method.upper()} {quote(case.formatted_path)}?"
+            f"{urlencode(case.query or {}, doseq=True)} HTTP/1.1"
+        )
         assume(len(line.encode()) < REQUEST_LINE_LIMIT - 200)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = case.call_and_validate(checks=CHECKS, headers=headers, timeout=10)

@@ -9,8 +9,13 @@ from marshmallow import ValidationError
 from mizan.service.api.schemas import CommentIn
 
 FIELDS = list(CommentIn().fields)
-values = st.one_of(st.none(), st.text(max_size=300), st.integers(), st.booleans(),
-                   st.lists(st.text(max_size=5), max_size=2))
+values = st.one_of(
+    st.none(),
+    st.text(max_size=300),
+    st.integers(),
+    st.booleans(),
+    st.lists(st.text(max_size=5), max_size=2),
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -36,9 +41,19 @@ def test_load_either_returns_clean_data_or_field_errors(data):
 @settings(max_examples=200, deadline=None)
 @given(st.text(min_size=1, max_size=200).filter(lambda s: s.strip()))
 def test_valid_comments_round_trip_their_text(text):
-    clean = "".join(ch for ch in text if ord(ch) >= 32 and not 0xD800 <= ord(ch) <= 0xDFFF
-                    and ord(ch) != 0x7F).strip() or "x"
-    data = {"post_id": "p-1", "author_name": "Reader", "author_email": "reader@example.org",
-            "body": f"  {clean}\r\n"}
+    clean = (
+        "".join(
+            ch
+            for ch in text
+            if ord(ch) >= 32 and not 0xD800 <= ord(ch) <= 0xDFFF and ord(ch) != 0x7F
+        ).strip()
+        or "x"
+    )
+    data = {
+        "post_id": "p-1",
+        "author_name": "Reader",
+        "author_email": "reader@example.org",
+        "body": f"  {clean}\r\n",
+    }
     loaded = CommentIn().load(data)
     assert loaded["body"] == clean

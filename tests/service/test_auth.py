@@ -46,9 +46,15 @@ def test_passwords_are_argon2_hashes_and_tokens_are_stored_hashed(app):
 def test_login_sets_a_hardened_session_cookie_and_logout_ends_it(app, client):
     add_account(app)
     csrf = page_csrf(client.get("/moderation/login").get_data(as_text=True))
-    resp = client.post("/moderation/login", data={"email": "MOD@newsroom.example",
-                                                  "password": PASSWORD, "csrf_token": csrf,
-                                                  "next": "/moderation/audit"})
+    resp = client.post(
+        "/moderation/login",
+        data={
+            "email": "MOD@newsroom.example",
+            "password": PASSWORD,
+            "csrf_token": csrf,
+            "next": "/moderation/audit",
+        },
+    )
     assert resp.status_code == 303 and resp.headers["Location"] == "/moderation/audit"
     cookie = resp.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -66,8 +72,10 @@ def test_secure_cookie_outside_embedded_mode(tmp_path, sqlite_url, sender):
     add_account(app)
     client = app.test_client()
     csrf = page_csrf(client.get("/moderation/login").get_data(as_text=True))
-    resp = client.post("/moderation/login", data={"email": "mod@newsroom.example",
-                                                  "password": PASSWORD, "csrf_token": csrf})
+    resp = client.post(
+        "/moderation/login",
+        data={"email": "mod@newsroom.example", "password": PASSWORD, "csrf_token": csrf},
+    )
     assert "Secure" in resp.headers["Set-Cookie"]
     app.extensions["mizan"].repo.engine.dispose()
 
@@ -75,13 +83,20 @@ def test_secure_cookie_outside_embedded_mode(tmp_path, sqlite_url, sender):
 def test_login_needs_its_csrf_token_and_never_redirects_off_site(app, client):
     add_account(app)
     client.get("/moderation/login")
-    resp = client.post("/moderation/login", data={"email": "mod@newsroom.example",
-                                                  "password": PASSWORD})
+    resp = client.post(
+        "/moderation/login", data={"email": "mod@newsroom.example", "password": PASSWORD}
+    )
     assert resp.status_code == 403
     csrf = page_csrf(client.get("/moderation/login").get_data(as_text=True))
-    resp = client.post("/moderation/login", data={
-        "email": "mod@newsroom.example", "password": PASSWORD, "csrf_token": csrf,
-        "next": "//evil.example/x"})
+    resp = client.post(
+        "/moderation/login",
+        data={
+            "email": "mod@newsroom.example",
+            "password": PASSWORD,
+            "csrf_token": csrf,
+            "next": "//evil.example/x",
+        },
+    )
     assert resp.headers["Location"] == "/moderation/"
 
 
@@ -89,25 +104,33 @@ def test_failed_logins_are_rate_limited(app, client):
     add_account(app)
     csrf = page_csrf(client.get("/moderation/login").get_data(as_text=True))
     for _ in range(3):
-        resp = client.post("/moderation/login", data={"email": "mod@newsroom.example",
-                                                      "password": "wrong", "csrf_token": csrf})
+        resp = client.post(
+            "/moderation/login",
+            data={"email": "mod@newsroom.example", "password": "wrong", "csrf_token": csrf},
+        )
         assert resp.status_code == 401
-    resp = client.post("/moderation/login", data={"email": "mod@newsroom.example",
-                                                  "password": PASSWORD, "csrf_token": csrf})
+    resp = client.post(
+        "/moderation/login",
+        data={"email": "mod@newsroom.example", "password": PASSWORD, "csrf_token": csrf},
+    )
     assert resp.status_code == 429 and int(resp.headers["Retry-After"]) > 0
     # another address is limited by the account key too (no password spraying around it)
     other = app.test_client()
     csrf2 = page_csrf(other.get("/moderation/login").get_data(as_text=True))
-    resp = other.post("/moderation/login", data={"email": "mod@newsroom.example",
-                                                 "password": PASSWORD, "csrf_token": csrf2},
-                      environ_base={"REMOTE_ADDR": "192.0.2.50"})
+    resp = other.post(
+        "/moderation/login",
+        data={"email": "mod@newsroom.example", "password": PASSWORD, "csrf_token": csrf2},
+        environ_base={"REMOTE_ADDR": "192.0.2.50"},
+    )
     assert resp.status_code == 429
 
 
 def test_unknown_accounts_and_pages_without_login(app, client):
     csrf = page_csrf(client.get("/moderation/login").get_data(as_text=True))
-    resp = client.post("/moderation/login", data={"email": "nobody@x.example",
-                                                  "password": PASSWORD, "csrf_token": csrf})
+    resp = client.post(
+        "/moderation/login",
+        data={"email": "nobody@x.example", "password": PASSWORD, "csrf_token": csrf},
+    )
     assert resp.status_code == 401
     resp = client.get("/moderation/audit", headers={"Accept": "text/html"})
     assert resp.status_code == 303 and resp.headers["Location"].startswith("/moderation/login")
@@ -128,37 +151,59 @@ def test_form_actions_work_without_javascript(app, client):
     add_account(app)
     a, b = make_comment(app, "held"), make_comment(app, "held")
     csrf = login(client, "mod@newsroom.example")
-    resp = client.post("/moderation/actions", data={
-        "csrf_token": csrf, "item_action": f"reject:{a}", f"reason_{a}": "hate",
-        "back": "/moderation/?status=held"})
+    resp = client.post(
+        "/moderation/actions",
+        data={
+            "csrf_token": csrf,
+            "item_action": f"reject:{a}",
+            f"reason_{a}": "hate",
+            "back": "/moderation/?status=held",
+        },
+    )
     assert resp.status_code == 303 and resp.headers["Location"] == "/moderation/?status=held"
-    resp = client.post("/moderation/actions", data={"csrf_token": csrf, "action": "approve",
-                                                    "ids": [b], "back": "https://evil.example"})
+    resp = client.post(
+        "/moderation/actions",
+        data={"csrf_token": csrf, "action": "approve", "ids": [b], "back": "https://evil.example"},
+    )
     assert resp.headers["Location"] == "/moderation/"
     repo = app.extensions["mizan"].repo
     assert (repo.get_status(a), repo.get_status(b)) == ("rejected", "approved")
-    assert client.post("/moderation/actions", data={"action": "approve", "ids": [b]}
-                       ).status_code == 403
+    assert (
+        client.post("/moderation/actions", data={"action": "approve", "ids": [b]}).status_code
+        == 403
+    )
 
 
 def test_cli_users_tokens(tmp_path, sqlite_url, monkeypatch):
-    env = {"MIZAN_DATABASE_URL": sqlite_url, "MIZAN_DATA_DIR": str(tmp_path),
-           "MIZAN_SECRET_KEY": SECRET, "MIZAN_USER_PASSWORD": PASSWORD}
+    env = {
+        "MIZAN_DATABASE_URL": sqlite_url,
+        "MIZAN_DATA_DIR": str(tmp_path),
+        "MIZAN_SECRET_KEY": SECRET,
+        "MIZAN_USER_PASSWORD": PASSWORD,
+    }
     runner = CliRunner()
-    res = runner.invoke(main, ["users", "add", "Chief@Newsroom.example", "--role", "admin"],
-                        env=env)
+    res = runner.invoke(
+        main, ["users", "add", "Chief@Newsroom.example", "--role", "admin"], env=env
+    )
     assert res.exit_code == 0, res.output
     res = runner.invoke(main, ["users", "add", "chief@newsroom.example"], env=env)
     assert res.exit_code != 0 and "already exists" in res.output
-    res = runner.invoke(main, ["users", "add", "short@newsroom.example"],
-                        env={**env, "MIZAN_USER_PASSWORD": "short"})
+    res = runner.invoke(
+        main,
+        ["users", "add", "short@newsroom.example"],
+        env={**env, "MIZAN_USER_PASSWORD": "short"},
+    )
     assert res.exit_code != 0 and "12 characters" in res.output
-    res = runner.invoke(main, ["users", "add", "typed@newsroom.example"],
-                        env={k: v for k, v in env.items() if k != "MIZAN_USER_PASSWORD"},
-                        input=PASSWORD + "\n" + PASSWORD + "\n")
+    res = runner.invoke(
+        main,
+        ["users", "add", "typed@newsroom.example"],
+        env={k: v for k, v in env.items() if k != "MIZAN_USER_PASSWORD"},
+        input=PASSWORD + "\n" + PASSWORD + "\n",
+    )
     assert res.exit_code == 0, res.output
-    res = runner.invoke(main, ["tokens", "create", "chief@newsroom.example", "--name", "ci"],
-                        env=env)
+    res = runner.invoke(
+        main, ["tokens", "create", "chief@newsroom.example", "--name", "ci"], env=env
+    )
     assert res.exit_code == 0
     token = res.stdout.strip().splitlines()[0]
     assert token.startswith("mzn_")

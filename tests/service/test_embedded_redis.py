@@ -8,8 +8,8 @@ import redis
 
 from mizan.service.embedded import EmbeddedRedis
 from mizan.service.queue import make_sender
-from tests.conftest import comment_payload, make_settings
 from mizan.worker.rules.duplicates import DuplicateIndex, Item
+from tests.conftest import comment_payload, make_settings
 
 
 @pytest.fixture

@@ -44,9 +44,12 @@ def make_client(tmp_path, sqlite_url, redis_client):
 
 
 def post(client, ip="192.0.2.10", headers=None, **fields):
-    return client.post("/api/v1/comments", json=comment_payload(**fields),
-                       headers={"Origin": ORIGIN, **(headers or {})},
-                       environ_base={"REMOTE_ADDR": ip})
+    return client.post(
+        "/api/v1/comments",
+        json=comment_payload(**fields),
+        headers={"Origin": ORIGIN, **(headers or {})},
+        environ_base={"REMOTE_ADDR": ip},
+    )
 
 
 def test_closed_post_answers_403_and_reopened_post_accepts(make_client):
@@ -55,8 +58,9 @@ def test_closed_post_answers_403_and_reopened_post_accepts(make_client):
     prepo.set_post_policy("article-42", comments_closed=True)
     resp = post(client)
     assert resp.status_code == 403
-    assert resp.json == {"error": {"code": "forbidden",
-                                   "message": "Comments are closed on this article."}}
+    assert resp.json == {
+        "error": {"code": "forbidden", "message": "Comments are closed on this article."}
+    }
     assert post(client, post_id="article-43").status_code == 202
     prepo.set_post_policy("article-42", comments_closed=False)
     assert post(client).status_code == 202
@@ -153,8 +157,9 @@ def test_browser_token_cookie_is_issued_signed_and_stored_as_hash(make_client):
     third = post(client, body="three")
     assert "mizan_bt=" in third.headers["Set-Cookie"]
     with engine.connect() as conn:
-        h3 = conn.execute(select(Comment.browser_token_hash).where(
-            Comment.id == third.json["id"])).scalar()
+        h3 = conn.execute(
+            select(Comment.browser_token_hash).where(Comment.id == third.json["id"])
+        ).scalar()
     assert h3 and h3 != h1
 
 

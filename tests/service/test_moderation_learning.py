@@ -27,10 +27,19 @@ from tests.service.test_moderation_support import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.slow]
 
-HAM = ["مقال ممتاز شكرا على التغطية", "أتفق مع الكاتب في تحليله", "good article, thanks",
-       "الكهرباء تنقطع كل يوم في حينا", "I disagree with this analysis"]
-SPAM = ["اربح الآن اضغط على الرابط http://spam.example", "buy cheap followers http://x.example",
-        "خصم كبير اتصل الآن 0912345678", "تابعوني على قناتي واشتركوا"]
+HAM = [
+    "مقال ممتاز شكرا على التغطية",
+    "أتفق مع الكاتب في تحليله",
+    "good article, thanks",
+    "الكهرباء تنقطع كل يوم في حينا",
+    "I disagree with this analysis",
+]
+SPAM = [
+    "اربح الآن اضغط على الرابط http://spam.example",
+    "buy cheap followers http://x.example",
+    "خصم كبير اتصل الآن 0912345678",
+    "تابعوني على قناتي واشتركوا",
+]
 ABUSE = ["يا حمار يا غبي", "you idiot moron", "كلب حقير", "shut up stupid"]
 
 
@@ -59,18 +68,40 @@ def wait_decided(repo, cid: str, timeout: float = 60.0) -> str:
 
 @pytest.fixture
 def worker_env(tmp_path, sqlite_url, redis_client):
-    return {**os.environ, "MIZAN_DATABASE_URL": sqlite_url, "MIZAN_BROKER_URL": REDIS_URL,
-            "MIZAN_DATA_DIR": str(tmp_path), "MIZAN_SECRET_KEY": SECRET,
-            "MIZAN_MODEL_CHECK_SECONDS": "1", "MIZAN_MODE": "embedded"}
+    return {
+        **os.environ,
+        "MIZAN_DATABASE_URL": sqlite_url,
+        "MIZAN_BROKER_URL": REDIS_URL,
+        "MIZAN_DATA_DIR": str(tmp_path),
+        "MIZAN_SECRET_KEY": SECRET,
+        "MIZAN_MODEL_CHECK_SECONDS": "1",
+        "MIZAN_MODE": "embedded",
+    }
 
 
 @pytest.fixture
 def worker(tmp_path, worker_env):
     log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 - closed in the finalizer
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "mizan.worker.celery_app", "worker", "--pool=solo",
-         "-Q", "mizan.score", "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "--loglevel=WARNING"], env=worker_env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "mizan.worker.celery_app",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            "mizan.score",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=WARNING",
+        ],
+        env=worker_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         yield proc
     finally:
@@ -84,7 +115,8 @@ def worker(tmp_path, worker_env):
 
 
 def test_feedback_retrains_and_activation_reaches_a_running_worker(
-        tmp_path, sqlite_url, worker_env, worker):
+    tmp_path, sqlite_url, worker_env, worker
+):
     app = build_app(tmp_path, sqlite_url, make_sender(REDIS_URL))
     client = app.test_client()
     repo = app.extensions["mizan"].repo
@@ -93,10 +125,19 @@ def test_feedback_retrains_and_activation_reaches_a_running_worker(
     # moderators decide: each decision becomes a labelled example
     for i, text in enumerate(HAM + SPAM + ABUSE):
         cid = make_comment(app, "held", body=f"{text} #{i}")
-        body = ({"action": "approve"} if text in HAM else {"action": "spam"} if text in SPAM
-                else {"action": "reject", "reason": "abusive"})
-        resp = client.post(f"/api/v1/moderation/comments/{cid}/actions", headers=headers,
-                           data=json.dumps(body), content_type="application/json")
+        body = (
+            {"action": "approve"}
+            if text in HAM
+            else {"action": "spam"}
+            if text in SPAM
+            else {"action": "reject", "reason": "abusive"}
+        )
+        resp = client.post(
+            f"/api/v1/moderation/comments/{cid}/actions",
+            headers=headers,
+            data=json.dumps(body),
+            content_type="application/json",
+        )
         assert resp.status_code == 200
 
     runner = CliRunner()
@@ -107,13 +148,21 @@ def test_feedback_retrains_and_activation_reaches_a_running_worker(
     with open(feedback, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 2 * len(HAM) + len(SPAM) + len(ABUSE)
-    assert {(r["task"], r["label"]) for r in rows} == {("spam", "0"), ("abuse", "0"),
-                                                       ("spam", "1"), ("abuse", "1")}
+    assert {(r["task"], r["label"]) for r in rows} == {
+        ("spam", "0"),
+        ("abuse", "0"),
+        ("spam", "1"),
+        ("abuse", "1"),
+    }
     assert "@" not in feedback.read_text(encoding="utf-8")
 
     # the worker is already running with whatever model it had
-    first = client.post("/api/v1/comments", data=json.dumps(comment_payload(body="أول تعليق")),
-                        content_type="application/json", environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    first = client.post(
+        "/api/v1/comments",
+        data=json.dumps(comment_payload(body="أول تعليق")),
+        content_type="application/json",
+        environ_base={"REMOTE_ADDR": "192.0.2.1"},
+    )
     assert first.status_code == 202, first.get_data(as_text=True)
     wait_decided(repo, first.get_json()["id"])
     before = [d.model_version for d in repo.decisions_for(first.get_json()["id"])]
@@ -122,8 +171,22 @@ def test_feedback_retrains_and_activation_reaches_a_running_worker(
     data = tmp_path / "tiny"
     tiny_dataset(data)
     out = tmp_path / "models" / "tiny-2"
-    res = runner.invoke(main, ["train", "--data", str(data), "--feedback", str(feedback),
-                               "--out", str(out), "--version", "tiny-2", "--no-card"], env=env)
+    res = runner.invoke(
+        main,
+        [
+            "train",
+            "--data",
+            str(data),
+            "--feedback",
+            str(feedback),
+            "--out",
+            str(out),
+            "--version",
+            "tiny-2",
+            "--no-card",
+        ],
+        env=env,
+    )
     assert res.exit_code == 0, res.output
     sidecar = json.loads(next(out.rglob("model.json")).read_text())
     assert any(d.get("feedback") for d in sidecar["training_data"])
@@ -136,8 +199,12 @@ def test_feedback_retrains_and_activation_reaches_a_running_worker(
     assert "* tiny-2" in runner.invoke(main, ["models", "list"], env=env).output
     time.sleep(1.5)  # longer than MIZAN_MODEL_CHECK_SECONDS
 
-    nxt = client.post("/api/v1/comments", data=json.dumps(comment_payload(body="ثاني تعليق")),
-                      content_type="application/json", environ_base={"REMOTE_ADDR": "192.0.2.2"})
+    nxt = client.post(
+        "/api/v1/comments",
+        data=json.dumps(comment_payload(body="ثاني تعليق")),
+        content_type="application/json",
+        environ_base={"REMOTE_ADDR": "192.0.2.2"},
+    )
     assert nxt.status_code == 202
     wait_decided(repo, nxt.get_json()["id"])
     auto = [d for d in repo.decisions_for(nxt.get_json()["id"]) if d.kind == "automatic"]

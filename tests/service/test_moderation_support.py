@@ -14,8 +14,18 @@ from mizan.service.web.desk import inert, safe_url
 from tests.conftest import make_settings
 
 PASSWORD = "correct horse battery staple"
-DESK_TABLES = ("moderators", "api_tokens", "audit_log", "reader_reports", "training_examples",
-               "model_versions", "rate_events", "author_bans", "word_terms", "post_settings")
+DESK_TABLES = (
+    "moderators",
+    "api_tokens",
+    "audit_log",
+    "reader_reports",
+    "training_examples",
+    "model_versions",
+    "rate_events",
+    "author_bans",
+    "word_terms",
+    "post_settings",
+)
 
 
 def reset_pg(url: str) -> None:
@@ -36,8 +46,9 @@ def build_app(tmp_path: Path, url: str, sender, **overrides):
     return app
 
 
-def add_account(app, email: str = "mod@newsroom.example", role: str = "moderator",
-                lang: str = "en") -> str:
+def add_account(
+    app, email: str = "mod@newsroom.example", role: str = "moderator", lang: str = "en"
+) -> str:
     app.extensions["mizan_desk"].add_user(email, role, PASSWORD, lang)
     return email
 
@@ -47,12 +58,21 @@ def token_for(app, email: str) -> str:
     return token
 
 
-def make_comment(app, status: str = "held", *, body: str | None = None,
-                 post_id: str = "article-42", email: str | None = None,
-                 ip: str | None = "203.0.113.7", author_name: str = "سالم",
-                 author_url: str | None = None, scores: dict | None = None,
-                 reasons: list | None = None, model_version: str | None = "test-model-1",
-                 decided_by: str = "model") -> str:
+def make_comment(
+    app,
+    status: str = "held",
+    *,
+    body: str | None = None,
+    post_id: str = "article-42",
+    email: str | None = None,
+    ip: str | None = "203.0.113.7",
+    author_name: str = "سالم",
+    author_url: str | None = None,
+    scores: dict | None = None,
+    reasons: list | None = None,
+    model_version: str | None = "test-model-1",
+    decided_by: str = "model",
+) -> str:
     """Store a comment as intake would, then its automatic decision (unless pending)."""
     svc = app.extensions["mizan"]
     keys = svc.keys
@@ -60,23 +80,48 @@ def make_comment(app, status: str = "held", *, body: str | None = None,
     now = utcnow()
     email = email or f"reader.{secrets.token_hex(4)}@example.org"
     body = body if body is not None else f"تعليق رقم {secrets.token_hex(3)} عن الكهرباء"
-    svc.repo.insert_comment({
-        "id": cid, "post_id": post_id, "permalink": None, "parent_id": None, "root_id": None,
-        "section": None, "author_name": author_name, "author_url": author_url,
-        "author_email_enc": keys.encrypt(email),
-        "author_email_hash": keys.lookup_hash("email", email),
-        "ip_enc": keys.encrypt(ip), "ip_hash": keys.lookup_hash("ip", ip), "user_agent": "pytest",
-        "referrer": None, "accept_language": "ar", "body": body, "status": "pending",
-        "created_at": now, "updated_at": now, "decided_at": None, "enqueued_at": now,
-        "metadata_erased_at": None,
-    })
+    svc.repo.insert_comment(
+        {
+            "id": cid,
+            "post_id": post_id,
+            "permalink": None,
+            "parent_id": None,
+            "root_id": None,
+            "section": None,
+            "author_name": author_name,
+            "author_url": author_url,
+            "author_email_enc": keys.encrypt(email),
+            "author_email_hash": keys.lookup_hash("email", email),
+            "ip_enc": keys.encrypt(ip),
+            "ip_hash": keys.lookup_hash("ip", ip),
+            "user_agent": "pytest",
+            "referrer": None,
+            "accept_language": "ar",
+            "body": body,
+            "status": "pending",
+            "created_at": now,
+            "updated_at": now,
+            "decided_at": None,
+            "enqueued_at": now,
+            "metadata_erased_at": None,
+        }
+    )
     if status != "pending":
-        svc.repo.record_automatic([DecisionRecord(
-            comment_id=cid, outcome=status, decided_by=decided_by,
-            scores=scores if scores is not None else {"spam": 0.42, "abuse": 0.61},
-            reasons=reasons if reasons is not None else [{"code": "abuse_score", "score": 0.61,
-                                                          "threshold": 0.5}],
-            model_version=model_version, policy_version="policy-test")])
+        svc.repo.record_automatic(
+            [
+                DecisionRecord(
+                    comment_id=cid,
+                    outcome=status,
+                    decided_by=decided_by,
+                    scores=scores if scores is not None else {"spam": 0.42, "abuse": 0.61},
+                    reasons=reasons
+                    if reasons is not None
+                    else [{"code": "abuse_score", "score": 0.61, "threshold": 0.5}],
+                    model_version=model_version,
+                    policy_version="policy-test",
+                )
+            ]
+        )
     return cid
 
 
@@ -92,26 +137,30 @@ def page_csrf(html: str) -> str:
 def login(client, email: str, password: str = PASSWORD) -> str:
     """Log in through the desk's form; returns the session's CSRF token."""
     token = page_csrf(client.get("/moderation/login").get_data(as_text=True))
-    resp = client.post("/moderation/login", data={"email": email, "password": password,
-                                                  "csrf_token": token})
+    resp = client.post(
+        "/moderation/login", data={"email": email, "password": password, "csrf_token": token}
+    )
     assert resp.status_code == 303, resp.get_data(as_text=True)[:300]
     return page_csrf(client.get("/moderation/").get_data(as_text=True))
 
 
 # --- unit tests of pure helpers ----------------------------------------------------------------
-@pytest.mark.parametrize("url, safe", [
-    ("https://example.org/a?b=1", True),
-    ("http://example.org", True),
-    ("javascript:alert(1)", False),
-    ("JaVaScRiPt:alert(1)", False),
-    ("data:text/html,<b>x</b>", False),
-    ("https://exa mple.org", False),
-    ('https://example.org/"onmouseover="x', False),
-    ("https://example.org/\u202egnp.exe", False),
-    ("//example.org", False),
-    ("", False),
-    (None, False),
-])
+@pytest.mark.parametrize(
+    "url, safe",
+    [
+        ("https://example.org/a?b=1", True),
+        ("http://example.org", True),
+        ("javascript:alert(1)", False),
+        ("JaVaScRiPt:alert(1)", False),
+        ("data:text/html,<b>x</b>", False),
+        ("https://exa mple.org", False),
+        ('https://example.org/"onmouseover="x', False),
+        ("https://example.org/\u202egnp.exe", False),
+        ("//example.org", False),
+        ("", False),
+        (None, False),
+    ],
+)
 def test_safe_url_only_accepts_plain_http_links(url, safe):
     assert (safe_url(url) is not None) is safe
 
@@ -127,9 +176,15 @@ def test_mask_email_and_spans():
 
     assert mask_email("salem@example.org") == "s•••@e•••.org"
     assert "salem" not in mask_email("salem@example.org")
-    spans = reason_spans([{"code": "word", "span": [2, 5]},
-                          {"code": "x", "spans": [[4, 8], [40, 90]]},
-                          {"code": "bad", "span": ["a", 3]}, "junk"], 10)
+    spans = reason_spans(
+        [
+            {"code": "word", "span": [2, 5]},
+            {"code": "x", "spans": [[4, 8], [40, 90]]},
+            {"code": "bad", "span": ["a", 3]},
+            "junk",
+        ],
+        10,
+    )
     assert spans == [{"start": 2, "end": 8, "code": "word"}]
     assert segments("0123456789", spans) == [("01", None), ("234567", "word"), ("89", None)]
 
@@ -137,9 +192,11 @@ def test_mask_email_and_spans():
 def test_near_duplicates_are_grouped_by_folded_text():
     from mizan.service.moderation import near_duplicate_groups
 
-    groups = near_duplicate_groups([
-        ("a", "اشترك الآن في قناتنا واربح جوائز قيمة"),
-        ("b", "اشترك الان في قناتنا واربح جوائز قيمه!!"),
-        ("c", "مقال ممتاز عن أزمة الكهرباء"),
-    ])
+    groups = near_duplicate_groups(
+        [
+            ("a", "اشترك الآن في قناتنا واربح جوائز قيمة"),
+            ("b", "اشترك الان في قناتنا واربح جوائز قيمه!!"),
+            ("c", "مقال ممتاز عن أزمة الكهرباء"),
+        ]
+    )
     assert groups == [["a", "b"]]

@@ -25,10 +25,13 @@ def client(app):
 
 
 def report(client, cid, ip, body=None, **headers):
-    return client.post(f"/api/v1/comments/{cid}/reports",
-                       data=json.dumps({"reason": "abusive"} if body is None else body),
-                       content_type="application/json", headers=headers,
-                       environ_base={"REMOTE_ADDR": ip})
+    return client.post(
+        f"/api/v1/comments/{cid}/reports",
+        data=json.dumps({"reason": "abusive"} if body is None else body),
+        content_type="application/json",
+        headers=headers,
+        environ_base={"REMOTE_ADDR": ip},
+    )
 
 
 def public_ids(client):
@@ -45,8 +48,9 @@ def test_three_distinct_readers_move_the_comment_to_the_reported_queue(app, clie
     # the same reader again is accepted but not counted
     assert report(client, cid, "198.51.100.2").status_code == 202
     assert app.extensions["mizan"].repo.get_status(cid) == "approved"
-    assert report(client, cid, "198.51.100.3", {"reason": "spam", "note": "إعلان"}
-                  ).status_code == 202
+    assert (
+        report(client, cid, "198.51.100.3", {"reason": "spam", "note": "إعلان"}).status_code == 202
+    )
     assert app.extensions["mizan"].repo.get_status(cid) == "reported"
     assert public_ids(client) == []
     assert client.get(f"/api/v1/comments/{cid}").status_code == 404
@@ -59,10 +63,15 @@ def test_three_distinct_readers_move_the_comment_to_the_reported_queue(app, clie
     assert queue["comments"][0]["reports"] == {"count": 4, "reasons": {"abusive": 3, "spam": 1}}
     audit = client.get("/api/v1/moderation/audit", headers=headers).get_json()["entries"]
     assert [(e["actor"], e["action"], e["from_status"], e["to_status"]) for e in audit] == [
-        ("readers", "reported", "approved", "reported")]
+        ("readers", "reported", "approved", "reported")
+    ]
     # a moderator keeps it: restore puts it back into the public list
-    resp = client.post(f"/api/v1/moderation/comments/{cid}/actions", headers=headers,
-                       data=json.dumps({"action": "restore"}), content_type="application/json")
+    resp = client.post(
+        f"/api/v1/moderation/comments/{cid}/actions",
+        headers=headers,
+        data=json.dumps({"action": "restore"}),
+        content_type="application/json",
+    )
     assert resp.get_json()["status"] == "approved"
     assert public_ids(client) == [cid]
     detail = client.get(f"/api/v1/moderation/comments/{cid}", headers=headers).get_json()
@@ -103,9 +112,12 @@ def test_only_published_comments_can_be_reported(app, client, status):
 def test_bad_reports(app, client):
     cid = make_comment(app, "approved")
     url = f"/api/v1/comments/{cid}/reports"
-    for body, field in (({"reason": "boring"}, "reason"), ({}, "reason"),
-                        ({"reason": "spam", "note": "x" * 501}, "note"),
-                        ({"reason": "spam", "who": "me"}, "who")):
+    for body, field in (
+        ({"reason": "boring"}, "reason"),
+        ({}, "reason"),
+        ({"reason": "spam", "note": "x" * 501}, "note"),
+        ({"reason": "spam", "who": "me"}, "who"),
+    ):
         resp = report(client, cid, "192.0.2.8", body)
         assert resp.status_code == 422 and field in resp.get_json()["error"]["fields"]
     assert client.post(url, data="{", content_type="application/json").status_code == 400

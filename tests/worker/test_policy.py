@@ -24,8 +24,12 @@ def s(spam, abuse):
 @pytest.mark.parametrize(
     ("spam", "abuse", "outcome", "first_reason"),
     [
-        (0.1, 0.1, "approved",
-         {"code": "below_thresholds", "thresholds": {"spam": 0.3, "abuse": 0.4}}),
+        (
+            0.1,
+            0.1,
+            "approved",
+            {"code": "below_thresholds", "thresholds": {"spam": 0.3, "abuse": 0.4}},
+        ),
         (0.8, 0.1, "spam", {"code": "spam_score", "score": 0.8, "threshold": 0.8}),
         (0.1, 0.93, "rejected", {"code": "abuse_score", "score": 0.93, "threshold": 0.85}),
         (0.5, 0.1, "held", {"code": "spam_score", "score": 0.5, "threshold": 0.3}),
@@ -48,8 +52,7 @@ def test_high_abuse_can_hold_instead_of_reject():
 
 
 def test_thresholds_precedence_model_then_settings_then_section():
-    cfg = PolicyConfig(overrides=(("spam", 0.7),),
-                       sections=(("sport", (("approve_abuse", 0.6),)),))
+    cfg = PolicyConfig(overrides=(("spam", 0.7),), sections=(("sport", (("approve_abuse", 0.6),)),))
     t = cfg.thresholds({"approve_abuse": 0.2, "spam": 0.95, "junk": 1}, None)
     assert t == {**DEFAULT_THRESHOLDS, "approve_abuse": 0.2, "spam": 0.7}
     assert cfg.thresholds({"approve_abuse": 0.2}, "sport")["approve_abuse"] == 0.6
@@ -60,29 +63,38 @@ def test_thresholds_precedence_model_then_settings_then_section():
 
 
 def test_rule_findings_take_the_most_severe_outcome_and_keep_all_reasons():
-    facts = Facts([Finding("held", {"code": "too_many_links", "count": 4, "limit": 2}),
-                   Finding("spam", {"code": "blocked_domain", "domain": "1xbet.com"})])
+    facts = Facts(
+        [
+            Finding("held", {"code": "too_many_links", "count": 4, "limit": 2}),
+            Finding("spam", {"code": "blocked_domain", "domain": "1xbet.com"}),
+        ]
+    )
     v = decide(s(0.1, 0.1), T, facts)
     assert v.outcome == "spam" and v.decided_by == "rule"
     assert [r["code"] for r in v.reasons] == ["blocked_domain", "too_many_links"]
 
 
 def test_watched_term_holds_a_clean_comment():
-    v = decide(s(0.0, 0.0), T, Facts([Finding("held", {"code": "watched_term", "term": "حمار",
-                                                       "span": [4, 8]})]))
+    v = decide(
+        s(0.0, 0.0),
+        T,
+        Facts([Finding("held", {"code": "watched_term", "term": "حمار", "span": [4, 8]})]),
+    )
     assert v.outcome == "held"
     assert v.reasons == [{"code": "watched_term", "term": "حمار", "span": [4, 8]}]
 
 
 def test_trusted_author_skips_spam_score_and_holding_rules_but_not_abuse_or_bans():
-    trusted = Facts([Finding("held", {"code": "too_many_links", "count": 3, "limit": 2})],
-                    trusted=True)
+    trusted = Facts(
+        [Finding("held", {"code": "too_many_links", "count": 3, "limit": 2})], trusted=True
+    )
     v = decide(s(0.95, 0.1), T, trusted)
     assert v.outcome == "approved" and v.reasons == [{"code": "trusted_author"}]
     assert decide(s(0.1, 0.5), T, trusted).outcome == "held"
     assert decide(s(0.1, 0.9), T, trusted).outcome == "rejected"
-    banned = Facts([Finding("spam", {"code": "banned_author", "by": "email", "ban_id": 1})],
-                   trusted=True)
+    banned = Facts(
+        [Finding("spam", {"code": "banned_author", "by": "email", "ban_id": 1})], trusted=True
+    )
     assert decide(s(0.0, 0.0), T, banned).outcome == "spam"
 
 
@@ -126,8 +138,11 @@ def test_shadow_mode_off_applies():
         ("approved", [{"code": "below_thresholds"}], None),
         ("pending", [], None),
         ("spam", [{"code": "banned_author", "by": "email", "ban_id": 1}], "spam"),
-        ("rejected", [{"code": "blocked_term", "term": "x", "span": [0, 1], "action": "reject"}],
-         "abuse"),
+        (
+            "rejected",
+            [{"code": "blocked_term", "term": "x", "span": [0, 1], "action": "reject"}],
+            "abuse",
+        ),
         ("held", [{"code": "abuse_score", "score": 0.6, "threshold": 0.4}], "abuse"),
         ("held", [{"code": "too_many_links", "count": 3, "limit": 2}], "links"),
         ("held", [{"code": "watched_term", "term": "x", "span": [0, 1]}], "review"),
@@ -146,9 +161,15 @@ def test_policy_version_changes_with_the_knobs():
 
 
 def test_settings_parse_policy_variables():
-    st = Settings.from_env({"MIZAN_SHADOW_MODE": "hold", "MIZAN_THRESHOLD_APPROVE_ABUSE": "0.35",
-                            "MIZAN_SECTION_THRESHOLDS": '{"sport": {"approve_abuse": 0.6}}',
-                            "MIZAN_MAX_LINKS": "4", "MIZAN_HIGH_ABUSE_ACTION": "hold"})
+    st = Settings.from_env(
+        {
+            "MIZAN_SHADOW_MODE": "hold",
+            "MIZAN_THRESHOLD_APPROVE_ABUSE": "0.35",
+            "MIZAN_SECTION_THRESHOLDS": '{"sport": {"approve_abuse": 0.6}}',
+            "MIZAN_MAX_LINKS": "4",
+            "MIZAN_HIGH_ABUSE_ACTION": "hold",
+        }
+    )
     cfg = PolicyConfig.from_settings(st)
     assert cfg.shadow_mode == "hold" and cfg.max_links == 4 and cfg.high_abuse_action == "hold"
     assert cfg.thresholds({}, "sport")["approve_abuse"] == 0.6

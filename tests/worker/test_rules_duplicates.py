@@ -2,15 +2,22 @@
 
 import pytest
 
-from mizan.worker.rules.duplicates import DuplicateIndex, Item, check_duplicate, signature, similarity
+from mizan.worker.rules.duplicates import (
+    DuplicateIndex,
+    Item,
+    check_duplicate,
+    signature,
+    similarity,
+)
 
 pytestmark = pytest.mark.redis
 
 AR = "اشترك في قناتي على اليوتيوب للحصول على أفضل العروض اليومية الآن مجانا"
 AR_VARIANT = "اشتركوا فى قناتى على اليوتيوب للحصول على افضل العروض اليوميه الان مجانا!!"
 EN = "Check out my channel for the best daily offers, subscribe now and win free prizes every day"
-EN_VARIANT = ("Check out my channel for the best daily offers!! subscribe now and win free "
-              "prizes each day")
+EN_VARIANT = (
+    "Check out my channel for the best daily offers!! subscribe now and win free prizes each day"
+)
 OTHER = "الحكومة يجب أن تحل أزمة الكهرباء في طرابلس قبل الصيف القادم وإلا ستكون كارثة على الجميع"
 
 

@@ -29,7 +29,8 @@ def test_english_links_held_over_limit():
 def test_blocked_domain_is_spam_including_subdomains_and_obfuscation():
     blocked = {"1xbet.com"}
     assert codes(check_links("العب على https://promo.1xbet.com/ar", None, 5, blocked)) == [
-        ("spam", "blocked_domain")]
+        ("spam", "blocked_domain")
+    ]
     spam = [("spam", "blocked_domain")]
     assert codes(check_links("زوروا 1xbet دوت com", None, 5, blocked)) == spam
     assert codes(check_links("مرحبا", "http://1xbet.com", 5, blocked)) == spam
@@ -51,17 +52,22 @@ def test_soft_flood_holds_over_the_limit_only():
 
 @pytest.fixture
 def bans():
-    return BanList.build([
-        SimpleNamespace(id=1, kind="email", value_hash="e" * 64, network=None),
-        SimpleNamespace(id=2, kind="ip", value_hash="i" * 64, network=None),
-        SimpleNamespace(id=3, kind="network", value_hash=None, network="41.208.0.0/16"),
-        SimpleNamespace(id=4, kind="network", value_hash=None, network="2001:db8::/32"),
-    ])
+    return BanList.build(
+        [
+            SimpleNamespace(id=1, kind="email", value_hash="e" * 64, network=None),
+            SimpleNamespace(id=2, kind="ip", value_hash="i" * 64, network=None),
+            SimpleNamespace(id=3, kind="network", value_hash=None, network="41.208.0.0/16"),
+            SimpleNamespace(id=4, kind="network", value_hash=None, network="2001:db8::/32"),
+        ]
+    )
 
 
 def test_banned_email_ip_and_networks_are_spam_without_personal_data(bans):
-    assert bans.check("e" * 64, None, None)[0].reason == {"code": "banned_author", "by": "email",
-                                                          "ban_id": 1}
+    assert bans.check("e" * 64, None, None)[0].reason == {
+        "code": "banned_author",
+        "by": "email",
+        "ban_id": 1,
+    }
     assert bans.check("x", "i" * 64, None)[0].reason["by"] == "ip"
     [f] = bans.check("x", "y", "41.208.12.9")
     assert f.outcome == "spam"

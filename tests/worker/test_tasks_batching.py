@@ -17,9 +17,9 @@ from mizan.service.intake_rules import new_browser_token
 from mizan.service.policy_repository import PolicyRepository
 from mizan.service.repository import Repository
 from mizan.service.tables import Comment, Decision
-from tests.conftest import REDIS_URL, SECRET, RecordingSender, comment_payload, make_settings
 from mizan.worker import scoring, signals, tasks
 from mizan.worker.policy import POLICY_VERSION
+from tests.conftest import REDIS_URL, SECRET, RecordingSender, comment_payload, make_settings
 
 META = RequestMeta(ip="198.51.100.7", user_agent="pytest", referrer=None, accept_language="ar")
 
@@ -47,8 +47,13 @@ class FakeClassifier:
 @pytest.fixture
 def world(db_url, tmp_path, monkeypatch, redis_client):
     """A Service to submit comments and the worker's process state pointed at the same database."""
-    env = {"MIZAN_DATABASE_URL": db_url, "MIZAN_BROKER_URL": REDIS_URL, "MIZAN_SECRET_KEY": SECRET,
-           "MIZAN_DATA_DIR": str(tmp_path), "MIZAN_MODEL_PATH": str(tmp_path / "no-model")}
+    env = {
+        "MIZAN_DATABASE_URL": db_url,
+        "MIZAN_BROKER_URL": REDIS_URL,
+        "MIZAN_SECRET_KEY": SECRET,
+        "MIZAN_DATA_DIR": str(tmp_path),
+        "MIZAN_MODEL_PATH": str(tmp_path / "no-model"),
+    }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     for k in ("MIZAN_SHADOW_MODE", "MIZAN_FLOOD_HOLD_EMAIL_LIMIT", "MIZAN_SCORE_BATCH"):
@@ -87,8 +92,13 @@ def decisions(svc, cid):
 
 def count_automatic(svc):
     with svc.repo.engine.connect() as conn:
-        return dict(conn.execute(select(Decision.comment_id, func.count()).where(
-            Decision.kind == "automatic").group_by(Decision.comment_id)).all())
+        return dict(
+            conn.execute(
+                select(Decision.comment_id, func.count())
+                .where(Decision.kind == "automatic")
+                .group_by(Decision.comment_id)
+            ).all()
+        )
 
 
 def status(svc, cid):
@@ -192,8 +202,9 @@ def test_trusted_author_needs_email_and_browser_token(world, monkeypatch):
         # let the next one through the 1-per-window soft limit: not what this test is about
     trusted = submit(svc, body="MEH borderline", author_email=email, browser_token=token)
     typed_email_only = submit(svc, body="MEH borderline", author_email=email)
-    other_browser = submit(svc, body="MEH borderline", author_email=email,
-                           browser_token=new_browser_token(svc.keys))
+    other_browser = submit(
+        svc, body="MEH borderline", author_email=email, browser_token=new_browser_token(svc.keys)
+    )
     tasks.decide_pending([trusted, typed_email_only, other_browser])
     assert status(svc, trusted) == "approved"
     assert decisions(svc, trusted)[0].reasons == [{"code": "trusted_author"}]
@@ -300,5 +311,9 @@ def test_racing_workers_decide_each_comment_exactly_once(world, monkeypatch, db_
     assert sorted(decided) == sorted(ids)  # each id reported by exactly one worker
     assert count_automatic(svc) == {i: 1 for i in ids}
     with svc.repo.engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(Comment).where(
-            Comment.status == "pending")).scalar() == 0
+        assert (
+            conn.execute(
+                select(func.count()).select_from(Comment).where(Comment.status == "pending")
+            ).scalar()
+            == 0
+        )

@@ -35,11 +35,16 @@ class BanList:
         The reason names the kind of ban and its id only: never the address or its hash.
         """
         if email_hash and email_hash in self.emails:
-            return [Finding("spam", {"code": "banned_author", "by": "email",
-                                     "ban_id": self.emails[email_hash]})]
+            return [
+                Finding(
+                    "spam",
+                    {"code": "banned_author", "by": "email", "ban_id": self.emails[email_hash]},
+                )
+            ]
         if ip_hash and ip_hash in self.ips:
-            return [Finding("spam", {"code": "banned_author", "by": "ip",
-                                     "ban_id": self.ips[ip_hash]})]
+            return [
+                Finding("spam", {"code": "banned_author", "by": "ip", "ban_id": self.ips[ip_hash]})
+            ]
         if ip and self.networks:
             try:
                 addr = ipaddress.ip_address(ip)
@@ -47,8 +52,11 @@ class BanList:
                 return []
             for net, ban_id in self.networks:
                 if addr.version == net.version and addr in net:
-                    return [Finding("spam", {"code": "banned_author", "by": "network",
-                                             "ban_id": ban_id})]
+                    return [
+                        Finding(
+                            "spam", {"code": "banned_author", "by": "network", "ban_id": ban_id}
+                        )
+                    ]
         return []
 
 

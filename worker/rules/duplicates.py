@@ -99,9 +99,9 @@ class DuplicateIndex:
             return {}
         pipe = self.client.pipeline(transaction=False)
         for it, sig in sigs:
-            meta = json.dumps({"p": it.post_id, "a": it.author, "s": list(sig)})
+            meta = json.dumps({"p": it.post_id, "a": it.author, "s": list(sig)})  # type: ignore[arg-type]
             pipe.set(f"{PREFIX}:sig:{it.comment_id}", meta, ex=self.window)
-            for key in _band_keys(sig):
+            for key in _band_keys(sig):  # type: ignore[arg-type]
                 # SET NX then GET, not SET NX GET: that form needs Redis 7, and the embedded
                 # default ships Redis 6.2. GET then names the band's first owner (maybe us).
                 pipe.set(key, it.comment_id, nx=True, ex=self.window)
@@ -128,7 +128,7 @@ class DuplicateIndex:
                 if raw is None:
                     continue
                 meta = json.loads(raw)
-                sim = similarity(sig, meta["s"])
+                sim = similarity(sig, meta["s"])  # type: ignore[arg-type]
                 if sim >= SIMILARITY and (best is None or sim > best.similarity):
                     best = Duplicate(other, sim, meta["p"] == it.post_id, meta["a"] == it.author)
             if best is not None:
@@ -140,6 +140,14 @@ def check_duplicate(dup: Duplicate | None) -> list[Finding]:
     """Spam when the earlier copy is on another article or from the same author."""
     if dup is None or (dup.same_post and not dup.same_author):
         return []
-    return [Finding("spam", {"code": "duplicate", "of": dup.of,
-                             "similarity": round(dup.similarity, 2),
-                             "scope": "same_author" if dup.same_author else "other_article"})]
+    return [
+        Finding(
+            "spam",
+            {
+                "code": "duplicate",
+                "of": dup.of,
+                "similarity": round(dup.similarity, 2),
+                "scope": "same_author" if dup.same_author else "other_article",
+            },
+        )
+    ]

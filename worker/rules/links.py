@@ -24,16 +24,18 @@ def _blocked(domain: str, blocked: Collection[str]) -> str | None:
     return None
 
 
-def check_links(body: str, author_url: str | None, max_links: int,
-                blocked: Collection[str]) -> list[Finding]:
+def check_links(
+    body: str, author_url: str | None, max_links: int, blocked: Collection[str]
+) -> list[Finding]:
     """Count the links (the author URL included) and look for blocked domains."""
     urls = list(extract_entities(body).urls)
     if author_url:
         urls.append(author_url)
     findings: list[Finding] = []
     if len(urls) > max_links:
-        findings.append(Finding("held", {"code": "too_many_links", "count": len(urls),
-                                         "limit": max_links}))
+        findings.append(
+            Finding("held", {"code": "too_many_links", "count": len(urls), "limit": max_links})
+        )
     if blocked and urls:
         for domain in link_domains(urls):
             hit = _blocked(domain, blocked)

@@ -21,15 +21,49 @@ _PRE_CONJ = ("", "و", "ف")
 _PRE_PREP = ("", "ب", "ل", "ك", "يا")
 _PRE_ART = ("", "ال")
 _COMBINED = {a + b + c for a in _PRE_CONJ for b in _PRE_PREP for c in _PRE_ART}
-PREFIXES = tuple(sorted(
-    _COMBINED | {"لل", "ولل", "فلل", "عال"},
-    key=len, reverse=True,
-))
-SUFFIXES = tuple(sorted(
-    {"", "ه", "ها", "هم", "هن", "هما", "كم", "كن", "كما", "نا", "ني", "ي", "ك", "ات", "ين", "ون",
-     "ان", "وا", "يه", "يها", "يهم", "اتهم", "اته", "تي", "ته", "تهم", "s", "es"},
-    key=len, reverse=True,
-))
+PREFIXES = tuple(
+    sorted(
+        _COMBINED | {"لل", "ولل", "فلل", "عال"},
+        key=len,
+        reverse=True,
+    )
+)
+SUFFIXES = tuple(
+    sorted(
+        {
+            "",
+            "ه",
+            "ها",
+            "هم",
+            "هن",
+            "هما",
+            "كم",
+            "كن",
+            "كما",
+            "نا",
+            "ني",
+            "ي",
+            "ك",
+            "ات",
+            "ين",
+            "ون",
+            "ان",
+            "وا",
+            "يه",
+            "يها",
+            "يهم",
+            "اتهم",
+            "اته",
+            "تي",
+            "ته",
+            "تهم",
+            "s",
+            "es",
+        },
+        key=len,
+        reverse=True,
+    )
+)
 MIN_STEM = 3
 
 
@@ -39,7 +73,7 @@ def candidates(word: str) -> set[str]:
     for p in PREFIXES:
         if not word.startswith(p):
             continue
-        rest = word[len(p):]
+        rest = word[len(p) :]
         for s in SUFFIXES:
             if s and not rest.endswith(s):
                 continue
