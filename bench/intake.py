@@ -105,11 +105,11 @@ def serve(
     kind: str, port: int, env: dict, workers: int, threads: int, log: Path
 ) -> subprocess.Popen:
     code = (
-        "import sys; from mizan.service.server import serve; "
+        "import sys; from mizan.service.http.server import serve; "
         f"serve('127.0.0.1', {port}, {workers}, {threads})"
         if kind == "mizan"
         else "from gunicorn.app.base import BaseApplication\n"
-        "from mizan.service.server import _Gunicorn\n"
+        "from mizan.service.http.server import _Gunicorn\n"
         "from bench.bare_app import create_app\n"
         "class G(_Gunicorn):\n    def load(self): return create_app()\n"
         f"G({{'bind': '127.0.0.1:{port}', 'workers': {workers}, 'threads': {threads}, "

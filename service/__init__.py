@@ -10,10 +10,9 @@ from flask import Flask, g, request
 from mizan.service.config import Settings, load_settings
 from mizan.service.crypto import Keys
 from mizan.service.db import make_engine
-from mizan.service.domain import Service
+from mizan.service.intake import Repository, Service
 from mizan.service.logs import configure_logging, request_id_var
 from mizan.service.queue import TaskSender, make_sender
-from mizan.service.repository import Repository
 
 
 def create_app(settings: Settings | None = None, *, sender: TaskSender | None = None) -> Flask:
@@ -24,8 +23,8 @@ def create_app(settings: Settings | None = None, *, sender: TaskSender | None = 
     # module of the `mizan` namespace package when it is installed editable.
     app = Flask(
         __name__,
-        template_folder="web/templates",
-        static_folder="web/static",
+        template_folder=None,  # each feature's blueprint brings its own templates/
+        static_folder="desk/static",
         instance_path=str(settings.data_dir.resolve()),
     )
     app.config.update(
@@ -73,13 +72,15 @@ def create_app(settings: Settings | None = None, *, sender: TaskSender | None = 
             )
         return resp
 
-    from mizan.service import health, metrics
-    from mizan.service.api import register
+    from mizan.service import desk, intake
+    from mizan.service.http import errors, health, metrics, openapi
 
     app.register_blueprint(health.bp)
     metrics.init_app(app)
-    register(app)
-    from mizan.service.web.desk import bp as desk_bp
-
-    app.register_blueprint(desk_bp)
+    errors.register_error_handlers(app)
+    app.before_request(errors.reject_control_characters)
+    intake.init_app(app)
+    desk.init_app(app)
+    openapi.init_app(app)
+    desk.init_pages(app)
     return app

@@ -48,11 +48,11 @@ def db_upgrade(revision: str) -> None:
 def api(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the HTTP API with gunicorn."""
     settings = _settings()
-    from mizan.service.metrics import prepare_multiprocess_dir
+    from mizan.service.http.metrics import prepare_multiprocess_dir
 
     # Before gunicorn forks: its workers share /metrics through this (emptied) directory.
     prepare_multiprocess_dir(settings.data_dir)
-    from mizan.service.server import serve
+    from mizan.service.http.server import serve
 
     serve(host, port, workers, threads)
 
@@ -197,8 +197,7 @@ def up(host: str, port: int) -> None:
 def _desk():
     from mizan.service.crypto import Keys
     from mizan.service.db import make_engine
-    from mizan.service.moderation import Desk, DeskSettings
-    from mizan.service.moderation_repository import ModerationRepository
+    from mizan.service.desk import Desk, DeskSettings, ModerationRepository
 
     settings = _settings()
     try:
@@ -216,7 +215,7 @@ def _desk():
 def _cli_actor():
     import getpass
 
-    from mizan.service.moderation import Actor
+    from mizan.service.desk import Actor
 
     return Actor(id=None, email=f"cli:{getpass.getuser()}"[:100], role="admin", lang="en")
 
@@ -318,7 +317,7 @@ def models_group() -> None:
 @models_group.command("list")
 def models_list() -> None:
     """List the versions found on disk and in the database; * marks the active one."""
-    from mizan.service import models_registry
+    from mizan.service import classifier as models_registry
 
     for v in models_registry.list_versions(_desk()):
         mark = "*" if v["active"] else " "
@@ -330,7 +329,7 @@ def models_list() -> None:
 @click.argument("version")
 def models_activate(version: str) -> None:
     """Make VERSION the active model (it must load); workers pick it up within seconds."""
-    from mizan.service import models_registry
+    from mizan.service import classifier as models_registry
 
     _run(models_registry.activate, _desk(), version, _cli_actor())
     click.echo(f"activated {version}")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, overload
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
@@ -52,3 +57,66 @@ def upgrade(url: str, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
+
+
+# --- values shared by the features' repositories -------------------------------------------
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: datetime | None) -> datetime | None: ...
+def aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    comment_id: str
+    outcome: str
+    decided_by: str
+    scores: dict
+    reasons: list
+    model_version: str | None
+    policy_version: str | None
+    applied: bool = True
+
+
+def encode_cursor(created_at: datetime, comment_id: str) -> str:
+    raw = json.dumps([aware(created_at).isoformat(), comment_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
+    """Parse a cursor; None when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, cid = json.loads(raw)
+        return aware(datetime.fromisoformat(created)), str(cid)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def decision_row(d: DecisionRecord, from_status: str, when: datetime) -> dict[str, Any]:
+    """The decisions-table row for an automatic decision."""
+    return {
+        "comment_id": d.comment_id,
+        "kind": "automatic",
+        "outcome": d.outcome,
+        "from_status": from_status,
+        "decided_by": d.decided_by,
+        "actor": None,
+        "scores": d.scores,
+        "reasons": d.reasons,
+        "model_version": d.model_version,
+        "policy_version": d.policy_version,
+        "applied": d.applied,
+        "created_at": when,
+    }

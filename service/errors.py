@@ -38,3 +38,11 @@ class TooManyRequests(MizanError):
 
 class Unavailable(MizanError):
     code, status = "unavailable", 503
+
+
+class BadRequest(MizanError):
+    code, status = "bad_request", 400
+
+
+class Unsupported(MizanError):
+    code, status = "unsupported_media_type", 415

@@ -61,7 +61,7 @@ def clear_ready(node: str) -> None:
 
 def check(node: str | None = None, timeout: float = 2.0) -> dict:
     """Ping the worker, check the database and the model it loaded; return the checks."""
-    from mizan.service.health import check_database, run_checks
+    from mizan.service.http.health import check_database, run_checks
 
     node = node or default_node()
     settings = load_settings()

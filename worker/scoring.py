@@ -24,7 +24,7 @@ _checked_at = 0.0
 def _db_active():
     """The activated version in the database (None: none), or _UNKNOWN when it cannot be read."""
     try:
-        from mizan.service import models_registry
+        from mizan.service import classifier as models_registry
         from mizan.worker.signals import service
 
         return models_registry.active_version(service().repo.engine)
@@ -41,7 +41,7 @@ def _load():
     path = settings.model_path
     _active_seen = active = _db_active()
     if isinstance(active, str):
-        from mizan.service import models_registry
+        from mizan.service import classifier as models_registry
 
         found = models_registry.resolve(settings, active)
         if found is not None:

@@ -18,9 +18,8 @@ from celery.signals import (
 from mizan.service.config import load_settings
 from mizan.service.crypto import Keys
 from mizan.service.db import make_engine
-from mizan.service.domain import Service
+from mizan.service.intake import Repository, Service
 from mizan.service.queue import make_sender
-from mizan.service.repository import Repository
 
 log = logging.getLogger("mizan.worker")
 

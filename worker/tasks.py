@@ -23,10 +23,11 @@ from celery import shared_task
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 import mizan.models.classifier  # noqa: F401 - import scikit-learn once, before the worker pool forks
-from mizan.service.policy_repository import Outcome, PendingComment, PolicyRepository
+from mizan.service import policy
+from mizan.service.db import DecisionRecord
+from mizan.service.policy import Outcome, PendingComment, PolicyRepository
 from mizan.service.queue import redis_url_for_client
-from mizan.service.repository import DecisionRecord
-from mizan.worker import policy, scoring
+from mizan.worker import scoring
 from mizan.worker.signals import service
 
 log = logging.getLogger("mizan.tasks")
@@ -69,7 +70,7 @@ class _Context:
     """Per-process policy state, built on first use after fork."""
 
     def __init__(self) -> None:
-        from mizan.worker.rules.engine import RuleEngine
+        from mizan.service.policy import RuleEngine
 
         svc = service()
         self.settings = svc.settings

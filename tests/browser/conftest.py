@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REDIS_URL, SECRET, RecordingSender
-from tests.service.test_moderation_support import build_app
+from tests.service.desk.test_support import build_app
 
 CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]

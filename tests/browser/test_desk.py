@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.service.test_moderation_support import PASSWORD, add_account, make_comment
+from tests.service.desk.test_support import PASSWORD, add_account, make_comment
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

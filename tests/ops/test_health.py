@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from mizan.service.health import model_status
+from mizan.service.http.health import model_status
 from tests.conftest import make_settings
 from tests.ops.conftest import ApiServer, base_env, http, wait_for, write_model_artifact
 

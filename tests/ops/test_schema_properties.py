@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from mizan.service.api.schemas import CommentIn
+from mizan.service.intake.schemas import CommentIn
 
 FIELDS = list(CommentIn().fields)
 values = st.one_of(

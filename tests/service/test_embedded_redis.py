@@ -7,8 +7,8 @@ import pytest
 import redis
 
 from mizan.service.embedded import EmbeddedRedis
+from mizan.service.policy.rules.duplicates import DuplicateIndex, Item
 from mizan.service.queue import make_sender
-from mizan.worker.rules.duplicates import DuplicateIndex, Item
 from tests.conftest import comment_payload, make_settings
 
 

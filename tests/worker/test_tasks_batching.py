@@ -12,13 +12,13 @@ from sqlalchemy import func, select, text
 from mizan.models.classifier import Scores
 from mizan.service.crypto import Keys
 from mizan.service.db import make_engine
-from mizan.service.domain import RequestMeta, Service
-from mizan.service.intake_rules import new_browser_token
-from mizan.service.policy_repository import PolicyRepository
-from mizan.service.repository import Repository
+from mizan.service.intake.repository import Repository
+from mizan.service.intake.rules import new_browser_token
+from mizan.service.intake.usecase import RequestMeta, Service
+from mizan.service.policy.repository import PolicyRepository
+from mizan.service.policy.verdict import POLICY_VERSION
 from mizan.service.tables import Comment, Decision
 from mizan.worker import scoring, signals, tasks
-from mizan.worker.policy import POLICY_VERSION
 from tests.conftest import REDIS_URL, SECRET, RecordingSender, comment_payload, make_settings
 
 META = RequestMeta(ip="198.51.100.7", user_agent="pytest", referrer=None, accept_language="ar")

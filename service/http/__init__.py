@@ -1,0 +1,2 @@
+"""HTTP plumbing every feature shares: request helpers, the error envelope, OpenAPI, health,
+metrics and the gunicorn server. It imports no feature."""

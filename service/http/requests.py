@@ -1,0 +1,85 @@
+"""Request helpers every feature's endpoints share: client address, body, origin, CORS."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, request
+
+from mizan.service.config import Settings
+from mizan.service.errors import Forbidden, MizanError
+
+
+class TooLarge(MizanError):
+    code, status = "too_large", 413
+
+
+def _settings() -> Settings:
+    return current_app.extensions["mizan"].settings
+
+
+def client_ip() -> str | None:
+    """The client's address; X-Forwarded-For is honoured only from configured trusted proxies."""
+    remote = request.remote_addr
+    trusted = _settings().trusted_proxies
+    if not remote or not trusted:
+        return remote
+    try:
+        hops = [ipaddress.ip_address(remote)]
+        for part in reversed(request.headers.get("X-Forwarded-For", "").split(",")):
+            part = part.strip()
+            if part:
+                hops.append(ipaddress.ip_address(part))
+    except ValueError:
+        return remote
+    # Walk from the nearest hop outwards and stop at the first address we do not trust.
+    for hop in hops:
+        if not any(hop in net for net in trusted):
+            return str(hop)
+    return str(hops[-1])
+
+
+def read_body() -> bytes:
+    """The raw request body, refusing anything over the configured size before reading it all."""
+    limit = _settings().max_request_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge("The request body is too large.")
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge("The request body is too large.")
+    return data
+
+
+def origin_of(url: str | None) -> str | None:
+    """scheme://host[:port] of a URL, lower-cased; None when it has none."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def check_origin(form: bool) -> None:
+    """Refuse posts from browsers on other sites; clients without Origin/Referer are let through."""
+    allowed = _settings().allowed_origins
+    origin = request.headers.get("Origin")
+    if origin is None and form:
+        origin = origin_of(request.headers.get("Referer"))
+    if origin is not None and origin.lower() not in allowed:
+        raise Forbidden("This origin is not allowed.")
+
+
+def cors(resp: Response) -> Response:
+    origin = request.headers.get("Origin")
+    if origin and origin.lower() in _settings().allowed_origins:
+        resp.headers["Access-Control-Allow-Origin"] = origin
+        # Credentials let the site's script carry the signed browser token (trusted authors).
+        resp.headers["Access-Control-Allow-Credentials"] = "true"
+        resp.headers["Access-Control-Expose-Headers"] = "ETag, Location, Retry-After"
+    resp.vary.add("Origin")
+    return resp

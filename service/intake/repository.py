@@ -1,0 +1,256 @@
+"""The only module that talks to the database: small, explicit statements per use case."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, and_, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mizan.service.db import DecisionRecord, decision_row, utcnow
+from mizan.service.tables import Comment, Decision
+
+PUBLIC_COLUMNS = (
+    Comment.id,
+    Comment.parent_id,
+    Comment.root_id,
+    Comment.author_name,
+    Comment.author_url,
+    Comment.body,
+    Comment.created_at,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParentInfo:
+    post_id: str
+    status: str
+    root_id: str | None
+
+
+GROUP_COMMIT_MAX = 64
+
+
+class _Submission:
+    """One comment waiting to be stored by a group commit."""
+
+    __slots__ = ("row", "decision", "wake", "finished", "error")
+
+    def __init__(self, row: dict, decision: DecisionRecord | None) -> None:
+        self.row = row
+        self.decision = decision
+        self.wake = threading.Event()
+        self.finished = False
+        self.error: BaseException | None = None
+
+
+class Repository:
+    """Statements over one engine; every method is one short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._insert_comment = insert(Comment)
+        self._insert_decision = insert(Decision)
+        # Group commit for intake (see insert_comment): waiting submissions, and whether a
+        # thread is committing on their behalf.
+        self._gc_lock = threading.Lock()
+        self._gc_queue: list[_Submission] = []
+        self._gc_busy = False
+
+    # --- intake -------------------------------------------------------------------------------
+    def parent_info(self, parent_id: str) -> ParentInfo | None:
+        stmt = select(Comment.post_id, Comment.status, Comment.root_id).where(
+            Comment.id == parent_id
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return ParentInfo(*row) if row else None
+
+    def insert_comment(self, row: dict, decision: DecisionRecord | None = None) -> None:
+        """Store a new comment (and an intake-time decision) durably before returning.
+
+        Group commit: concurrent submissions of this process share one transaction. The first
+        thread to arrive commits everything queued (up to a batch), wakes the others, and hands
+        the next batch to the oldest waiter, so no request commits for more than one batch and
+        each returns only once its own row is committed. Under load this pays the commit (an
+        fsync on PostgreSQL) and the statement overhead once per batch instead of per comment;
+        alone, a submission commits at once, as before.
+        """
+        item = _Submission(row, decision)
+        with self._gc_lock:
+            self._gc_queue.append(item)
+            lead = not self._gc_busy
+            self._gc_busy = True
+        if not lead:
+            item.wake.wait()
+        if not item.finished:
+            self._commit_next_batch()
+        if item.error is not None:
+            raise item.error
+
+    def _commit_next_batch(self) -> None:
+        with self._gc_lock:
+            batch = self._gc_queue[:GROUP_COMMIT_MAX]
+            del self._gc_queue[:GROUP_COMMIT_MAX]
+        try:
+            self._store(batch)
+        except IntegrityError:
+            # One bad row must not fail its neighbours: store them one by one.
+            for item in batch:
+                try:
+                    self._store([item])
+                except Exception as exc:  # noqa: BLE001 - handed to the submitting request
+                    item.error = exc
+        except Exception as exc:  # noqa: BLE001 - every submitter sees the failure
+            for item in batch:
+                item.error = exc
+        for item in batch:
+            item.finished = True
+            item.wake.set()
+        with self._gc_lock:
+            if self._gc_queue:
+                self._gc_queue[0].wake.set()  # the oldest waiter commits the next batch
+            else:
+                self._gc_busy = False
+
+    def _store(self, batch: list[_Submission]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(self._insert_comment, [i.row for i in batch])
+            decisions = [
+                decision_row(i.decision, "pending", i.row["created_at"])
+                for i in batch
+                if i.decision is not None
+            ]
+            if decisions:
+                conn.execute(self._insert_decision, decisions)
+
+    def mark_enqueued(self, ids: Sequence[str], when: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(Comment).where(Comment.id.in_(ids)).values(enqueued_at=when))
+
+    # --- reading ------------------------------------------------------------------------------
+    def get_comment(self, comment_id: str) -> Comment | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.get(Comment, comment_id)
+
+    def get_status(self, comment_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(Comment.status).where(Comment.id == comment_id)).scalar()
+
+    def status_with_reasons(self, comment_id: str) -> tuple[str, list] | None:
+        """A comment's status and the reasons of the decision that applies to it now."""
+        with self.engine.connect() as conn:
+            status = conn.execute(select(Comment.status).where(Comment.id == comment_id)).scalar()
+            if status is None:
+                return None
+            reasons = conn.execute(
+                select(Decision.reasons)
+                .where(Decision.comment_id == comment_id, Decision.applied.is_(True))
+                .order_by(Decision.id.desc())
+                .limit(1)
+            ).scalar()
+        return status, reasons or []
+
+    def public_comment(self, comment_id: str):
+        stmt = select(*PUBLIC_COLUMNS).where(Comment.id == comment_id, Comment.status == "approved")
+        with self.engine.connect() as conn:
+            return conn.execute(stmt).first()
+
+    def public_threads(self, post_id: str, after: tuple[datetime, str] | None, limit: int):
+        """Approved thread roots of a post, oldest first, and every approved reply in them."""
+        stmt = select(*PUBLIC_COLUMNS).where(
+            Comment.post_id == post_id, Comment.status == "approved", Comment.parent_id.is_(None)
+        )
+        if after is not None:
+            created, cid = after
+            stmt = stmt.where(
+                or_(
+                    Comment.created_at > created,
+                    and_(Comment.created_at == created, Comment.id > cid),
+                )
+            )
+        stmt = stmt.order_by(Comment.created_at, Comment.id).limit(limit + 1)
+        with self.engine.connect() as conn:
+            roots = conn.execute(stmt).all()
+            more = len(roots) > limit
+            roots = roots[:limit]
+            replies = []  # type: ignore[var-annotated]
+            if roots:
+                replies = conn.execute(  # type: ignore[assignment]
+                    select(*PUBLIC_COLUMNS)
+                    .where(
+                        Comment.root_id.in_([r.id for r in roots]),
+                        Comment.status == "approved",
+                        Comment.post_id == post_id,
+                    )
+                    .order_by(Comment.created_at, Comment.id)
+                ).all()
+        return roots, replies, more
+
+    # --- deciding -----------------------------------------------------------------------------
+    def pending_comments(self, ids: Iterable[str]) -> list[Comment]:
+        """The still-pending comments among `ids` (a decided one is skipped: idempotency)."""
+        ids = list(ids)
+        if not ids:
+            return []
+        stmt = select(Comment).where(Comment.id.in_(ids), Comment.status == "pending")
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(stmt))
+
+    def record_automatic(self, decisions: Sequence[DecisionRecord]) -> list[str]:
+        """Apply each decision iff its comment is still pending; return the ids decided now.
+
+        The conditional UPDATE plus the unique index on automatic decisions make a decision
+        exactly-once even when two workers race on the same comment.
+        """
+        now = utcnow()
+        done: list[str] = []
+        with self.engine.begin() as conn:
+            for d in decisions:
+                res = conn.execute(
+                    update(Comment)
+                    .where(Comment.id == d.comment_id, Comment.status == "pending")
+                    .values(status=d.outcome, decided_at=now, updated_at=now)
+                )
+                if res.rowcount == 1:
+                    conn.execute(insert(Decision), decision_row(d, "pending", now))
+                    done.append(d.comment_id)
+        return done
+
+    def decisions_for(self, comment_id: str) -> list[Decision]:
+        stmt = select(Decision).where(Decision.comment_id == comment_id).order_by(Decision.id)
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(stmt))
+
+    # --- sweeping -----------------------------------------------------------------------------
+    def stale_pending(self, older_than: datetime, limit: int = 500) -> list[str]:
+        stmt = (
+            select(Comment.id)
+            .where(
+                Comment.status == "pending",
+                or_(Comment.enqueued_at.is_(None), Comment.enqueued_at < older_than),
+                Comment.created_at < older_than,
+            )
+            .order_by(Comment.created_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
+
+    def erase_private_metadata(self, before: datetime) -> int:
+        """Erase IP and user agent of comments older than the retention period."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                update(Comment)
+                .where(Comment.created_at < before, Comment.metadata_erased_at.is_(None))
+                .values(ip_enc=None, ip_hash=None, user_agent=None, metadata_erased_at=now)
+            )
+        return res.rowcount
+
+
+__all__ = ["Repository", "DecisionRecord", "ParentInfo", "IntegrityError", "utcnow"]

@@ -1,0 +1,173 @@
+"""Marshmallow schemas for the public API: one per resource, server-owned fields dump-only."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates,
+)
+
+from mizan.service.http.requests import origin_of
+
+# Control characters other than tab, newline and carriage return (browsers send CRLF from a
+# <textarea>), plus lone surrogates that JSON escapes can smuggle in.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_FORBIDDEN_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+MSG_REQUIRED = "Missing data for required field."
+MSG_NULL = "Field may not be null."
+MSG_STRING = "Not a valid string."
+MSG_CHARS = "Contains characters that are not allowed."
+MSG_URL = "Not a valid URL: use an http or https address."
+MSG_ORIGIN = "The address is not on an allowed site."
+MSG_EMAIL = "Not a valid email address."
+
+_COMMON_ERRORS = {"required": MSG_REQUIRED, "null": MSG_NULL, "invalid": MSG_STRING}
+
+# Syntax only (no DNS): local part and a dotted domain, as WordPress's is_email() accepts.
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+    r"(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+
+def _length(lo: int, hi: int) -> validate.Length:
+    return validate.Length(min=lo, max=hi, error=f"Must be between {lo} and {hi} characters.")
+
+
+def _max(hi: int) -> validate.Length:
+    return validate.Length(max=hi, error=f"Must be at most {hi} characters.")
+
+
+class Text(fields.String):
+    """A string that is trimmed and refuses control characters."""
+
+    def __init__(self, *args, single_line: bool = False, **kwargs):
+        kwargs.setdefault("error_messages", _COMMON_ERRORS)
+        super().__init__(*args, **kwargs)
+        self._forbidden = _FORBIDDEN_SINGLE_LINE if single_line else _FORBIDDEN
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and self.metadata.get("numeric_ok")
+        ):
+            value = str(value)
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if self._forbidden.search(value):
+            raise ValidationError(MSG_CHARS)
+        return value.strip()
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in value:
+        raise ValidationError(MSG_URL)
+    return value
+
+
+class CommentIn(Schema):
+    """A reader's comment as the site's form or front end posts it."""
+
+    class Meta:
+        unknown = RAISE
+
+    post_id = Text(
+        required=True, single_line=True, validate=_length(1, 200), metadata={"numeric_ok": True}
+    )
+    permalink = Text(load_default=None, allow_none=True, single_line=True, validate=_max(2000))
+    parent_id = Text(
+        load_default=None,
+        allow_none=True,
+        single_line=True,
+        validate=_max(64),
+        metadata={"numeric_ok": True},
+    )
+    section = Text(load_default=None, allow_none=True, single_line=True, validate=_max(100))
+    author_name = Text(required=True, single_line=True, validate=_length(1, 245))
+    author_email = Text(required=True, single_line=True, validate=_max(254))
+    author_url = Text(load_default=None, allow_none=True, single_line=True, validate=_max(200))
+    body = Text(required=True)
+
+    def __init__(
+        self, *, allowed_origins: tuple[str, ...] = (), max_body_chars: int = 10_000, **kw
+    ):
+        super().__init__(**kw)
+        self.allowed_origins = allowed_origins
+        self.max_body_chars = max_body_chars
+        self.error_messages = {**self.error_messages, "unknown": "Unknown field."}
+
+    @pre_load
+    def _blank_optionals(self, data, **_kwargs):
+        # HTML forms send empty strings for optional fields, WordPress sends comment_parent=0.
+        if isinstance(data, dict):
+            data = dict(data)
+            for key in ("permalink", "author_url", "parent_id", "section"):
+                if data.get(key) in ("", "0", 0):
+                    data[key] = None
+        return data
+
+    @validates("body")
+    def _body_length(self, value: str, **_kwargs) -> None:
+        if not 1 <= len(value) <= self.max_body_chars:
+            raise ValidationError(f"Must be between 1 and {self.max_body_chars} characters.")
+
+    @validates("author_name")
+    def _name_not_blank(self, value: str, **_kwargs) -> None:
+        if not value:
+            raise ValidationError("Must be between 1 and 245 characters.")
+
+    @validates("author_email")
+    def _email(self, value: str, **_kwargs) -> None:
+        if not _EMAIL.match(value) or ".." in value:
+            raise ValidationError(MSG_EMAIL)
+
+    @validates("author_url")
+    def _author_url(self, value: str | None, **_kwargs) -> None:
+        if value is not None:
+            _http_url(value)
+
+    @validates("permalink")
+    def _permalink(self, value: str | None, **_kwargs) -> None:
+        if value is None:
+            return
+        _http_url(value)
+        if origin_of(value) not in self.allowed_origins:
+            raise ValidationError(MSG_ORIGIN)
+
+
+# WordPress comment form names, so a site can point its existing form at Mizan.
+WORDPRESS_FIELDS = {
+    "author": "author_name",
+    "email": "author_email",
+    "url": "author_url",
+    "comment": "body",
+    "comment_post_ID": "post_id",
+    "comment_parent": "parent_id",
+}
+
+
+class AcceptedOut(Schema):
+    id = fields.String(dump_only=True)
+    status = fields.String(dump_only=True)
+    status_url = fields.String(dump_only=True)
+
+
+class PublicCommentOut(Schema):
+    """What readers may see of a comment: never email, IP, user agent, scores or derivatives."""
+
+    id = fields.String()
+    parent_id = fields.String(allow_none=True)
+    author_name = fields.String()
+    author_url = fields.String(allow_none=True)
+    body = fields.String()
+    created_at = fields.DateTime(format="iso")

@@ -1,0 +1,248 @@
+"""The moderation policy: scores and rules in, a decision with its reasons out.
+
+Routing on the classifier's calibrated probabilities (spam, abuse):
+
+* approved when spam < approve_spam and abuse < approve_abuse;
+* spam when spam >= spam;
+* rejected when abuse >= reject_abuse (held instead with MIZAN_HIGH_ABUSE_ACTION=hold);
+* held in between.
+
+Thresholds, first match wins: the post's section (MIZAN_SECTION_THRESHOLDS), the site-wide
+overrides (MIZAN_THRESHOLD_*), the thresholds shipped in the model's sidecar (chosen by the model's
+evaluation for a stated precision: see models/MODEL_CARD.md), then DEFAULT_THRESHOLDS below.
+
+Rules add findings: banned author, blocked domain, blocked term and near-duplicate across articles
+are spam (a blocked term may reject instead); watched terms, too many links and the soft flood
+limit hold. The most severe outcome wins (spam > rejected > held > approved). A trusted author
+(enough approved comments under the same email and the same signed browser token) skips the spam
+score and the holding rules, and is approved unless the abuse score reaches approve_abuse; bans,
+blocked terms and domains and duplicates still apply. Pre-moderation turns an approval into a hold.
+With no model, or when scoring fails, nothing is approved: the comment is held with the reason
+unless a rule already made it spam or rejected. Shadow mode records the computed decision with
+applied=false and gives the comment the fixed status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from mizan.service.policy.rules import SEVERITY, Finding
+
+POLICY_VERSION = "policy-2"
+
+# Used only when neither the settings nor the model provide a threshold.
+DEFAULT_THRESHOLDS = {"approve_spam": 0.5, "approve_abuse": 0.5, "spam": 0.9, "reject_abuse": 0.95}
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyConfig:
+    """The policy's knobs, read once from the settings."""
+
+    shadow_mode: str = "off"
+    overrides: tuple[tuple[str, float], ...] = ()
+    sections: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+    high_abuse_action: str = "reject"
+    max_links: int = 2
+    flood_hold_email_limit: int = 5
+    flood_hold_ip_limit: int = 30
+    flood_hold_window: int = 600
+    trusted_min_approved: int = 3
+
+    @classmethod
+    def from_settings(cls, settings) -> PolicyConfig:
+        return cls(
+            shadow_mode=settings.shadow_mode,
+            overrides=settings.threshold_overrides,
+            sections=settings.section_thresholds,
+            high_abuse_action=settings.high_abuse_action,
+            max_links=settings.max_links,
+            flood_hold_email_limit=settings.flood_hold_email_limit,
+            flood_hold_ip_limit=settings.flood_hold_ip_limit,
+            flood_hold_window=settings.flood_hold_window,
+            trusted_min_approved=settings.trusted_min_approved,
+        )
+
+    def thresholds(self, model_thresholds: dict | None, section: str | None) -> dict[str, float]:
+        """Thresholds for a comment in `section` (see the module docstring for precedence)."""
+        t = {
+            **DEFAULT_THRESHOLDS,
+            **{k: float(v) for k, v in (model_thresholds or {}).items() if k in DEFAULT_THRESHOLDS},
+        }
+        t.update(dict(self.overrides))
+        if section:
+            t.update(dict(dict(self.sections).get(section, ())))
+        return t
+
+    @property
+    def version(self) -> str:
+        """The policy version recorded with each decision: code version + digest of the knobs."""
+        blob = json.dumps(
+            [
+                self.shadow_mode,
+                self.overrides,
+                self.sections,
+                self.high_abuse_action,
+                self.max_links,
+                self.flood_hold_email_limit,
+                self.flood_hold_ip_limit,
+                self.flood_hold_window,
+                self.trusted_min_approved,
+            ]
+        )
+        return f"{POLICY_VERSION}+{hashlib.blake2b(blob.encode(), digest_size=4).hexdigest()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the rules found about one comment."""
+
+    findings: Sequence[Finding] = ()
+    trusted: bool = False
+    premoderation: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    outcome: str
+    decided_by: str
+    reasons: list = field(default_factory=list)
+    scores: dict = field(default_factory=dict)
+    applied: bool = True
+    status: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            object.__setattr__(self, "status", self.outcome)
+
+
+def _round_scores(scores) -> dict:
+    s = {"spam": round(float(scores.spam), 4), "abuse": round(float(scores.abuse), 4)}
+    for label, value in (getattr(scores, "labels", None) or {}).items():
+        s[label] = round(float(value), 4)
+    return s
+
+
+def route(
+    s: dict, t: dict[str, float], *, high_abuse_action: str = "reject", trusted: bool = False
+) -> list[Finding]:
+    """The model's own findings from rounded scores and thresholds (empty when clean)."""
+    out: list[Finding] = []
+    if not trusted and s["spam"] >= t["spam"]:
+        out.append(
+            Finding("spam", {"code": "spam_score", "score": s["spam"], "threshold": t["spam"]})
+        )
+    if s["abuse"] >= t["reject_abuse"]:
+        outcome = "rejected" if high_abuse_action == "reject" else "held"
+        out.append(
+            Finding(
+                outcome,
+                {"code": "abuse_score", "score": s["abuse"], "threshold": t["reject_abuse"]},
+            )
+        )
+    elif s["abuse"] >= t["approve_abuse"]:
+        out.append(
+            Finding(
+                "held",
+                {"code": "abuse_score", "score": s["abuse"], "threshold": t["approve_abuse"]},
+            )
+        )
+    if not trusted and t["approve_spam"] <= s["spam"] < t["spam"]:
+        out.append(
+            Finding(
+                "held", {"code": "spam_score", "score": s["spam"], "threshold": t["approve_spam"]}
+            )
+        )
+    return out
+
+
+def decide(
+    scores,
+    thresholds: dict[str, float] | None,
+    facts: Facts | None = None,
+    config: PolicyConfig | None = None,
+    *,
+    failure: dict | None = None,
+) -> Verdict:
+    """Combine the model's scores (None when unavailable) with the rules' findings."""
+    config = config or PolicyConfig()
+    facts = facts or Facts()
+    t = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    candidates: list[tuple[Finding, str]] = []  # (finding, decided_by)
+    for f in facts.findings:
+        if facts.trusted and f.outcome == "held":
+            continue  # trusted authors skip the holding rules (links, watched terms, flood)
+        candidates.append((f, "rule"))
+    s: dict = {}
+    if scores is None:
+        candidates.append((Finding("held", failure or {"code": "no_model"}), "failure"))
+    else:
+        s = _round_scores(scores)
+        for f in route(s, t, high_abuse_action=config.high_abuse_action, trusted=facts.trusted):
+            candidates.append((f, "model"))
+    if facts.premoderation:
+        candidates.append((Finding("held", {"code": "premoderation"}), "rule"))
+    if candidates:
+        top = max(SEVERITY[f.outcome] for f, _ in candidates)
+        # sorted() is stable: among equally severe findings the rules' order is kept
+        ordered = sorted(candidates, key=lambda c: -SEVERITY[c[0].outcome])
+        outcome = ordered[0][0].outcome
+        decided_by = ordered[0][1]
+        reasons = [f.reason for f, _ in ordered]
+        assert SEVERITY[outcome] == top
+    else:
+        outcome = "approved"
+        if facts.trusted:
+            decided_by, reasons = "rule", [{"code": "trusted_author"}]
+        else:
+            decided_by, reasons = (
+                "model",
+                [
+                    {
+                        "code": "below_thresholds",
+                        "thresholds": {"spam": t["approve_spam"], "abuse": t["approve_abuse"]},
+                    }
+                ],
+            )
+    if facts.trusted and outcome != "approved":
+        reasons.append({"code": "trusted_author"})
+    if config.shadow_mode in ("hold", "approve"):
+        status = "held" if config.shadow_mode == "hold" else "approved"
+        reasons.append({"code": "shadow_mode", "status": status})
+        return Verdict(outcome, decided_by, reasons, s, applied=False, status=status)
+    return Verdict(outcome, decided_by, reasons, s)
+
+
+def decide_without_model(error: str | None = None) -> Verdict:
+    """Failure policy: with no usable model, hold for a moderator; never approve blindly."""
+    return decide(None, None, failure={"code": "no_model"})
+
+
+def decide_after_failure(kind: str) -> Verdict:
+    return decide(None, None, failure={"code": "scoring_failed", "error": kind})
+
+
+# --- what the author's status poll may show ---------------------------------------------------
+SPAM_CODES = frozenset({"spam_score", "blocked_domain", "duplicate", "banned_author", "honeypot"})
+ABUSE_CODES = frozenset({"abuse_score"})
+
+
+def reason_category(outcome: str, reasons: Sequence[dict] | None) -> str | None:
+    """What the author's status poll may show: a category, never which rule fired.
+
+    One of "spam", "abuse", "links", "review" (held for a person to look at), or None for an
+    approved or pending comment.
+    """
+    if outcome in ("approved", "pending"):
+        return None
+    first = (reasons or [{}])[0] if reasons else {}
+    code = first.get("code")
+    if outcome == "spam" or code in SPAM_CODES and outcome != "held":
+        return "spam"
+    if outcome == "rejected" or code in ABUSE_CODES:
+        return "abuse"
+    if code == "too_many_links":
+        return "links"
+    return "review"

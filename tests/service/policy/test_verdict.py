@@ -1,0 +1,194 @@
+"""The policy: thresholds, rule findings, trust, pre-moderation, shadow mode and categories."""
+
+import pytest
+
+from mizan.models.classifier import Scores
+from mizan.service.config import ConfigError, Settings
+from mizan.service.policy.rules import Finding
+from mizan.service.policy.verdict import (
+    DEFAULT_THRESHOLDS,
+    Facts,
+    PolicyConfig,
+    decide,
+    decide_without_model,
+    reason_category,
+)
+
+T = {"approve_spam": 0.3, "approve_abuse": 0.4, "spam": 0.8, "reject_abuse": 0.85}
+
+
+def s(spam, abuse):
+    return Scores(spam=spam, abuse=abuse, labels={"hate": 0.01})
+
+
+@pytest.mark.parametrize(
+    ("spam", "abuse", "outcome", "first_reason"),
+    [
+        (
+            0.1,
+            0.1,
+            "approved",
+            {"code": "below_thresholds", "thresholds": {"spam": 0.3, "abuse": 0.4}},
+        ),
+        (0.8, 0.1, "spam", {"code": "spam_score", "score": 0.8, "threshold": 0.8}),
+        (0.1, 0.93, "rejected", {"code": "abuse_score", "score": 0.93, "threshold": 0.85}),
+        (0.5, 0.1, "held", {"code": "spam_score", "score": 0.5, "threshold": 0.3}),
+        (0.1, 0.6, "held", {"code": "abuse_score", "score": 0.6, "threshold": 0.4}),
+        (0.29, 0.39, "approved", None),
+        (0.3, 0.0, "held", None),  # at the approve threshold: no longer auto-approved
+    ],
+)
+def test_three_way_routing(spam, abuse, outcome, first_reason):
+    v = decide(s(spam, abuse), T)
+    assert v.outcome == outcome and v.status == outcome and v.applied
+    if first_reason:
+        assert v.reasons[0] == first_reason
+    assert v.scores["spam"] == spam and v.scores["hate"] == 0.01
+
+
+def test_high_abuse_can_hold_instead_of_reject():
+    v = decide(s(0.1, 0.95), T, config=PolicyConfig(high_abuse_action="hold"))
+    assert v.outcome == "held" and v.reasons[0]["code"] == "abuse_score"
+
+
+def test_thresholds_precedence_model_then_settings_then_section():
+    cfg = PolicyConfig(overrides=(("spam", 0.7),), sections=(("sport", (("approve_abuse", 0.6),)),))
+    t = cfg.thresholds({"approve_abuse": 0.2, "spam": 0.95, "junk": 1}, None)
+    assert t == {**DEFAULT_THRESHOLDS, "approve_abuse": 0.2, "spam": 0.7}
+    assert cfg.thresholds({"approve_abuse": 0.2}, "sport")["approve_abuse"] == 0.6
+    # the same comment is held on the front page and approved in the sport section
+    model = {"approve_abuse": 0.2}
+    assert decide(s(0.1, 0.5), cfg.thresholds(model, None)).outcome == "held"
+    assert decide(s(0.1, 0.5), cfg.thresholds(model, "sport")).outcome == "approved"
+
+
+def test_rule_findings_take_the_most_severe_outcome_and_keep_all_reasons():
+    facts = Facts(
+        [
+            Finding("held", {"code": "too_many_links", "count": 4, "limit": 2}),
+            Finding("spam", {"code": "blocked_domain", "domain": "1xbet.com"}),
+        ]
+    )
+    v = decide(s(0.1, 0.1), T, facts)
+    assert v.outcome == "spam" and v.decided_by == "rule"
+    assert [r["code"] for r in v.reasons] == ["blocked_domain", "too_many_links"]
+
+
+def test_watched_term_holds_a_clean_comment():
+    v = decide(
+        s(0.0, 0.0),
+        T,
+        Facts([Finding("held", {"code": "watched_term", "term": "حمار", "span": [4, 8]})]),
+    )
+    assert v.outcome == "held"
+    assert v.reasons == [{"code": "watched_term", "term": "حمار", "span": [4, 8]}]
+
+
+def test_trusted_author_skips_spam_score_and_holding_rules_but_not_abuse_or_bans():
+    trusted = Facts(
+        [Finding("held", {"code": "too_many_links", "count": 3, "limit": 2})], trusted=True
+    )
+    v = decide(s(0.95, 0.1), T, trusted)
+    assert v.outcome == "approved" and v.reasons == [{"code": "trusted_author"}]
+    assert decide(s(0.1, 0.5), T, trusted).outcome == "held"
+    assert decide(s(0.1, 0.9), T, trusted).outcome == "rejected"
+    banned = Facts(
+        [Finding("spam", {"code": "banned_author", "by": "email", "ban_id": 1})], trusted=True
+    )
+    assert decide(s(0.0, 0.0), T, banned).outcome == "spam"
+
+
+def test_untrusted_author_with_same_scores_is_held():
+    assert decide(s(0.5, 0.1), T, Facts([], trusted=False)).outcome == "held"
+
+
+def test_premoderation_holds_what_would_be_approved_but_keeps_spam():
+    v = decide(s(0.0, 0.0), T, Facts(premoderation=True))
+    assert v.outcome == "held" and v.reasons == [{"code": "premoderation"}]
+    assert decide(s(0.9, 0.0), T, Facts(premoderation=True)).outcome == "spam"
+
+
+def test_without_a_model_nothing_is_approved_but_rules_still_apply():
+    v = decide_without_model()
+    assert (v.outcome, v.decided_by, v.reasons) == ("held", "failure", [{"code": "no_model"}])
+    v = decide(None, T, failure={"code": "scoring_failed", "error": "ValueError"})
+    assert v.outcome == "held" and v.reasons[0]["code"] == "scoring_failed"
+    ban = Finding("spam", {"code": "banned_author", "by": "ip", "ban_id": 2})
+    v = decide(None, T, Facts([ban]))
+    assert v.outcome == "spam"
+    assert decide(None, T, Facts(trusted=True)).outcome == "held"
+
+
+@pytest.mark.parametrize(("mode", "status"), [("hold", "held"), ("approve", "approved")])
+def test_shadow_mode_records_the_decision_but_applies_the_fixed_status(mode, status):
+    cfg = PolicyConfig(shadow_mode=mode)
+    v = decide(s(0.95, 0.0), T, config=cfg)
+    assert v.outcome == "spam" and v.status == status and v.applied is False
+    assert v.reasons[-1] == {"code": "shadow_mode", "status": status}
+
+
+def test_shadow_mode_off_applies():
+    v = decide(s(0.95, 0.0), T, config=PolicyConfig(shadow_mode="off"))
+    assert v.status == "spam" and v.applied
+
+
+@pytest.mark.parametrize(
+    ("outcome", "reasons", "category"),
+    [
+        ("approved", [{"code": "below_thresholds"}], None),
+        ("pending", [], None),
+        ("spam", [{"code": "banned_author", "by": "email", "ban_id": 1}], "spam"),
+        (
+            "rejected",
+            [{"code": "blocked_term", "term": "x", "span": [0, 1], "action": "reject"}],
+            "abuse",
+        ),
+        ("held", [{"code": "abuse_score", "score": 0.6, "threshold": 0.4}], "abuse"),
+        ("held", [{"code": "too_many_links", "count": 3, "limit": 2}], "links"),
+        ("held", [{"code": "watched_term", "term": "x", "span": [0, 1]}], "review"),
+        ("held", [{"code": "no_model"}], "review"),
+    ],
+)
+def test_reason_category_names_a_category_never_the_rule(outcome, reasons, category):
+    got = reason_category(outcome, reasons)
+    assert got == category
+    assert got is None or "term" not in got
+
+
+def test_policy_version_changes_with_the_knobs():
+    assert PolicyConfig().version.startswith("policy-2+")
+    assert PolicyConfig().version != PolicyConfig(max_links=5).version
+
+
+def test_settings_parse_policy_variables():
+    st = Settings.from_env(
+        {
+            "MIZAN_SHADOW_MODE": "hold",
+            "MIZAN_THRESHOLD_APPROVE_ABUSE": "0.35",
+            "MIZAN_SECTION_THRESHOLDS": '{"sport": {"approve_abuse": 0.6}}',
+            "MIZAN_MAX_LINKS": "4",
+            "MIZAN_HIGH_ABUSE_ACTION": "hold",
+        }
+    )
+    cfg = PolicyConfig.from_settings(st)
+    assert cfg.shadow_mode == "hold" and cfg.max_links == 4 and cfg.high_abuse_action == "hold"
+    assert cfg.thresholds({}, "sport")["approve_abuse"] == 0.6
+    assert cfg.thresholds({}, "news")["approve_abuse"] == 0.35
+    defaults = Settings.from_env({})
+    assert (defaults.shadow_mode, defaults.max_links, defaults.flood_email_limit) == ("off", 2, 1)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"MIZAN_SHADOW_MODE": "maybe"},
+        {"MIZAN_THRESHOLD_SPAM": "1.5"},
+        {"MIZAN_SECTION_THRESHOLDS": "[1]"},
+        {"MIZAN_SECTION_THRESHOLDS": '{"sport": {"spamm": 0.5}}'},
+        {"MIZAN_SECTION_THRESHOLDS": '{"sport": {"spam": true}}'},
+        {"MIZAN_HIGH_ABUSE_ACTION": "delete"},
+    ],
+)
+def test_bad_policy_settings_fail_at_start(env):
+    with pytest.raises(ConfigError):
+        Settings.from_env(env)
