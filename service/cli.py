@@ -64,7 +64,7 @@ def worker_ready(node: str | None, timeout: float) -> None:
     """Exit 0 when this host's worker answers a ping and has its database and model."""
     import json
 
-    from mizan.worker.health import check
+    from mizan.service.http.readiness import check
 
     _settings()
     result = check(node, timeout)
@@ -128,9 +128,9 @@ def beat(loglevel: str) -> None:
 @main.command()
 def sweep() -> None:
     """Run the sweep once: re-queue stale pending comments, erase expired metadata."""
-    from mizan.worker.signals import service
+    from mizan.service.intake import Service
 
-    svc = service()
+    svc = Service.from_settings(_settings())
     click.echo(f"requeued {svc.requeue_stale()}, erased {svc.erase_expired_metadata()}")
 
 

@@ -106,6 +106,7 @@ class Settings:
     retention_days: int = 90
     public_cache_seconds: int = 15
     model_path: str = ""
+    model_check_seconds: float = 5.0
     log_level: str = "INFO"
     api_workers: int = 2
     api_threads: int = 4
@@ -221,6 +222,7 @@ class Settings:
             retention_days=env_int(env, "MIZAN_RETENTION_DAYS", 90, 1, 3650),
             public_cache_seconds=env_int(env, "MIZAN_PUBLIC_CACHE_SECONDS", 15, 0, 86_400),
             model_path=env.get("MIZAN_MODEL_PATH", "").strip(),
+            model_check_seconds=_float(env, "MIZAN_MODEL_CHECK_SECONDS", 5.0, 0.0, 86_400.0),
             log_level=level,
             api_workers=env_int(env, "MIZAN_API_WORKERS", 2, 1, 64),
             api_threads=env_int(env, "MIZAN_API_THREADS", 4, 1, 64),

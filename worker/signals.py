@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from celery.signals import (
@@ -16,30 +15,10 @@ from celery.signals import (
 )
 
 from mizan.service.config import load_settings
-from mizan.service.crypto import Keys
-from mizan.service.db import make_engine
-from mizan.service.intake import Repository, Service
-from mizan.service.queue import make_sender
+from mizan.service.http import readiness
+from mizan.worker import runtime
 
 log = logging.getLogger("mizan.worker")
-
-_lock = threading.Lock()
-_service: Service | None = None
-
-
-def service() -> Service:
-    """This process's Service (created on first use, after fork)."""
-    global _service
-    with _lock:
-        if _service is None:
-            settings = load_settings()
-            _service = Service(
-                settings,
-                Repository(make_engine(settings.database_url, 2)),
-                Keys(settings.secret_key),
-                make_sender(settings.broker_url),
-            )
-        return _service
 
 
 @setup_logging.connect
@@ -53,27 +32,28 @@ def _json_logs(**_kwargs) -> None:
 @worker_process_init.connect
 def _reset_after_fork(**_kwargs) -> None:
     # Connections must not be shared across fork: build fresh ones in the child.
-    global _service
-    _service = None
-    from mizan.worker import scoring
-
-    scoring.reset()
+    runtime.reset()
 
 
 @worker_ready.connect
 def _warm(sender=None, **_kwargs) -> None:
-    from mizan.worker import health, scoring
-
-    scoring.scorer()
+    model = runtime.scorer()
     # Readiness for `mizan worker-ready`: which model this worker could load.
-    health.write_ready(getattr(sender, "hostname", None) or health.default_node())
+    node = getattr(sender, "hostname", None) or readiness.default_node()
+    readiness.write_ready(
+        load_settings(),
+        node,
+        {"ok": True, "version": str(model.version)}
+        if model is not None
+        else {"ok": False, "error": "ModelUnavailable"},
+    )
 
 
 @worker_shutdown.connect
 def _not_ready(sender=None, **_kwargs) -> None:
-    from mizan.worker import health
-
-    health.clear_ready(getattr(sender, "hostname", None) or health.default_node())
+    readiness.clear_ready(
+        load_settings(), getattr(sender, "hostname", None) or readiness.default_node()
+    )
 
 
 _task_started: dict[str, tuple[float, object]] = {}

@@ -12,12 +12,12 @@ import json
 import logging
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
+from mizan.service.classifier import repository
 from mizan.service.config import Settings
 from mizan.service.db import aware
 from mizan.service.errors import Conflict, NotFound
-from mizan.service.tables import ModelVersion
 
 log = logging.getLogger("mizan.models")
 
@@ -136,7 +136,4 @@ def activate(desk, version: str, actor, request_id: str | None = None) -> None:
 
 def active_version(engine: Engine) -> str | None:
     """The activated version (one indexed read), or None when none was ever activated."""
-    with engine.connect() as conn:
-        return conn.execute(
-            select(ModelVersion.version).where(ModelVersion.active.is_(True))
-        ).scalar()
+    return repository.active_version(engine)

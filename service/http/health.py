@@ -98,10 +98,9 @@ def _timed(fn) -> dict:
 
 def check_database(engine) -> None:
     """One round trip to the database."""
-    from sqlalchemy import text
+    from mizan.service.http import repository
 
-    with engine.connect() as conn:
-        conn.execute(text("SELECT 1")).scalar()
+    repository.ping(engine)
 
 
 class ModelNotUsable(Exception):  # noqa: N818 - reported by name in /readyz

@@ -28,12 +28,18 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
-if TYPE_CHECKING:
-    from mizan.service.intake import Service
+
+class Service(Protocol):
+    """What the collector reads of the intake service (http/ imports no feature)."""
+
+    repo: Any
+    sender: Any
+    settings: Any
+
 
 log = logging.getLogger("mizan.metrics")
 
@@ -208,41 +214,20 @@ class _Tally:
                 fh.write(json.dumps(state))
 
     def refresh(self, engine) -> dict:
-        from sqlalchemy import func, select
-
-        from mizan.service.tables import Comment, Decision
+        from mizan.service.http import repository
 
         cut = datetime.now(UTC) - COMMIT_LAG
         with self._locked() as state, engine.connect() as conn:
             mark = state["watermark"]
             if mark is None:
-                rows = conn.execute(
-                    select(
-                        Decision.outcome, Decision.decided_by, func.count(), func.max(Decision.id)
-                    )
-                    .where(Decision.created_at < cut)
-                    .group_by(Decision.outcome, Decision.decided_by)
-                ).all()
+                rows = repository.decision_totals(conn, cut)
                 state["watermark"] = max((r[3] for r in rows), default=0)
                 for outcome, by, n, _ in rows:
                     key = f"{outcome}|{by}"
                     state["counts"][key] = state["counts"].get(key, 0) + n
                 return state
             while True:
-                rows = conn.execute(
-                    select(
-                        Decision.id,
-                        Decision.outcome,
-                        Decision.decided_by,
-                        Decision.kind,
-                        Decision.created_at,
-                        Comment.created_at,
-                    )
-                    .join(Comment, Comment.id == Decision.comment_id)
-                    .where(Decision.id > state["watermark"], Decision.created_at < cut)
-                    .order_by(Decision.id)
-                    .limit(5000)
-                ).all()
+                rows = repository.decisions_after(conn, state["watermark"], cut, 5000)
                 for did, outcome, by, kind, decided, created in rows:
                     key = f"{outcome}|{by}"
                     state["counts"][key] = state["counts"].get(key, 0) + 1
@@ -377,22 +362,9 @@ class ScrapeCollector:
         return out
 
     def _pending(self) -> tuple[int, float, str | None]:
-        from sqlalchemy import func, select
+        from mizan.service.http import repository
 
-        from mizan.service.tables import Comment, Decision
-
-        with self.service.repo.engine.connect() as conn:
-            n, oldest = conn.execute(
-                select(func.count(), func.min(Comment.created_at)).where(
-                    Comment.status == "pending"
-                )
-            ).one()
-            version = conn.execute(
-                select(Decision.model_version)
-                .where(Decision.decided_by == "model", Decision.model_version.is_not(None))
-                .order_by(Decision.id.desc())
-                .limit(1)
-            ).scalar()
+        n, oldest, version = repository.pending_and_model(self.service.repo.engine)
         age = 0.0
         if oldest is not None:
             age = max(0.0, (datetime.now(UTC) - _aware(oldest)).total_seconds())

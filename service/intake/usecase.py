@@ -57,6 +57,19 @@ class Service:
         self.keys = keys
         self.sender = sender
 
+    @classmethod
+    def from_settings(cls, settings: Settings, pool_size: int = 2) -> Service:
+        """A Service with its own engine and sender (a worker process, the CLI)."""
+        from mizan.service.db import make_engine
+        from mizan.service.queue import make_sender
+
+        return cls(
+            settings,
+            Repository(make_engine(settings.database_url, pool_size)),
+            Keys(settings.secret_key),
+            make_sender(settings.broker_url),
+        )
+
     def submit_comment(
         self, data: dict, meta: RequestMeta, *, honeypot_filled: bool = False
     ) -> Accepted:

@@ -18,7 +18,7 @@ from mizan.service.intake.usecase import RequestMeta, Service
 from mizan.service.policy.repository import PolicyRepository
 from mizan.service.policy.verdict import POLICY_VERSION
 from mizan.service.tables import Comment, Decision
-from mizan.worker import scoring, signals, tasks
+from mizan.worker import runtime, tasks
 from tests.conftest import REDIS_URL, SECRET, RecordingSender, comment_payload, make_settings
 
 META = RequestMeta(ip="198.51.100.7", user_agent="pytest", referrer=None, accept_language="ar")
@@ -60,14 +60,11 @@ def world(db_url, tmp_path, monkeypatch, redis_client):
         monkeypatch.delenv(k, raising=False)
 
     def reset():
-        if signals._service is not None:
-            signals._service.repo.engine.dispose()
-        if tasks._ctx is not None and tasks._ctx.engine.duplicates is not None:
-            tasks._ctx.engine.duplicates.client.close()
-        signals._service = None
-        tasks._ctx = None
-        tasks.recent = tasks._Recent()
-        scoring.reset()
+        if runtime._service is not None:
+            runtime._service.repo.engine.dispose()
+        if runtime._ctx is not None and runtime._ctx.engine.duplicates is not None:
+            runtime._ctx.engine.duplicates.client.close()
+        runtime.reset()
 
     reset()
     settings = make_settings(tmp_path, db_url)
@@ -106,7 +103,7 @@ def status(svc, cid):
 
 
 def use_model(monkeypatch, model):
-    monkeypatch.setattr(scoring, "scorer", lambda: model)
+    monkeypatch.setattr(runtime, "scorer", lambda: model)
 
 
 def test_one_task_decides_a_batch_once_and_later_tasks_are_free(world, monkeypatch):
@@ -118,7 +115,7 @@ def test_one_task_decides_a_batch_once_and_later_tasks_are_free(world, monkeypat
     assert sorted(done) == sorted(ids) and model.calls == [6]  # one scoring call for the batch
     assert all(status(svc, i) == "approved" for i in ids)
     assert tasks.decide_pending(ids) == [] and model.calls == [6]  # in-process memory: no query
-    tasks.recent = tasks._Recent()
+    runtime.recent = runtime._Recent()
     assert tasks.decide_pending(ids) == []  # the database agrees: nothing pending
     assert count_automatic(svc) == {i: 1 for i in ids}
 
@@ -270,9 +267,9 @@ def test_new_model_artifact_is_picked_up_without_restart(world, monkeypatch, tmp
     monkeypatch.setenv("MIZAN_MODEL_PATH", str(path))
     reset()
     resets = []
-    monkeypatch.setattr(scoring, "reset", lambda: resets.append(1))
-    monkeypatch.setattr(tasks, "MODEL_CHECK_SECONDS", 0.0)
-    ctx = tasks.context()
+    monkeypatch.setattr(runtime, "reset_scorer", lambda: resets.append(1))
+    monkeypatch.setattr(runtime, "MODEL_CHECK_SECONDS", 0.0)
+    ctx = runtime.context()
     ctx.model()
     assert resets == []
     (path / "model.skops").write_bytes(b"new")
@@ -291,7 +288,7 @@ def test_racing_workers_decide_each_comment_exactly_once(world, monkeypatch, db_
     use_model(monkeypatch, FakeClassifier())
     ids = [submit(svc, body=f"comment {i}") for i in range(40)]
     prepo = PolicyRepository(svc.repo.engine)
-    ctx = tasks.context()
+    ctx = runtime.context()
     results: list[list[str]] = []
     barrier = threading.Barrier(4)
 

@@ -30,22 +30,9 @@ def ready_file(settings: Settings, node: str) -> Path:
     return settings.data_dir / f"worker-ready-{safe}.json"
 
 
-def write_ready(node: str) -> None:
-    """Record that this worker is ready and which model it loaded (called on worker_ready)."""
-    from mizan.worker import scoring
-
-    settings = load_settings()
-    model = scoring.scorer()
-    state = {
-        "node": node,
-        "pid": os.getpid(),
-        "ready_at": time.time(),
-        "model": (
-            {"ok": True, "version": str(model.version)}
-            if model is not None
-            else {"ok": False, "error": "ModelUnavailable"}
-        ),
-    }
+def write_ready(settings: Settings, node: str, model: dict) -> None:
+    """Record that a worker is ready and which model it loaded (called on worker_ready)."""
+    state = {"node": node, "pid": os.getpid(), "ready_at": time.time(), "model": model}
     path = ready_file(settings, node)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -53,10 +40,10 @@ def write_ready(node: str) -> None:
     tmp.replace(path)
 
 
-def clear_ready(node: str) -> None:
+def clear_ready(settings: Settings, node: str) -> None:
     """Forget the readiness record (called on worker_shutdown)."""
     with contextlib.suppress(OSError):
-        ready_file(load_settings(), node).unlink()
+        ready_file(settings, node).unlink()
 
 
 def check(node: str | None = None, timeout: float = 2.0) -> dict:
@@ -67,9 +54,14 @@ def check(node: str | None = None, timeout: float = 2.0) -> dict:
     settings = load_settings()
 
     def ping() -> dict:
-        from mizan.worker.celery_app import app
+        from celery import Celery
 
-        replies = app.control.ping(destination=[node], timeout=timeout)
+        # A bare client on the same broker: pinging needs no task module of the worker.
+        app = Celery("mizan", broker=settings.broker_url, set_as_current=False)
+        try:
+            replies = app.control.ping(destination=[node], timeout=timeout)
+        finally:
+            app.close()
         if not any(node in reply for reply in replies):
             raise TimeoutError("no answer")
         return {}
