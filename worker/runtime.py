@@ -7,12 +7,12 @@ Celery's worker_process_init in signals.py), so no connection is shared across f
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
 
+from mizan.service import classifier as models_registry
 from mizan.service.config import load_settings
 from mizan.service.db import DecisionRecord
 from mizan.service.intake import Service
@@ -63,8 +63,6 @@ _checked_at = 0.0
 def _db_active():
     """The activated version in the database (None: none), or _UNKNOWN when it cannot be read."""
     try:
-        from mizan.service import classifier as models_registry
-
         return models_registry.active_version(service().repo.engine)
     except Exception:  # noqa: BLE001 - no database (or no table yet) keeps the current model
         return _UNKNOWN
@@ -73,21 +71,12 @@ def _db_active():
 def _load():
     global _active_seen
     from mizan.models.classifier import ModelUnavailable, load, load_default
-    from mizan.service.config import load_settings
 
     settings = load_settings()
-    path = settings.model_path
     _active_seen = active = _db_active()
-    if isinstance(active, str):
-        from mizan.service import classifier as models_registry
-
-        found = models_registry.resolve(settings, active)
-        if found is not None:
-            path = str(found)
-        else:
-            slog.warning("activated model %s is not on this machine; using the default", active)
+    path = models_registry.artifact_path(settings, active if isinstance(active, str) else None)
     try:
-        return (load(path) if path else load_default()), None
+        return (load(str(path)) if path else load_default()), None
     except ModelUnavailable as exc:
         return None, str(exc)
 
@@ -180,7 +169,7 @@ class _Context:
             duplicate_window=svc.settings.duplicate_window,
             cache_seconds=svc.settings.policy_cache_seconds,
         )
-        self._model_stamp = _model_stamp(svc.settings.model_path)
+        self._model_stamp = models_registry.stamp(svc.settings.model_path)
         self._model_checked = time.monotonic()
 
     def model(self):
@@ -188,7 +177,7 @@ class _Context:
         now = time.monotonic()
         if now - self._model_checked >= MODEL_CHECK_SECONDS:
             self._model_checked = now
-            stamp = _model_stamp(self.settings.model_path)
+            stamp = models_registry.stamp(self.settings.model_path)
             if stamp != self._model_stamp:
                 self._model_stamp = stamp
                 tlog.info("model artifact changed; reloading")
@@ -226,20 +215,6 @@ class _Context:
             )
             out.append(Outcome(rec, v.status))
         return out
-
-
-def _model_stamp(path: str) -> tuple:
-    try:
-        from mizan.models.artifact import resolve
-        from mizan.models.classifier import default_artifact_path
-
-        files = resolve(path or default_artifact_path())
-        return tuple(
-            (os.stat(f).st_mtime_ns, os.stat(f).st_size) if os.path.exists(f) else None
-            for f in files
-        )
-    except Exception:  # noqa: BLE001 - no model path is a state, not an error
-        return ()
 
 
 _ctx: _Context | None = None

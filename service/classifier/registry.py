@@ -23,6 +23,7 @@ log = logging.getLogger("mizan.models")
 
 SIDECAR = "model.json"
 MODEL_FILE = "model.skops"
+SHIPPED = "mizan-classifier"
 
 
 def models_dir(settings: Settings) -> Path:
@@ -30,7 +31,7 @@ def models_dir(settings: Settings) -> Path:
 
 
 def _artifact_in(directory: Path) -> Path | None:
-    for candidate in (directory, directory / "mizan-classifier"):
+    for candidate in (directory, directory / SHIPPED):
         if (candidate / SIDECAR).is_file() and (candidate / MODEL_FILE).is_file():
             return candidate
     return None
@@ -43,12 +44,17 @@ def _sidecar(path: Path) -> dict:
         return {}
 
 
+def shipped_path() -> Path:
+    """The artifact shipped in the package (models/artifacts/mizan-classifier/)."""
+    from mizan import (
+        models,  # the package only: importing the classifier would load numpy and skops
+    )
+
+    return Path(models.__file__).resolve().parent / "artifacts" / SHIPPED
+
+
 def _shipped() -> Path | None:
-    try:
-        from mizan.models.classifier import default_artifact_path
-    except ImportError:  # pragma: no cover
-        return None
-    path = default_artifact_path()
+    path = shipped_path()
     return path if _artifact_in(path) else None
 
 
@@ -137,3 +143,32 @@ def activate(desk, version: str, actor, request_id: str | None = None) -> None:
 def active_version(engine: Engine) -> str | None:
     """The activated version (one indexed read), or None when none was ever activated."""
     return repository.active_version(engine)
+
+
+def artifact_path(settings: Settings, active: str | None) -> Path | None:
+    """The artifact a worker loads: the activated version when it is on this machine, else
+    MIZAN_MODEL_PATH, else None (the shipped model). Readiness and the workers both ask here."""
+    if active:
+        found = resolve(settings, active)
+        if found is not None:
+            return found
+        log.warning("activated model %s is not on this machine; using the default", active)
+    return Path(settings.model_path) if settings.model_path else None
+
+
+def artifact_files(path: Path) -> tuple[Path, Path]:
+    """(model file, sidecar) of an artifact directory or a .skops file."""
+    if path.is_dir():
+        return path / MODEL_FILE, path / SIDECAR
+    return path, path.with_suffix(".json")
+
+
+def stamp(path: str | Path | None) -> tuple[tuple[int, int] | None, ...]:
+    """(mtime, size) of the artifact's files: a changed stamp means a new artifact to load."""
+    try:
+        files = artifact_files(Path(path) if path else shipped_path())
+        return tuple(
+            (f.stat().st_mtime_ns, f.stat().st_size) if f.exists() else None for f in files
+        )
+    except Exception:  # noqa: BLE001 - no model path is a state, not an error
+        return ()

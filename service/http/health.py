@@ -26,9 +26,6 @@ bp = Blueprint("health", __name__)
 
 CHECK_TIMEOUT = 0.8
 RETRY_AFTER = 5
-MODEL_FILE = "model.skops"
-SIDECAR_FILE = "model.json"
-SHIPPED_MODEL = "mizan-classifier"
 
 # Probes are frequent: a small fixed pool, so a hung dependency cannot pile up threads.
 _pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="mizan-ready")
@@ -107,52 +104,17 @@ class ModelNotUsable(Exception):  # noqa: N818 - reported by name in /readyz
     """The model artifact that the workers would load is missing or unusable."""
 
 
-def _shipped() -> Path:
-    from mizan import (
-        models,  # the package only: importing the classifier would load numpy and skops
-    )
-
-    return Path(models.__file__).resolve().parent / "artifacts" / SHIPPED_MODEL
-
-
-def _version_on_disk(settings: Settings, version: str) -> Path | None:
-    from mizan.service.classifier import models_dir
-
-    candidates = [_shipped()]
-    root = models_dir(settings)
-    if root.is_dir():
-        candidates += [
-            p
-            for child in sorted(root.iterdir())
-            if child.is_dir()
-            for p in (child, child / SHIPPED_MODEL)
-        ]
-    for path in candidates:
-        try:
-            meta = json.loads((path / SIDECAR_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if str(meta.get("version")) == version:
-            return path
-    return None
-
-
 def model_path(settings: Settings, engine=None) -> Path:
-    """The artifact the workers load: the version activated in the database when it is on this
-    machine (as worker/scoring.py decides), else MIZAN_MODEL_PATH, else the shipped one."""
+    """The artifact the workers load (the classifier registry decides, for both)."""
+    from mizan.service import classifier
+
+    active = None
     if engine is not None:
         try:
-            from mizan.service.classifier import active_version
-
-            active = active_version(engine)
+            active = classifier.active_version(engine)
         except Exception:  # noqa: BLE001 - no table or no database: the configured artifact
             active = None
-        found = _version_on_disk(settings, active) if active else None
-        if found is not None:
-            return found
-    if settings.model_path:
-        return Path(settings.model_path)
-    return _shipped()
+    return classifier.artifact_path(settings, active) or classifier.shipped_path()
 
 
 _verified: dict[tuple, dict] = {}
@@ -163,7 +125,7 @@ def model_status(settings: Settings, engine=None) -> dict:
     """Check the artifact without loading it: present, matching its sidecar, same scikit-learn.
 
     The SHA-256 is computed once per (path, size, mtime), so frequent probes stay cheap. The
-    workers do the full load (see worker/health.py); the API only needs to know it will work.
+    workers do the full load (see worker/runtime.py); the API only needs to know it will work.
     """
     try:
         return {"ok": True, **_model_or_raise(settings, engine)}
@@ -172,11 +134,9 @@ def model_status(settings: Settings, engine=None) -> dict:
 
 
 def _model_or_raise(settings: Settings, engine=None) -> dict:
-    path = model_path(settings, engine)
-    if path.is_dir():
-        model_file, sidecar = path / MODEL_FILE, path / SIDECAR_FILE
-    else:
-        model_file, sidecar = path, path.with_suffix(".json")
+    from mizan.service import classifier
+
+    model_file, sidecar = classifier.artifact_files(model_path(settings, engine))
     try:
         st = model_file.stat()
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
