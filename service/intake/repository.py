@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -133,14 +133,6 @@ class Repository:
             conn.execute(update(Comment).where(Comment.id.in_(ids)).values(enqueued_at=when))
 
     # --- reading ------------------------------------------------------------------------------
-    def get_comment(self, comment_id: str) -> Comment | None:
-        with Session(self.engine, expire_on_commit=False) as session:
-            return session.get(Comment, comment_id)
-
-    def get_status(self, comment_id: str) -> str | None:
-        with self.engine.connect() as conn:
-            return conn.execute(select(Comment.status).where(Comment.id == comment_id)).scalar()
-
     def status_with_reasons(self, comment_id: str) -> tuple[str, list] | None:
         """A comment's status and the reasons of the decision that applies to it now."""
         with self.engine.connect() as conn:
@@ -192,35 +184,6 @@ class Repository:
         return roots, replies, more
 
     # --- deciding -----------------------------------------------------------------------------
-    def pending_comments(self, ids: Iterable[str]) -> list[Comment]:
-        """The still-pending comments among `ids` (a decided one is skipped: idempotency)."""
-        ids = list(ids)
-        if not ids:
-            return []
-        stmt = select(Comment).where(Comment.id.in_(ids), Comment.status == "pending")
-        with Session(self.engine, expire_on_commit=False) as session:
-            return list(session.scalars(stmt))
-
-    def record_automatic(self, decisions: Sequence[DecisionRecord]) -> list[str]:
-        """Apply each decision iff its comment is still pending; return the ids decided now.
-
-        The conditional UPDATE plus the unique index on automatic decisions make a decision
-        exactly-once even when two workers race on the same comment.
-        """
-        now = utcnow()
-        done: list[str] = []
-        with self.engine.begin() as conn:
-            for d in decisions:
-                res = conn.execute(
-                    update(Comment)
-                    .where(Comment.id == d.comment_id, Comment.status == "pending")
-                    .values(status=d.outcome, decided_at=now, updated_at=now)
-                )
-                if res.rowcount == 1:
-                    conn.execute(insert(Decision), decision_row(d, "pending", now))
-                    done.append(d.comment_id)
-        return done
-
     def decisions_for(self, comment_id: str) -> list[Decision]:
         stmt = select(Decision).where(Decision.comment_id == comment_id).order_by(Decision.id)
         with Session(self.engine, expire_on_commit=False) as session:

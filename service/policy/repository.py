@@ -95,32 +95,6 @@ class PolicyRepository:
         self.postgres = engine.dialect.name == "postgresql"
 
     # --- word lists -------------------------------------------------------------------------
-    def add_term(
-        self, term: str, folded: str, list_: str, action: str, actor: str | None = None
-    ) -> int:
-        """Add a term to the blocked or watched list (idempotent on the folded form)."""
-        if action not in WORD_LISTS.get(list_, ()):
-            raise ValueError(f"list {list_!r} does not take action {action!r}")
-        with self.engine.begin() as conn:
-            existing = conn.execute(
-                select(WordTerm.id).where(WordTerm.folded == folded, WordTerm.list == list_)
-            ).scalar()
-            if existing is not None:
-                conn.execute(
-                    update(WordTerm).where(WordTerm.id == existing).values(term=term, action=action)
-                )
-                return existing
-            return conn.execute(  # type: ignore[index]
-                insert(WordTerm).values(
-                    term=term,
-                    folded=folded,
-                    list=list_,
-                    action=action,
-                    created_by=actor,
-                    created_at=utcnow(),
-                )
-            ).inserted_primary_key[0]
-
     def remove_term(self, term_id: int) -> bool:
         with self.engine.begin() as conn:
             return conn.execute(delete(WordTerm).where(WordTerm.id == term_id)).rowcount == 1
@@ -131,15 +105,6 @@ class PolicyRepository:
             return [Term(*r) for r in conn.execute(stmt.order_by(WordTerm.id))]
 
     # --- blocked domains --------------------------------------------------------------------
-    def add_blocked_domain(self, domain: str, actor: str | None = None) -> None:
-        domain = domain.strip().lower().strip(".")
-        with self.engine.begin() as conn:
-            if conn.execute(select(BlockedDomain.id).where(BlockedDomain.domain == domain)).first():
-                return
-            conn.execute(
-                insert(BlockedDomain).values(domain=domain, created_by=actor, created_at=utcnow())
-            )
-
     def remove_blocked_domain(self, domain: str) -> bool:
         with self.engine.begin() as conn:
             res = conn.execute(
@@ -201,37 +166,6 @@ class PolicyRepository:
         return [Ban(*r[:4]) for r in rows if r[4] is None or aware(r[4]) > now]
 
     # --- post settings ----------------------------------------------------------------------
-    def set_post_policy(
-        self,
-        post_id: str,
-        *,
-        comments_closed: bool | None = None,
-        premoderation: bool | None = None,
-        actor: str | None = None,
-    ) -> PostPolicy:
-        """Open/close comments or switch pre-moderation on a post; returns the new settings."""
-        now = utcnow()
-        with self.engine.begin() as conn:
-            row = conn.execute(
-                select(PostSetting.comments_closed, PostSetting.premoderation).where(
-                    PostSetting.post_id == post_id
-                )
-            ).first()
-            closed = bool(row[0]) if row else False
-            premod = bool(row[1]) if row else False
-            closed = closed if comments_closed is None else comments_closed
-            premod = premod if premoderation is None else premoderation
-            values = dict(
-                comments_closed=closed, premoderation=premod, updated_by=actor, updated_at=now
-            )
-            if row:
-                conn.execute(
-                    update(PostSetting).where(PostSetting.post_id == post_id).values(**values)
-                )
-            else:
-                conn.execute(insert(PostSetting).values(post_id=post_id, **values))
-        return PostPolicy(closed, premod)
-
     def post_policies(self, post_ids: Iterable[str]) -> dict[str, PostPolicy]:
         """Settings of the given posts; posts without a row are open and not pre-moderated."""
         ids = sorted(set(post_ids))

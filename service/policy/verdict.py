@@ -220,10 +220,6 @@ def decide_without_model(error: str | None = None) -> Verdict:
     return decide(None, None, failure={"code": "no_model"})
 
 
-def decide_after_failure(kind: str) -> Verdict:
-    return decide(None, None, failure={"code": "scoring_failed", "error": kind})
-
-
 # --- what the author's status poll may show ---------------------------------------------------
 SPAM_CODES = frozenset({"spam_score", "blocked_domain", "duplicate", "banned_author", "honeypot"})
 ABUSE_CODES = frozenset({"abuse_score"})

@@ -19,6 +19,7 @@ from mizan.service.policy.repository import PolicyRepository
 from mizan.service.policy.verdict import POLICY_VERSION
 from mizan.service.tables import Comment, Decision
 from mizan.worker import runtime, tasks
+from tests import factories
 from tests.conftest import REDIS_URL, SECRET, RecordingSender, comment_payload, make_settings
 
 META = RequestMeta(ip="198.51.100.7", user_agent="pytest", referrer=None, accept_language="ar")
@@ -99,7 +100,7 @@ def count_automatic(svc):
 
 
 def status(svc, cid):
-    return svc.repo.get_status(cid)
+    return factories.get_status(svc.repo, cid)
 
 
 def use_model(monkeypatch, model):
@@ -151,13 +152,13 @@ def test_rules_from_the_database(world, monkeypatch):
     prepo = PolicyRepository(svc.repo.engine)
     from mizan.models.normalize import fold
 
-    prepo.add_term("كلب", fold("كلب"), "blocked", "reject")
-    prepo.add_term("حمار", fold("حمار"), "watched", "hold")
-    prepo.add_blocked_domain("1xbet.com")
+    factories.add_term(prepo, "كلب", fold("كلب"), "blocked", "reject")
+    factories.add_term(prepo, "حمار", fold("حمار"), "watched", "hold")
+    factories.add_blocked_domain(prepo, "1xbet.com")
     banned_email = "banned.reader@example.org"
     prepo.add_ban("email", value_hash=svc.keys.lookup_hash("email", banned_email))
     prepo.add_ban("network", network="203.0.113.0/24")
-    prepo.set_post_policy("breaking", premoderation=True)
+    factories.set_post_policy(prepo, "breaking", premoderation=True)
     insult = submit(svc, body="انت كَلْـــبٌ يا والكلاب", author_email="a1@example.org")
     watched = submit(svc, body="هذا الحمار لا يفهم", author_email="a2@example.org")
     promo = submit(svc, body="العب على promo.1xbet.com الآن", author_email="a3@example.org")
@@ -181,7 +182,7 @@ def test_clean_comment_from_an_unbanned_network_on_an_open_post_is_approved(worl
     svc, _ = world
     use_model(monkeypatch, FakeClassifier())
     PolicyRepository(svc.repo.engine).add_ban("network", network="203.0.113.0/24")
-    PolicyRepository(svc.repo.engine).set_post_policy("article-42", premoderation=False)
+    factories.set_post_policy(PolicyRepository(svc.repo.engine), "article-42", premoderation=False)
     cid = submit(svc, body="مقال ممتاز وتحليل دقيق")
     tasks.decide_pending([cid])
     assert status(svc, cid) == "approved"

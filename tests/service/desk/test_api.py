@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from mizan.service.tables import AuditEntry, AuthorBan, Comment, Decision, TrainingExample
+from tests import factories
 from tests.service.desk.test_support import (
     add_account,
     build_app,
@@ -48,7 +49,7 @@ def post_json(client, url, body, headers=None, **kw):
 
 
 def status_of(app, cid):
-    return app.extensions["mizan"].repo.get_status(cid)
+    return factories.get_status(app.extensions["mizan"].repo, cid)
 
 
 def assert_error(resp, status, code):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from mizan.service.cli import main
 from mizan.service.tables import ApiToken, Moderator
+from tests import factories
 from tests.conftest import SECRET
 from tests.service.desk.test_support import (
     PASSWORD,
@@ -167,7 +168,10 @@ def test_form_actions_work_without_javascript(app, client):
     )
     assert resp.headers["Location"] == "/moderation/"
     repo = app.extensions["mizan"].repo
-    assert (repo.get_status(a), repo.get_status(b)) == ("rejected", "approved")
+    assert (factories.get_status(repo, a), factories.get_status(repo, b)) == (
+        "rejected",
+        "approved",
+    )
     assert (
         client.post("/moderation/actions", data={"action": "approve", "ids": [b]}).status_code
         == 403

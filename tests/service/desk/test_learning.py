@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from mizan.service.cli import main
 from mizan.service.queue import make_sender
+from tests import factories
 from tests.conftest import REDIS_URL, SECRET, comment_payload
 from tests.service.desk.test_support import (
     add_account,
@@ -59,7 +60,7 @@ def tiny_dataset(directory: Path) -> None:
 def wait_decided(repo, cid: str, timeout: float = 60.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        status = repo.get_status(cid)
+        status = factories.get_status(repo, cid)
         if status != "pending":
             return status
         time.sleep(0.2)

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from mizan.service.db import DecisionRecord, utcnow
 from mizan.service.desk.pages import inert, safe_url
+from tests import factories
 from tests.conftest import make_settings
 
 PASSWORD = "correct horse battery staple"
@@ -107,7 +108,8 @@ def make_comment(
         }
     )
     if status != "pending":
-        svc.repo.record_automatic(
+        factories.record_automatic(
+            svc.repo,
             [
                 DecisionRecord(
                     comment_id=cid,
@@ -120,7 +122,7 @@ def make_comment(
                     model_version=model_version,
                     policy_version="policy-test",
                 )
-            ]
+            ],
         )
     return cid
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from mizan.service.tables import Comment, Decision
+from tests import factories
 from tests.conftest import ORIGIN, comment_payload
 
 
@@ -42,7 +43,7 @@ def test_json_comment_is_accepted_stored_and_queued(client, app, sender):
     assert set(body) == {"id", "status", "status_url"}
     assert body["status"] == "pending"
     assert sender.sent == [[body["id"]]]
-    stored = app.extensions["mizan"].repo.get_comment(body["id"])
+    stored = factories.get_comment(app.extensions["mizan"].repo, body["id"])
     assert stored.status == "pending"
     assert stored.body == comment_payload()["body"]
     assert "@" not in stored.author_email_enc
@@ -60,7 +61,7 @@ def test_ids_are_opaque_and_not_sequential(client):
 def test_body_is_stored_exactly_as_submitted_after_trimming_edges(client, app):
     body = "  سطر أول\r\nسطر ثانٍ\twith tab  "
     cid = post_json(client, comment_payload(body=body)).get_json()["id"]
-    assert app.extensions["mizan"].repo.get_comment(cid).body == body.strip()
+    assert factories.get_comment(app.extensions["mizan"].repo, cid).body == body.strip()
 
 
 def test_wordpress_form_post_redirects_to_permalink_on_allowed_origin(client, sender):
@@ -241,7 +242,7 @@ def test_honeypot_filled_is_accepted_but_stored_as_spam(client, app, sender):
     cid = resp.get_json()["id"]
     assert resp.get_json()["status"] == "pending"  # the bot learns nothing
     repo = app.extensions["mizan"].repo
-    assert repo.get_comment(cid).status == "spam"
+    assert factories.get_comment(repo, cid).status == "spam"
     [decision] = repo.decisions_for(cid)
     assert decision.reasons == [{"code": "honeypot"}]
     assert decision.decided_by == "intake"
@@ -251,7 +252,10 @@ def test_honeypot_filled_is_accepted_but_stored_as_spam(client, app, sender):
 def test_empty_honeypot_is_a_normal_comment(client, app, sender):
     resp = post_json(client, comment_payload(mizan_hp=""))
     assert resp.status_code == 202
-    assert app.extensions["mizan"].repo.get_comment(resp.get_json()["id"]).status == "pending"
+    assert (
+        factories.get_comment(app.extensions["mizan"].repo, resp.get_json()["id"]).status
+        == "pending"
+    )
     assert len(sender.sent) == 1
 
 
@@ -259,7 +263,10 @@ def test_broker_down_still_accepts_and_keeps_comment_pending(client, app, sender
     sender.fail = True
     resp = post_json(client, comment_payload())
     assert resp.status_code == 202
-    assert app.extensions["mizan"].repo.get_comment(resp.get_json()["id"]).status == "pending"
+    assert (
+        factories.get_comment(app.extensions["mizan"].repo, resp.get_json()["id"]).status
+        == "pending"
+    )
 
 
 def test_database_down_is_503_with_retry_after(tmp_path, sender):
@@ -313,7 +320,7 @@ def test_client_ip_honours_forwarded_for_only_from_trusted_proxies(tmp_path, sql
             app.test_client(), comment_payload(), **{"X-Forwarded-For": "198.51.100.1, 203.0.113.9"}
         )
         svc = app.extensions["mizan"]
-        stored = svc.repo.get_comment(resp.get_json()["id"])
+        stored = factories.get_comment(svc.repo, resp.get_json()["id"])
         assert svc.keys.decrypt(stored.ip_enc) == expected
         assert stored.ip_hash == svc.keys.lookup_hash("ip", expected)
 
@@ -328,7 +335,7 @@ def test_request_metadata_is_recorded(client, app):
             "Accept-Language": "ar-LY",
         },
     ).get_json()["id"]
-    c = app.extensions["mizan"].repo.get_comment(cid)
+    c = factories.get_comment(app.extensions["mizan"].repo, cid)
     assert (c.user_agent, c.referrer, c.accept_language) == (
         "Mozilla/5.0 test",
         f"{ORIGIN}/a",

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from mizan.service.policy.repository import PolicyRepository
 from mizan.service.queue import RedisSender
 from mizan.service.tables import Comment
+from tests import factories
 from tests.conftest import ORIGIN, REDIS_URL, comment_payload, make_settings
 
 pytestmark = pytest.mark.redis
@@ -55,14 +56,14 @@ def post(client, ip="192.0.2.10", headers=None, **fields):
 def test_closed_post_answers_403_and_reopened_post_accepts(make_client):
     app, client = make_client()
     prepo = PolicyRepository(app.extensions["mizan"].repo.engine)
-    prepo.set_post_policy("article-42", comments_closed=True)
+    factories.set_post_policy(prepo, "article-42", comments_closed=True)
     resp = post(client)
     assert resp.status_code == 403
     assert resp.json == {
         "error": {"code": "forbidden", "message": "Comments are closed on this article."}
     }
     assert post(client, post_id="article-43").status_code == 202
-    prepo.set_post_policy("article-42", comments_closed=False)
+    factories.set_post_policy(prepo, "article-42", comments_closed=False)
     assert post(client).status_code == 202
 
 

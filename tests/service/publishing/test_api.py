@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from mizan.service.tables import Comment
+from tests import factories
 from tests.conftest import ORIGIN, comment_payload
 
 
@@ -115,7 +116,8 @@ def test_receipt_shows_a_reason_category_never_the_rule(client, app):
         "/api/v1/comments", data=json.dumps(comment_payload()), content_type="application/json"
     )
     cid, status_url = resp.get_json()["id"], resp.get_json()["status_url"]
-    app.extensions["mizan"].repo.record_automatic(
+    factories.record_automatic(
+        app.extensions["mizan"].repo,
         [
             DecisionRecord(
                 comment_id=cid,
@@ -126,7 +128,7 @@ def test_receipt_shows_a_reason_category_never_the_rule(client, app):
                 model_version=None,
                 policy_version="t",
             )
-        ]
+        ],
     )
     body = client.get(status_url).get_json()
     assert body == {"id": cid, "status": "held", "reason_category": "links"}
