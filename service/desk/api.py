@@ -11,14 +11,13 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from mizan.service.desk.auth import desk, require_api
 from mizan.service.desk.usecase import (
     ACTIONS,
-    BAN_KINDS,
     MSG_FIELDS,
     QUEUE_STATUSES,
     REJECT_REASONS,
     SORTS,
-    WORD_LISTS,
 )
 from mizan.service.errors import BadRequest, NotFound, Unsupported, ValidationFailed
+from mizan.service.policy import BAN_KINDS, WORD_LISTS
 
 bp = Blueprint("moderation_api", __name__, url_prefix="/api/v1/moderation")
 

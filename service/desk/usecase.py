@@ -13,10 +13,11 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,6 +35,7 @@ from mizan.service.errors import (
     ValidationFailed,
 )
 from mizan.service.policy import BAN_KINDS, WORD_LISTS
+from mizan.service.tables import Comment, Decision
 
 log = logging.getLogger("mizan.moderation")
 
@@ -169,7 +171,7 @@ def near_duplicate_groups(
     return [g for g in groups.values() if len(g) > 1]
 
 
-def reason_spans(reasons: Sequence, length: int) -> list[dict]:
+def reason_spans(reasons: Sequence[Any], length: int) -> list[dict[str, Any]]:
     """The character spans a decision's reasons point at, clipped to the text and merged."""
     spans = []
     for r in reasons or []:
@@ -190,7 +192,7 @@ def reason_spans(reasons: Sequence, length: int) -> list[dict]:
             if start < end:
                 spans.append({"start": start, "end": end, "code": str(r.get("code", ""))[:40]})
     spans.sort(key=lambda s: (s["start"], -s["end"]))
-    merged: list[dict] = []
+    merged: list[dict[str, Any]] = []
     for s in spans:
         if merged and s["start"] < merged[-1]["end"]:
             merged[-1]["end"] = max(merged[-1]["end"], s["end"])
@@ -199,7 +201,7 @@ def reason_spans(reasons: Sequence, length: int) -> list[dict]:
     return merged
 
 
-def segments(text: str, spans: Sequence[dict]) -> list[tuple[str, str | None]]:
+def segments(text: str, spans: Sequence[dict[str, Any]]) -> list[tuple[str, str | None]]:
     """Split text into (piece, highlight code or None) for rendering highlighted spans as text."""
     out, pos = [], 0
     for s in spans:
@@ -342,7 +344,7 @@ class Desk:
         sort: str = "oldest",
         cursor: str | None = None,
         limit: int = 50,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """A page of the queue with scores, reasons, spans, author history and duplicate groups."""
         problems = {}
         if status not in QUEUE_STATUSES:
@@ -382,7 +384,7 @@ class Desk:
         counts = self.repo.queue_counts()
         return {s: counts.get(s, 0) for s in QUEUE_STATUSES}
 
-    def _items(self, rows) -> list[dict]:
+    def _items(self, rows: Sequence[Any]) -> list[dict[str, Any]]:
         ids = [r.id for r in rows]
         autos = self.repo.automatic_decisions(ids)
         history = self.repo.author_history(r.author_email_hash for r in rows)
@@ -425,7 +427,7 @@ class Desk:
             )
         return items
 
-    def comment_detail(self, comment_id: str) -> dict:
+    def comment_detail(self, comment_id: str) -> dict[str, Any]:
         """One comment with its decisions, reader reports and audit entries."""
         row = self.repo.comment(comment_id)
         if row is None:
@@ -489,7 +491,7 @@ class Desk:
         reason: str | None = None,
         note: str | None = None,
         request_id: str | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Apply one action to one comment in one transaction; raise on an illegal transition."""
         self._check_action(action, reason)
         done = self.repo.transition(
@@ -513,7 +515,7 @@ class Desk:
         reason: str | None = None,
         note: str | None = None,
         request_id: str | None = None,
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """Apply an action to each comment, each in its own transaction; report each outcome."""
         self._check_action(action, reason)
         results = []
@@ -555,8 +557,8 @@ class Desk:
         reason: str | None,
         note: str | None,
         request_id: str | None,
-    ):
-        def plan_for(comment, history) -> Plan:
+    ) -> Callable[[Comment, list[Decision]], Plan]:
+        def plan_for(comment: Comment, history: list[Decision]) -> Plan:
             allowed, to = TRANSITIONS[action]
             frm = comment.status
             if action == "restore":
@@ -567,7 +569,7 @@ class Desk:
                     fields={"status": [frm]},
                 )
             auto = next((d for d in history if d.kind == "automatic"), None)
-            decision = {
+            decision: dict[str, Any] = {
                 "kind": "moderator",
                 "outcome": to,
                 "from_status": frm,
@@ -611,7 +613,7 @@ class Desk:
         days: int | None = None,
         note: str | None = None,
         request_id: str | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Ban an author's email, IP or network (from a comment or a given value), with expiry."""
         if kind not in BAN_KINDS:
             raise ValidationFailed(
@@ -690,7 +692,7 @@ class Desk:
             "comment_id": comment_id,
         }
 
-    def bans(self) -> list[dict]:
+    def bans(self) -> list[dict[str, Any]]:
         return [
             {
                 "id": b.id,
@@ -722,7 +724,7 @@ class Desk:
         if not ok:
             raise NotFound("Not found.")
 
-    def post_settings(self, post_id: str) -> dict:
+    def post_settings(self, post_id: str) -> dict[str, Any]:
         row = self.repo.post_setting(post_id)
         return {
             "post_id": post_id,
@@ -738,7 +740,7 @@ class Desk:
         comments_closed: bool | None = None,
         premoderation: bool | None = None,
         request_id: str | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Close comments or switch pre-moderation on one post."""
         values = {
             k: v
@@ -767,7 +769,7 @@ class Desk:
         )
         return self.post_settings(post_id)
 
-    def word_terms(self) -> list[dict]:
+    def word_terms(self) -> list[dict[str, Any]]:
         return [
             {
                 "id": t.id,
@@ -787,7 +789,7 @@ class Desk:
         list_name: str,
         action: str | None = None,
         request_id: str | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         term = (term or "").strip()
         if list_name not in WORD_LISTS:
             raise ValidationFailed(MSG_FIELDS, fields={"list": ["Must be blocked or watched."]})
@@ -827,7 +829,7 @@ class Desk:
         return {"id": term_id, "term": term, "list": list_name, "action": action}
 
     def remove_term(self, actor: Actor, term_id: int, request_id: str | None = None) -> None:
-        def audit_for(row) -> dict:
+        def audit_for(row: Any) -> dict[str, Any]:
             return {
                 "actor_id": actor.id,
                 "actor": actor.email,
@@ -852,7 +854,7 @@ class Desk:
         action: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
-    ) -> dict:
+    ) -> dict[str, Any]:
         before = None
         if cursor:
             if not cursor.isdigit():
@@ -897,7 +899,7 @@ class Desk:
         return outcome
 
     # --- learning from moderators -------------------------------------------------------------
-    def export_feedback(self, out: str | os.PathLike) -> int:
+    def export_feedback(self, out: str | os.PathLike[str]) -> int:
         """Write moderators' labelled examples as the CSV `mizan train --feedback` reads."""
         rows = [e for e in self.repo.training_examples() if e.task in ("spam", "abuse")]
         path = Path(out)
@@ -919,7 +921,7 @@ class Desk:
         return len(rows)
 
     # --- stats --------------------------------------------------------------------------------
-    def stats(self, days: int = 30) -> dict:
+    def stats(self, days: int = 30) -> dict[str, Any]:
         """Per model version and day: automatic outcomes and moderators' agreement with them."""
         if not 1 <= days <= 365:
             raise ValidationFailed(
@@ -933,7 +935,7 @@ class Desk:
                 auto[cid] = (outcome, version or "none", aware(created).date().isoformat())
             else:
                 final[cid] = outcome  # ordered by id: the last moderator decision wins
-        buckets: dict[tuple[str, str], dict] = {}
+        buckets: dict[tuple[str, str], dict[str, Any]] = {}
         for cid, (outcome, version, day) in auto.items():
             b = buckets.setdefault((version, day), _bucket(version, day))
             b["decisions"] += 1
@@ -951,7 +953,7 @@ class Desk:
             if outcome == "held" and later is not None:
                 b["held_resolved"][later] = b["held_resolved"].get(later, 0) + 1
         rows = sorted(buckets.values(), key=lambda b: (b["day"], b["model_version"]))
-        totals: dict[str, dict] = {}
+        totals: dict[str, dict[str, Any]] = {}
         for b in rows:
             for key in ("auto_approve", "auto_spam"):
                 b[key]["precision"] = _ratio(b[key]["agreed"], b[key]["reviewed"])
@@ -976,7 +978,7 @@ class Desk:
         }
 
 
-def _bucket(version: str, day: str | None) -> dict:
+def _bucket(version: str, day: str | None) -> dict[str, Any]:
     return {
         "model_version": version,
         "day": day,
@@ -994,7 +996,7 @@ def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
 
-def _restore_target(comment, history) -> str | None:
+def _restore_target(comment: Comment, history: list[Decision]) -> str | None:
     """The status before the latest action not yet undone (moderator action or reports move)."""
     stack = []  # type: ignore[var-annotated]
     for d in history:
@@ -1012,7 +1014,9 @@ def _restore_target(comment, history) -> str | None:
     return target if target in QUEUE_STATUSES else None
 
 
-def _examples(comment, auto, action: str, reason: str | None, actor: Actor) -> list[dict]:
+def _examples(
+    comment: Comment, auto: Decision | None, action: str, reason: str | None, actor: Actor
+) -> list[dict[str, Any]]:
     """The labelled examples one moderator decision teaches."""
     auto_outcome = auto.outcome if auto else None
     if action in ("approve", "not_spam"):
@@ -1055,7 +1059,7 @@ def _examples(comment, auto, action: str, reason: str | None, actor: Actor) -> l
     ]
 
 
-def audit_dict(e) -> dict:
+def audit_dict(e: Any) -> dict[str, Any]:
     return {
         "id": e.id,
         "actor": e.actor,

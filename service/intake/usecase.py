@@ -6,6 +6,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
@@ -71,7 +72,7 @@ class Service:
         )
 
     def submit_comment(
-        self, data: dict, meta: RequestMeta, *, honeypot_filled: bool = False
+        self, data: dict[str, Any], meta: RequestMeta, *, honeypot_filled: bool = False
     ) -> Accepted:
         """Validate references, store the comment as pending, queue it after the commit."""
         root_id = None
