@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, *, sender: TaskSender | None = 
             )
         return resp
 
-    from mizan.service import desk, intake
+    from mizan.service import desk, intake, publishing
     from mizan.service.http import errors, health, metrics, openapi
 
     app.register_blueprint(health.bp)
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, *, sender: TaskSender | None = 
     errors.register_error_handlers(app)
     app.before_request(errors.reject_control_characters)
     intake.init_app(app)
+    publishing.init_app(app)
     desk.init_app(app)
     openapi.init_app(app)
     desk.init_pages(app)

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from marshmallow import ValidationError
 
-from mizan.service.db import decode_cursor, encode_cursor
 from mizan.service.errors import BadRequest, Unsupported, ValidationFailed
 from mizan.service.http.errors import error_response
 from mizan.service.http.messages import PAGES, prefers_arabic
 from mizan.service.http.requests import check_origin, client_ip, cors, read_body
-from mizan.service.intake.schemas import WORDPRESS_FIELDS, CommentIn, PublicCommentOut, origin_of
+from mizan.service.intake.schemas import WORDPRESS_FIELDS, CommentIn, origin_of
 from mizan.service.intake.usecase import RequestMeta, Service
 
 bp = Blueprint("comments", __name__, template_folder="templates")
 
-_public = PublicCommentOut()
 MSG_FIELDS = "The comment could not be accepted: see the fields."
 
 
@@ -73,7 +70,7 @@ def _accepted_body(accepted) -> dict:
         "id": accepted.id,
         "status": accepted.status,
         "status_url": url_for(
-            "comments.get_comment", comment_id=accepted.id, receipt=accepted.receipt
+            "publishing.get_comment", comment_id=accepted.id, receipt=accepted.receipt
         ),
     }
 
@@ -180,89 +177,6 @@ def _set_browser_token(resp: Response, token: str | None) -> None:
             secure=secure,
             samesite="None" if secure else "Lax",
         )
-
-
-def _public_dict(row) -> dict:
-    return _public.dump(
-        {
-            "id": row.id,
-            "parent_id": row.parent_id,
-            "author_name": row.author_name,
-            "author_url": row.author_url,
-            "body": row.body,
-            "created_at": row.created_at,
-        }
-    )
-
-
-@bp.get("/api/v1/posts/<post_id>/comments", provide_automatic_options=False)
-def list_comments(post_id: str):
-    svc = _service()
-    raw_limit = request.args.get("limit", "50")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
-        raise ValidationFailed(
-            MSG_FIELDS, fields={"limit": ["Must be a whole number between 1 and 100."]}
-        )
-    cursor = request.args.get("cursor")
-    after = None
-    if cursor:
-        after = decode_cursor(cursor)
-        if after is None:
-            raise ValidationFailed(MSG_FIELDS, fields={"cursor": ["Invalid cursor."]})
-    roots, replies, more = svc.repo.public_threads(post_id, after, int(raw_limit))
-    children: dict[str, list] = {}
-    for r in replies:
-        children.setdefault(r.root_id, []).append(_public_dict(r))
-    threads = []
-    for root in roots:
-        item = _public_dict(root)
-        item["replies"] = children.get(root.id, [])
-        threads.append(item)
-    body = {
-        "post_id": post_id,
-        "comments": threads,
-        "next_cursor": encode_cursor(roots[-1].created_at, roots[-1].id) if more else None,
-    }
-    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    etag = hashlib.blake2b(payload, digest_size=12).hexdigest()
-    resp = Response(payload, mimetype="application/json")
-    resp.set_etag(etag, weak=True)
-    resp.headers["Cache-Control"] = f"public, max-age={svc.settings.public_cache_seconds}"
-    resp.vary.add("Origin")
-    resp = resp.make_conditional(request)  # type: ignore[assignment]
-    return cors(resp)
-
-
-@bp.get("/api/v1/comments/<comment_id>", provide_automatic_options=False)
-def get_comment(comment_id: str):
-    svc = _service()
-    receipt = request.args.get("receipt")
-    if (
-        receipt is not None
-        and len(comment_id) <= 64
-        and svc.keys.check_receipt(comment_id, receipt)
-    ):
-        from mizan.service.policy import reason_category
-
-        found = svc.repo.status_with_reasons(comment_id)
-        if found is None:
-            return error_response(404, "not_found", "Not found.")
-        status, reasons = found
-        resp = jsonify(
-            {
-                "id": comment_id,
-                "status": status,
-                "reason_category": reason_category(status, reasons),
-            }
-        )
-        resp.headers["Cache-Control"] = "no-store"
-        return cors(resp)
-    row = svc.repo.public_comment(comment_id)
-    if row is None:
-        return error_response(404, "not_found", "Not found.")
-    resp = jsonify(_public_dict(row))
-    resp.headers["Cache-Control"] = f"public, max-age={svc.settings.public_cache_seconds}"
-    return cors(resp)
 
 
 @bp.route("/api/v1/comments", methods=["OPTIONS"])

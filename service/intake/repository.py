@@ -7,22 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, insert, or_, select, update
+from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mizan.service.db import DecisionRecord, decision_row, utcnow
 from mizan.service.tables import Comment, Decision
-
-PUBLIC_COLUMNS = (
-    Comment.id,
-    Comment.parent_id,
-    Comment.root_id,
-    Comment.author_name,
-    Comment.author_url,
-    Comment.body,
-    Comment.created_at,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,56 +123,6 @@ class Repository:
             conn.execute(update(Comment).where(Comment.id.in_(ids)).values(enqueued_at=when))
 
     # --- reading ------------------------------------------------------------------------------
-    def status_with_reasons(self, comment_id: str) -> tuple[str, list] | None:
-        """A comment's status and the reasons of the decision that applies to it now."""
-        with self.engine.connect() as conn:
-            status = conn.execute(select(Comment.status).where(Comment.id == comment_id)).scalar()
-            if status is None:
-                return None
-            reasons = conn.execute(
-                select(Decision.reasons)
-                .where(Decision.comment_id == comment_id, Decision.applied.is_(True))
-                .order_by(Decision.id.desc())
-                .limit(1)
-            ).scalar()
-        return status, reasons or []
-
-    def public_comment(self, comment_id: str):
-        stmt = select(*PUBLIC_COLUMNS).where(Comment.id == comment_id, Comment.status == "approved")
-        with self.engine.connect() as conn:
-            return conn.execute(stmt).first()
-
-    def public_threads(self, post_id: str, after: tuple[datetime, str] | None, limit: int):
-        """Approved thread roots of a post, oldest first, and every approved reply in them."""
-        stmt = select(*PUBLIC_COLUMNS).where(
-            Comment.post_id == post_id, Comment.status == "approved", Comment.parent_id.is_(None)
-        )
-        if after is not None:
-            created, cid = after
-            stmt = stmt.where(
-                or_(
-                    Comment.created_at > created,
-                    and_(Comment.created_at == created, Comment.id > cid),
-                )
-            )
-        stmt = stmt.order_by(Comment.created_at, Comment.id).limit(limit + 1)
-        with self.engine.connect() as conn:
-            roots = conn.execute(stmt).all()
-            more = len(roots) > limit
-            roots = roots[:limit]
-            replies = []  # type: ignore[var-annotated]
-            if roots:
-                replies = conn.execute(  # type: ignore[assignment]
-                    select(*PUBLIC_COLUMNS)
-                    .where(
-                        Comment.root_id.in_([r.id for r in roots]),
-                        Comment.status == "approved",
-                        Comment.post_id == post_id,
-                    )
-                    .order_by(Comment.created_at, Comment.id)
-                ).all()
-        return roots, replies, more
-
     # --- deciding -----------------------------------------------------------------------------
     def decisions_for(self, comment_id: str) -> list[Decision]:
         stmt = select(Decision).where(Decision.comment_id == comment_id).order_by(Decision.id)

@@ -160,14 +160,3 @@ class AcceptedOut(Schema):
     id = fields.String(dump_only=True)
     status = fields.String(dump_only=True)
     status_url = fields.String(dump_only=True)
-
-
-class PublicCommentOut(Schema):
-    """What readers may see of a comment: never email, IP, user agent, scores or derivatives."""
-
-    id = fields.String()
-    parent_id = fields.String(allow_none=True)
-    author_name = fields.String()
-    author_url = fields.String(allow_none=True)
-    body = fields.String()
-    created_at = fields.DateTime(format="iso")

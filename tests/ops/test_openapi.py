@@ -205,6 +205,7 @@ def _operations() -> list[tuple[str, str]]:
     from mizan.service.desk import api_docs as _desk_docs  # noqa: F401
     from mizan.service.http import openapi
     from mizan.service.intake import api_docs as _intake_docs  # noqa: F401
+    from mizan.service.publishing import api_docs as _publishing_docs  # noqa: F401
 
     return sorted(openapi.documented())
 
