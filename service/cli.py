@@ -197,18 +197,13 @@ def up(host: str, port: int) -> None:
 def _desk():
     from mizan.service.crypto import Keys
     from mizan.service.db import make_engine
-    from mizan.service.desk import Desk, DeskSettings, ModerationRepository
+    from mizan.service.desk import Desk, ModerationRepository
 
     settings = _settings()
-    try:
-        conf = DeskSettings.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
     return Desk(
         settings,
         ModerationRepository(make_engine(settings.database_url, 0)),
         Keys(settings.secret_key),
-        conf,
     )
 
 

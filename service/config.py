@@ -86,6 +86,32 @@ def _networks(raw: str, name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IP
 
 
 @dataclass(frozen=True)
+class DeskSettings:
+    """The moderation desk's settings (part of Settings, read and validated with it)."""
+
+    report_threshold: int = 3
+    reports_per_ip_hour: int = 10
+    reports_per_comment_hour: int = 200
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    session_hours: int = 12
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DeskSettings:
+        env = os.environ if env is None else env
+        return cls(
+            report_threshold=env_int(env, "MIZAN_REPORT_THRESHOLD", 3, 1, 1000),
+            reports_per_ip_hour=env_int(env, "MIZAN_REPORTS_PER_IP_HOUR", 10, 1, 10_000),
+            reports_per_comment_hour=env_int(
+                env, "MIZAN_REPORTS_PER_COMMENT_HOUR", 200, 1, 100_000
+            ),
+            login_max_failures=env_int(env, "MIZAN_LOGIN_MAX_FAILURES", 5, 1, 1000),
+            login_window_seconds=env_int(env, "MIZAN_LOGIN_WINDOW_SECONDS", 900, 10, 86_400),
+            session_hours=env_int(env, "MIZAN_SESSION_HOURS", 12, 1, 720),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the service, the worker and the CLI read from the environment."""
 
@@ -107,6 +133,7 @@ class Settings:
     public_cache_seconds: int = 15
     model_path: str = ""
     model_check_seconds: float = 5.0
+    desk: DeskSettings = field(default_factory=DeskSettings)
     log_level: str = "INFO"
     api_workers: int = 2
     api_threads: int = 4
@@ -223,6 +250,7 @@ class Settings:
             public_cache_seconds=env_int(env, "MIZAN_PUBLIC_CACHE_SECONDS", 15, 0, 86_400),
             model_path=env.get("MIZAN_MODEL_PATH", "").strip(),
             model_check_seconds=_float(env, "MIZAN_MODEL_CHECK_SECONDS", 5.0, 0.0, 86_400.0),
+            desk=DeskSettings.from_env(env),
             log_level=level,
             api_workers=env_int(env, "MIZAN_API_WORKERS", 2, 1, 64),
             api_threads=env_int(env, "MIZAN_API_THREADS", 4, 1, 64),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from mizan.service.config import Settings
+from mizan.service.config import DeskSettings, Settings
 from mizan.service.db import upgrade
 
 # CI replays a fixed set of generated examples so a landing run is reproducible; local runs
@@ -49,6 +49,9 @@ class RecordingSender:
 
 def make_settings(tmp_path: Path, database_url: str, **overrides) -> Settings:
     base = dict(
+        # The desk's settings come from the environment, as in Settings.from_env, so a test
+        # can set MIZAN_REPORT_THRESHOLD and friends before it builds the app.
+        desk=DeskSettings.from_env(),
         mode="embedded",
         data_dir=tmp_path,
         database_url=database_url,

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, redirect, request, session, url_for
 
 from mizan.service.desk.repository import ModerationRepository
-from mizan.service.desk.usecase import MSG_AUTH, Actor, Desk, DeskSettings, Unauthorized
+from mizan.service.desk.usecase import MSG_AUTH, Actor, Desk, Unauthorized
 from mizan.service.errors import Forbidden, MizanError
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -30,9 +30,7 @@ class CsrfFailed(MizanError):
 def init_app(app: Flask) -> Desk:
     """Create the desk's use cases next to the service's (settings validated now, not later)."""
     svc = app.extensions["mizan"]
-    desk = Desk(
-        svc.settings, ModerationRepository(svc.repo.engine), svc.keys, DeskSettings.from_env()
-    )
+    desk = Desk(svc.settings, ModerationRepository(svc.repo.engine), svc.keys)
     app.extensions["mizan_desk"] = desk
     app.jinja_env.globals["csrf_token"] = csrf_token
     return desk

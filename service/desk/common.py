@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from argon2 import PasswordHasher
 
-from mizan.service.config import Settings, env_int
+from mizan.service.config import DeskSettings, Settings
 from mizan.service.crypto import Keys
 from mizan.service.db import aware
 from mizan.service.desk.repository import ModerationRepository
@@ -54,32 +53,6 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 class Unauthorized(MizanError):
     code, status = "unauthorized", 401
-
-
-@dataclass(frozen=True)
-class DeskSettings:
-    """The desk's own settings, read from MIZAN_* variables and validated when the app starts."""
-
-    report_threshold: int = 3
-    reports_per_ip_hour: int = 10
-    reports_per_comment_hour: int = 200
-    login_max_failures: int = 5
-    login_window_seconds: int = 900
-    session_hours: int = 12
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> DeskSettings:
-        env = os.environ if env is None else env
-        return cls(
-            report_threshold=env_int(env, "MIZAN_REPORT_THRESHOLD", 3, 1, 1000),
-            reports_per_ip_hour=env_int(env, "MIZAN_REPORTS_PER_IP_HOUR", 10, 1, 10_000),
-            reports_per_comment_hour=env_int(
-                env, "MIZAN_REPORTS_PER_COMMENT_HOUR", 200, 1, 100_000
-            ),
-            login_max_failures=env_int(env, "MIZAN_LOGIN_MAX_FAILURES", 5, 1, 1000),
-            login_window_seconds=env_int(env, "MIZAN_LOGIN_WINDOW_SECONDS", 900, 10, 86_400),
-            session_hours=env_int(env, "MIZAN_SESSION_HOURS", 12, 1, 720),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,4 +293,4 @@ class DeskBase:
         self.settings = settings
         self.repo = repo
         self.keys = keys
-        self.conf = desk_settings or DeskSettings.from_env()
+        self.conf = desk_settings or settings.desk

@@ -8,6 +8,7 @@ them over one repository.
 
 from __future__ import annotations
 
+from mizan.service.config import DeskSettings
 from mizan.service.desk.accounts import Accounts
 from mizan.service.desk.actions import Actions
 from mizan.service.desk.common import (
@@ -23,7 +24,6 @@ from mizan.service.desk.common import (
     SORTS,
     TRANSITIONS,
     Actor,
-    DeskSettings,
     Unauthorized,
     audit_dict,
     guess_lang,
