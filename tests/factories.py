@@ -6,15 +6,17 @@ SQL" is for the service and the worker, not for tests).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from mizan.service.db import DecisionRecord, decision_row, utcnow
 from mizan.service.intake import Repository
-from mizan.service.policy import WORD_LISTS, PolicyRepository, PostPolicy
-from mizan.service.tables import BlockedDomain, Comment, Decision, PostSetting, WordTerm
+from mizan.service.policy import BAN_KINDS, WORD_LISTS, PolicyRepository, PostPolicy
+from mizan.service.tables import AuthorBan, BlockedDomain, Comment, Decision, PostSetting, WordTerm
 
 
 def get_comment(repo: Repository, comment_id: str) -> Comment | None:
@@ -118,3 +120,35 @@ def set_post_policy(
         else:
             conn.execute(insert(PostSetting).values(post_id=post_id, **values))
     return PostPolicy(closed, premod)
+
+
+def add_ban(
+    repo: PolicyRepository,
+    kind: str,
+    *,
+    value_hash: str | None = None,
+    network: str | None = None,
+    note: str | None = None,
+    actor: str | None = None,
+    expires_at: datetime | None = None,
+) -> int:
+    """Ban an email or IP (by keyed hash) or a CIDR network."""
+    if kind not in BAN_KINDS:
+        raise ValueError(f"unknown ban kind {kind!r}")
+    if kind == "network":
+        network = str(ipaddress.ip_network(network or "", strict=False))
+        value_hash = None
+    elif not value_hash:
+        raise ValueError("an email or IP ban needs the value's lookup hash")
+    with repo.engine.begin() as conn:
+        return conn.execute(  # type: ignore[index]
+            insert(AuthorBan).values(
+                kind=kind,
+                value_hash=value_hash,
+                network=network,
+                note=note,
+                created_by=actor,
+                created_at=utcnow(),
+                expires_at=expires_at,
+            )
+        ).inserted_primary_key[0]

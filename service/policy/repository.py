@@ -1,18 +1,18 @@
-"""Database access for the moderation policy: word lists, bans, post settings, author history.
+"""Database access for the moderation policy: it reads word lists, bans, post settings and
+author history, and records a batch of decisions.
 
-Like `service.repository`, this is the only place the policy's tables are read or written. The
-batch methods exist for the worker: one claim query, one query per kind of history and one
-transaction to record a whole batch of decisions.
+The desk's repository writes the lists, bans and post settings (with their audit entries);
+this one only reads them. The batch methods exist for the worker: one claim query, one query
+per kind of history and one transaction to record a whole batch of decisions.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from mizan.service.db import DecisionRecord, aware, decision_row, utcnow
@@ -95,63 +95,17 @@ class PolicyRepository:
         self.postgres = engine.dialect.name == "postgresql"
 
     # --- word lists -------------------------------------------------------------------------
-    def remove_term(self, term_id: int) -> bool:
-        with self.engine.begin() as conn:
-            return conn.execute(delete(WordTerm).where(WordTerm.id == term_id)).rowcount == 1
-
     def terms(self) -> list[Term]:
         stmt = select(WordTerm.id, WordTerm.term, WordTerm.folded, WordTerm.list, WordTerm.action)
         with self.engine.connect() as conn:
             return [Term(*r) for r in conn.execute(stmt.order_by(WordTerm.id))]
 
     # --- blocked domains --------------------------------------------------------------------
-    def remove_blocked_domain(self, domain: str) -> bool:
-        with self.engine.begin() as conn:
-            res = conn.execute(
-                delete(BlockedDomain).where(BlockedDomain.domain == domain.strip().lower())
-            )
-            return res.rowcount == 1
-
     def blocked_domains(self) -> list[str]:
         with self.engine.connect() as conn:
             return list(conn.execute(select(BlockedDomain.domain)).scalars())
 
     # --- bans -------------------------------------------------------------------------------
-    def add_ban(
-        self,
-        kind: str,
-        *,
-        value_hash: str | None = None,
-        network: str | None = None,
-        note: str | None = None,
-        actor: str | None = None,
-        expires_at: datetime | None = None,
-    ) -> int:
-        """Ban an email or IP (by keyed hash) or a CIDR network."""
-        if kind not in BAN_KINDS:
-            raise ValueError(f"unknown ban kind {kind!r}")
-        if kind == "network":
-            network = str(ipaddress.ip_network(network or "", strict=False))
-            value_hash = None
-        elif not value_hash:
-            raise ValueError("an email or IP ban needs the value's lookup hash")
-        with self.engine.begin() as conn:
-            return conn.execute(  # type: ignore[index]
-                insert(AuthorBan).values(
-                    kind=kind,
-                    value_hash=value_hash,
-                    network=network,
-                    note=note,
-                    created_by=actor,
-                    created_at=utcnow(),
-                    expires_at=expires_at,
-                )
-            ).inserted_primary_key[0]
-
-    def remove_ban(self, ban_id: int) -> bool:
-        with self.engine.begin() as conn:
-            return conn.execute(delete(AuthorBan).where(AuthorBan.id == ban_id)).rowcount == 1
-
     def active_bans(self) -> list[Ban]:
         now = utcnow()
         stmt = select(

@@ -156,8 +156,8 @@ def test_rules_from_the_database(world, monkeypatch):
     factories.add_term(prepo, "حمار", fold("حمار"), "watched", "hold")
     factories.add_blocked_domain(prepo, "1xbet.com")
     banned_email = "banned.reader@example.org"
-    prepo.add_ban("email", value_hash=svc.keys.lookup_hash("email", banned_email))
-    prepo.add_ban("network", network="203.0.113.0/24")
+    factories.add_ban(prepo, "email", value_hash=svc.keys.lookup_hash("email", banned_email))
+    factories.add_ban(prepo, "network", network="203.0.113.0/24")
     factories.set_post_policy(prepo, "breaking", premoderation=True)
     insult = submit(svc, body="انت كَلْـــبٌ يا والكلاب", author_email="a1@example.org")
     watched = submit(svc, body="هذا الحمار لا يفهم", author_email="a2@example.org")
@@ -181,7 +181,7 @@ def test_rules_from_the_database(world, monkeypatch):
 def test_clean_comment_from_an_unbanned_network_on_an_open_post_is_approved(world, monkeypatch):
     svc, _ = world
     use_model(monkeypatch, FakeClassifier())
-    PolicyRepository(svc.repo.engine).add_ban("network", network="203.0.113.0/24")
+    factories.add_ban(PolicyRepository(svc.repo.engine), "network", network="203.0.113.0/24")
     factories.set_post_policy(PolicyRepository(svc.repo.engine), "article-42", premoderation=False)
     cid = submit(svc, body="مقال ممتاز وتحليل دقيق")
     tasks.decide_pending([cid])
