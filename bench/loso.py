@@ -65,7 +65,10 @@ class FeatureCache:
 def loso(data_dir: Path, only: set[str] | None) -> dict:
     from mizan.models.features import HashedTextFeatures
 
-    feats = HashedTextFeatures(lexicon_terms=lexicon_for(data_dir)[0]).fit(None)
+    lexicon = lexicon_for(data_dir)
+    feats = HashedTextFeatures(
+        lexicon_terms=lexicon.insults, identity_terms=lexicon.identities
+    ).fit(None)
     files = training_files(data_dir)
     cache = FeatureCache(feats)
     t0 = time.perf_counter()
@@ -191,7 +194,10 @@ def main(argv: list[str] | None = None) -> None:
             "occurs in the held-out file are dropped, only that task's head is fitted, and "
             "the held-out file's benchmark sample is scored (at most 3000 rows: csv module, "
             "file order, `numpy.random.default_rng(0).permutation(n)[:min(3000, n)]`). "
-            "Spam-only files (ar_lowquality_spam_tweets) have no AUC and are not held out. "
+            "Single-class files (ar_lowquality_spam_tweets; the clean news-comment, sentiment "
+            "and review sets) have no AUC and are not held out. LY-Abusive is scored with its "
+            "own negatives (tweets from another platform) though training uses only its "
+            "positives. "
             "Aljazeera is reported with its deleted-but-clean rows as negatives, and "
             "summaries are also given without it."
         )

@@ -7,6 +7,7 @@ import os
 import platform
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy
@@ -15,6 +16,9 @@ import skops
 import skops.io as sio
 
 from .data import sha256
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 MODEL_FILE = "model.skops"
 SIDECAR_FILE = "model.json"
@@ -48,7 +52,7 @@ def _major_minor(v: str) -> tuple[str, ...]:
     return tuple(v.split(".")[:2])
 
 
-def resolve(path: str | os.PathLike) -> tuple[Path, Path]:
+def resolve(path: str | os.PathLike[str]) -> tuple[Path, Path]:
     """Return (model file, sidecar file) for an artifact directory or a .skops file."""
     p = Path(path)
     if p.is_dir():
@@ -56,7 +60,7 @@ def resolve(path: str | os.PathLike) -> tuple[Path, Path]:
     return p, p.with_suffix(".json")
 
 
-def save(pipeline, target: str | os.PathLike, sidecar: dict) -> Path:
+def save(pipeline: Pipeline, target: str | os.PathLike[str], sidecar: dict[str, Any]) -> Path:
     """Write the model and its JSON sidecar; return ``target``.
 
     ``target`` is either a ``.skops`` file (sidecar: same name, ``.json``) or a directory
@@ -85,15 +89,16 @@ def save(pipeline, target: str | os.PathLike, sidecar: dict) -> Path:
     return d
 
 
-def read_sidecar(path: str | os.PathLike) -> dict:
+def read_sidecar(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Return the sidecar of an artifact."""
     _, side_path = resolve(path)
     if not side_path.is_file():
         raise ArtifactError(f"no sidecar {side_path.name} next to the model")
-    return json.loads(side_path.read_text(encoding="utf-8"))
+    sidecar: dict[str, Any] = json.loads(side_path.read_text(encoding="utf-8"))
+    return sidecar
 
 
-def load(path: str | os.PathLike) -> tuple[object, dict]:
+def load(path: str | os.PathLike[str]) -> tuple[Pipeline, dict[str, Any]]:
     """Check the sidecar and load the pipeline; raise ArtifactError on any mismatch."""
     model_path, _ = resolve(path)
     if not model_path.is_file():

@@ -7,13 +7,22 @@ import pathlib
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import artifact
 from . import normalize as _norm
 from .data import sha256
 from .features import META_NAMES, to_matrix
+from .signals import spam_signals
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+    from .features import HashedTextFeatures
+    from .pipeline import CalibratedLinearHeads
 
 ARTIFACTS_DIR = pathlib.Path(__file__).resolve().parent / "artifacts"
 SHIPPED = "mizan-classifier"  # a directory: model.skops + model.json (its sidecar)
@@ -23,6 +32,7 @@ _FINE = ("obscene", "hate")
 _BASELINE_META = frozenset(
     {"meta:length", "meta:n_words", "meta:arabic_share", "meta:latin_share", "meta:short_text"}
 )
+_LEXICON_META = frozenset({"meta:lexicon_hit", "meta:lexicon_hits", "meta:identity_insult"})
 _ENTITY_OF_META = {
     "meta:has_url": "xurlx",
     "meta:n_urls": "xurlx",
@@ -41,6 +51,9 @@ class Scores:
     spam: float
     abuse: float
     labels: dict[str, float]
+    # evidence the policy weighs with the scores (see models/signals.py and the card)
+    insult: bool = False
+    spam_signals: tuple[str, ...] = ()
 
 
 class ModelUnavailable(Exception):  # noqa: N818 - name fixed by the service contract
@@ -50,13 +63,13 @@ class ModelUnavailable(Exception):  # noqa: N818 - name fixed by the service con
 class Classifier:
     """A loaded pipeline with its version, thresholds and sidecar metadata."""
 
-    def __init__(self, pipeline, sidecar: dict) -> None:
+    def __init__(self, pipeline: Pipeline, sidecar: dict[str, Any]) -> None:
         self.pipeline = pipeline
         self.sidecar = sidecar
         self.version: str = sidecar.get("version", "unknown")
         self.thresholds: dict[str, float] = dict(sidecar.get("thresholds", {}))
-        self._features = pipeline.named_steps["features"]
-        self._heads = pipeline.named_steps["heads"]
+        self._features: HashedTextFeatures = pipeline.named_steps["features"]
+        self._heads: CalibratedLinearHeads = pipeline.named_steps["heads"]
         self._index = {h: i for i, h in enumerate(self._heads.heads)}
         recorded = sidecar.get("normalizer_sha256")
         current = pathlib.Path(_norm.__file__)
@@ -65,7 +78,7 @@ class Classifier:
             recorded and current.is_file() and sha256(current) != recorded
         )
 
-    def predict_matrix(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_matrix(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Return calibrated probabilities, one column per head (see ``head_names``)."""
         x = self._features.transform(list(texts))
         return self._heads.predict_proba(x)
@@ -81,7 +94,10 @@ class Classifier:
             raise TypeError("score() takes a sequence of texts, not one string")
         if not len(texts):
             return []
-        p = self.predict_matrix(texts)
+        x = self._features.transform(list(texts))
+        p = self._heads.predict_proba(x)
+        hit_col = (1 << self._features.n_bits) + META_NAMES.index("meta:lexicon_hit")
+        insult = np.asarray(x[:, hit_col].todense()).ravel() > 0
         spam, abuse = self._index["spam"], self._index["abuse"]
         fine = [(h, self._index[h]) for h in _FINE if h in self._index]
         return [
@@ -89,11 +105,13 @@ class Classifier:
                 spam=float(row[spam]),
                 abuse=float(row[abuse]),
                 labels={h: float(row[i]) for h, i in fine},
+                insult=bool(hit),
+                spam_signals=spam_signals(text),
             )
-            for row in p
+            for row, hit, text in zip(p, insult, texts, strict=True)
         ]
 
-    def explain(self, text: str, top: int = 5) -> dict[str, list[dict]]:
+    def explain(self, text: str, top: int = 5) -> dict[str, list[dict[str, Any]]]:
         """Return the words and meta features that push each score up, with original spans."""
         feats = self._features
         normalized, offsets, batch = feats.feature_spans(text)
@@ -109,7 +127,7 @@ class Classifier:
             if k == -1
         ]
         word_starts = np.array([s for s, _ in words], dtype=np.int64)
-        out: dict[str, list[dict]] = {}
+        out: dict[str, list[dict[str, Any]]] = {}
         for head in ("spam", "abuse"):
             col = self._heads.coef_[:, self._index[head]].toarray().ravel()
             a = float(self._heads.calibration_[self._index[head], 0])
@@ -120,7 +138,7 @@ class Classifier:
                     np.searchsorted(word_starts, batch.start, side="right") - 1, 0, len(words) - 1
                 )
                 np.add.at(credit, owner, per)
-            items = []
+            items: list[dict[str, Any]] = []
             for i, (s, e) in enumerate(words):
                 if credit[i] > 0:
                     span = _norm.original_span(offsets, s, e, len(text))
@@ -135,20 +153,39 @@ class Classifier:
                 if name in _BASELINE_META:
                     continue
                 contrib = float(values[n_hash + j] * col[n_hash + j] * a)
-                if contrib > 0:
-                    span = None
+                if contrib > 0 and name in _LEXICON_META and batch.insult_start.size:
+                    # the lexicon's weight belongs to the insult words that matched
+                    share = contrib / batch.insult_start.size
+                    for ws, we in zip(batch.insult_start, batch.insult_end, strict=True):
+                        s0, e0 = _norm.original_span(offsets, int(ws), int(we), len(text))
+                        items.append(
+                            {
+                                "feature": normalized[int(ws) : int(we)],
+                                "weight": share,
+                                "span": [int(s0), int(e0)],
+                            }
+                        )
+                elif contrib > 0:
+                    meta_span: list[int] | None = None
                     token = _ENTITY_OF_META.get(name)
                     pos = normalized.find(token) if token else -1
-                    if pos >= 0:
+                    if token and pos >= 0:  # `token and`: always true when pos >= 0
                         s0, e0 = _norm.original_span(offsets, pos, pos + len(token), len(text))
-                        span = [int(s0), int(e0)]
-                    items.append({"feature": name, "weight": contrib, "span": span})
-            items.sort(key=lambda d: -d["weight"])
-            out[head] = [{**d, "weight": round(d["weight"], 4)} for d in items[:top]]
+                        meta_span = [int(s0), int(e0)]
+                    items.append({"feature": name, "weight": contrib, "span": meta_span})
+            merged: dict[tuple[str, tuple[int, ...] | None], dict[str, Any]] = {}
+            for it in items:  # one entry per word: its n-grams and its lexicon hit add up
+                key = (it["feature"], tuple(it["span"]) if it["span"] else None)
+                if key in merged:
+                    merged[key]["weight"] += it["weight"]
+                else:
+                    merged[key] = dict(it)
+            ranked = sorted(merged.values(), key=lambda d: -d["weight"])
+            out[head] = [{**d, "weight": round(d["weight"], 4)} for d in ranked[:top]]
         return out
 
 
-def load(path: str | os.PathLike) -> Classifier:
+def load(path: str | os.PathLike[str]) -> Classifier:
     """Load an artifact directory or .skops file; raise ModelUnavailable if it is unusable."""
     try:
         pipeline, sidecar = artifact.load(path)

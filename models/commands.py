@@ -46,7 +46,14 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
     is_flag=True,
     help="Only regenerate the card from the shipped sidecar and bench/results/*.json.",
 )
-def train(data_dir, out_dir, feedback, version, card, card_only):
+def train(
+    data_dir: Path | None,
+    out_dir: Path,
+    feedback: Path | None,
+    version: str | None,
+    card: bool,
+    card_only: bool,
+) -> None:
     """Train the spam/abuse classifier and write the artifact, sidecar and model card."""
     from . import card as card_mod
 
@@ -91,12 +98,14 @@ def train(data_dir, out_dir, feedback, version, card, card_only):
     default=None,
     help="Artifact directory or .skops file (default: shipped model).",
 )
-def evaluate(data_file, task, as_json, model_path):
-    """Score a labelled CSV: n, ROC-AUC, PR-AUC, and precision/recall/F1 at the flag threshold.
+def evaluate(data_file: Path, task: str, as_json: bool, model_path: Path | None) -> None:
+    """Score a labelled CSV: n, ROC-AUC, PR-AUC, precision/recall/F1 and routing.
 
-    The flag threshold is where the policy stops auto-approving: approve_abuse for
-    --task abuse, approve_spam for --task spam. Rows whose task column names the other
-    task are skipped.
+    The flag threshold is where the score alone stops auto-approving: approve_abuse for
+    --task abuse, approve_spam for --task spam. ``routing`` gives, for label 0 and label 1
+    rows, the share approved / held / spam / rejected by the worker's policy at the model's
+    thresholds (model scores and their evidence only, no author or flood rules). Rows whose
+    task column names the other task are skipped.
     """
     from .classifier import ModelUnavailable, load, load_default
     from .data import read_csv
@@ -107,7 +116,8 @@ def evaluate(data_file, task, as_json, model_path):
     except ModelUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     rows = read_csv(data_file, task=task)
-    result = evaluate_rows(clf, rows.text, rows.label, task)
+    route = click.get_current_context().meta.get("mizan.route")
+    result = evaluate_rows(clf, rows.text, rows.label, task, route=route)
     if as_json:
         click.echo(json.dumps(result))
         return

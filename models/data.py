@@ -6,8 +6,10 @@ import csv
 import hashlib
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import SupportsIndex
 
 import numpy as np
 
@@ -44,7 +46,7 @@ class Rows:
         for name in self.__slots__:
             getattr(self, name).extend(getattr(other, name))
 
-    def take(self, idx) -> Rows:
+    def take(self, idx: Iterable[SupportsIndex]) -> Rows:
         """Return the rows at positions ``idx``, in that order."""
         out = Rows()
         for name in self.__slots__:
@@ -62,7 +64,7 @@ def _to_label(value: str) -> int:
     raise ValueError(f"unrecognised label {value!r}")
 
 
-def read_csv(path: str | os.PathLike, task: str | None = None) -> Rows:
+def read_csv(path: str | os.PathLike[str], task: str | None = None) -> Rows:
     """Read one CSV; needs ``text`` and ``label`` columns, the rest is optional."""
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     path = Path(path)
@@ -86,7 +88,7 @@ def read_csv(path: str | os.PathLike, task: str | None = None) -> Rows:
     return rows
 
 
-def dataset_files(data_dir: str | os.PathLike) -> list[Path]:
+def dataset_files(data_dir: str | os.PathLike[str]) -> list[Path]:
     """Return the dataset CSVs of a directory, sorted by name."""
     return sorted(Path(data_dir).glob("*.csv"))
 
@@ -98,7 +100,7 @@ def file_task(path: Path) -> str:
     return (first or {}).get("task", "")
 
 
-def sha256(path: str | os.PathLike) -> str:
+def sha256(path: str | os.PathLike[str]) -> str:
     """Return the hex SHA-256 of a file."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -114,12 +116,259 @@ def sample_index(n: int, limit: int = SAMPLE_LIMIT, seed: int = SAMPLE_SEED) -> 
 
 LEXICON_FILES = ("ldnoobw_ar.txt", "ldnoobw_en.txt", "lexicon_combined.csv")
 LEXICON_SOURCES = {"LDNOOBW_ar", "LDNOOBW_en", "Attia_2025"}  # AraHate PMI terms are too noisy
+# Attia files group nouns (religions, sects, nationalities, colours) under "Identity-Based
+# Slurs".  In news comments they are mostly neutral ("يهود جربة", "سوداني"), so they are kept
+# apart: an identity noun counts only together with an insult in the same comment.
+IDENTITY_CATEGORY = "Identity-Based Slurs"
+
+# Lexicon words that are ordinary news vocabulary, body words of health news, or neutral
+# descriptions of people: matching them as insults is what held polite comments.
+NEUTRAL_TERMS = frozenset(  # noqa: SIM905 - a word list reads best as words
+    [
+        "بقر",
+        "بقرة",
+        "عجل",
+        "بول",
+        "تبن",
+        "ضب",
+        "جزم",
+        "جزمة",
+        "فاسد",
+        "عميل",
+        "عملاء",
+        "حرامي",
+        "جاهل",
+        "مجنون",
+        "كذاب",
+        "مطلقة",
+        "معاقة",
+        "مشرد",
+        "شياطين",
+        "رخيص",
+        "كف",
+        "دعس",
+        "لعنة",
+        "جبان",
+        "مرتزق",
+        "مأجور",
+        "ساذج",
+        "سخيف",
+        "اغتصاب",
+        "جماع",
+        "شهوة",
+        "فرج",
+        "بيضان",
+        "ثدي",
+        "شرج",
+        "احتلام",
+        "خنثي",
+        "مبادل",
+        "مص",
+        "تمص",
+        "لحس",
+        "لعق",
+        "بز",
+        "حلمة",
+        "شمال",
+        "اسود",
+        "بدو",
+        "فلاح",
+        "فلاحين",
+        "اعرابي",
+        "عبرية",
+        "سلفي",
+        "داعش",
+        "داعشي",
+        "البنا",
+        "خليجي",
+        "صيني",
+        "ايراني",
+        "سوري",
+        "سوداني",
+        "صومالي",
+        "لاجئ",
+        "مسيحي",
+        "يهودي",
+        "يهود",
+        "اقباط",
+        "درزي",
+        "شيعي",
+        "ملحد",
+        "ملاحدة",
+        "مرتد",
+        "كافر",
+        "كفار",
+        "مثليين",
+        "شاذ",
+        "شواذ",
+        "صهيوني",
+        "صهاينة",
+        "عبد",
+        "عبيد",
+        "فرس",
+        "وثني",
+        "زنجي",
+        "ذباب",
+        "نعال",
+        "شبشب",
+        "صباط",
+        "خروف",
+        "خرفان",
+        "قزم",
+        "عيل",
+        "بزر",
+        "طز",
+        "ضرب",
+        "تضرب",
+        "يقبر",
+        "شحات",
+        "شحاطه",
+        "زفت",
+        "كركمه",
+    ]
+)
+# Dialect insults (Libyan and Maghrebi first) and threats that the shared lexicons lack.
+DIALECT_INSULTS = (
+    "بهيم",
+    "بهايم",
+    "يا بهيم",
+    "زامل",
+    "زوامل",
+    "مسخ",
+    "يا مسخ",
+    "خامج",
+    "يا خامج",
+    "قحاب",
+    "ولد الحرام",
+    "يا حيوان",
+    "يا كلب",
+    "يا حمار",
+    "يا غبي",
+    "يا تافه",
+    "يا حقير",
+    "يا وسخ",
+    "يا زبالة",
+    "يا خنزير",
+    "نذبحك",
+    "نقتلك",
+    "نذبحوك",
+    "نقتلوك",
+    "بنذبحك",
+    "بنقتلك",
+    "نحرقك",
+    "نحرقوك",
+    "نفجرك",
+    "نسلخك",
+    "ندفنك",
+    "kill you",
+    "burn you",
+    "die bitch",
+    "idiot",
+    "moron",
+    "scum",
+    "vermin",
+)
+IDENTITY_TERMS = (
+    "يهود",
+    "يهودي",
+    "اليهود",
+    "مسيحي",
+    "مسيحيين",
+    "نصارى",
+    "اقباط",
+    "قبطي",
+    "شيعة",
+    "شيعي",
+    "روافض",
+    "رافضي",
+    "سنة",
+    "سني",
+    "مسلم",
+    "مسلمين",
+    "درزي",
+    "دروز",
+    "علوي",
+    "ملحد",
+    "ملاحدة",
+    "سوري",
+    "سوريين",
+    "سعودي",
+    "سعوديين",
+    "قطري",
+    "اماراتي",
+    "سوداني",
+    "سودانيين",
+    "مصري",
+    "مصريين",
+    "تونسي",
+    "تونسيين",
+    "جزائري",
+    "مغربي",
+    "ليبي",
+    "ليبيين",
+    "فلسطيني",
+    "عراقي",
+    "ايراني",
+    "ترك",
+    "تركي",
+    "اتراك",
+    "افارقة",
+    "افريقي",
+    "مهاجر",
+    "مهاجرين",
+    "لاجئ",
+    "لاجئين",
+    "امازيغ",
+    "امازيغي",
+    "طوارق",
+    "تبو",
+    "عرب",
+    "عربان",
+    "اكراد",
+    "كردي",
+    "بدو",
+    "اعراب",
+    "نساء",
+    "النسوان",
+    "المراة",
+    "بنات",
+    "اسود",
+    "سود",
+    "عبيد",
+    "صهاينة",
+    "صهيوني",
+    "فرس",
+    "زنوج",
+    "زنجي",
+    "غجر",
+    "jews",
+    "jew",
+    "muslims",
+    "christians",
+    "migrants",
+    "arabs",
+    "africans",
+    "women",
+    "blacks",
+    "refugees",
+    "gays",
+)
 
 
-def read_lexicon(data_dir: str | os.PathLike) -> tuple[tuple[str, ...], list[Path]]:
-    """Return the offensive terms of ``data_dir/lexicons`` and the files they came from."""
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Insult terms (evidence on their own), identity nouns (evidence only with an insult)."""
+
+    insults: tuple[str, ...]
+    identities: tuple[str, ...]
+    files: tuple[Path, ...]
+
+
+def read_lexicon(data_dir: str | os.PathLike[str]) -> Lexicon:
+    """Return the insult and identity terms of ``data_dir/lexicons`` plus the built-in lists."""
     d = Path(data_dir) / "lexicons"
-    terms: set[str] = set()
+    insults: set[str] = set(ARABIZI_TERMS) | set(DIALECT_INSULTS)
+    identities: set[str] = set(IDENTITY_TERMS)
     used = []
     for name in LEXICON_FILES:
         p = d / name
@@ -127,13 +376,20 @@ def read_lexicon(data_dir: str | os.PathLike) -> tuple[tuple[str, ...], list[Pat
             continue
         used.append(p)
         if p.suffix == ".txt":
-            terms.update(ln.strip() for ln in p.read_text(encoding="utf-8").splitlines())
+            insults.update(ln.strip() for ln in p.read_text(encoding="utf-8").splitlines())
         else:
             with open(p, newline="", encoding="utf-8") as fh:
-                terms.update(
-                    r["term"] for r in csv.DictReader(fh) if r["source"] in LEXICON_SOURCES
-                )
-    return tuple(sorted(t for t in terms if t)), used
+                for r in csv.DictReader(fh):
+                    if r["source"] not in LEXICON_SOURCES:
+                        continue
+                    bucket = identities if IDENTITY_CATEGORY in r["category"] else insults
+                    bucket.add(r["term"])
+    from .normalize import normalize
+
+    neutral = {normalize(t) for t in NEUTRAL_TERMS}
+    insults = {t for t in insults if t and normalize(t) not in neutral}
+    identities = {t for t in identities if t} - insults
+    return Lexicon(tuple(sorted(insults)), tuple(sorted(identities)), tuple(used))
 
 
 # Arabizi (Latin-script Arabic) insults: the lexicons are Arabic-script only, and Arabizi is
@@ -210,4 +466,18 @@ ARABIZI_TERMS = (
     "wa9i7",
     "waqe7",
     "ya kalb",
+    "yen3al",
+    "yn3al",
+    "ynaal",
+    "khayen",
+    "5ayen",
+    "khayn",
+    "bhim",
+    "behim",
+    "zebbi",
+    "tahan",
+    "t7an",
+    "mnayk",
+    "ya kelb",
+    "ya hmar",
 )

@@ -9,14 +9,24 @@ also returns the span of every feature, which is how explanations are mapped bac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Self
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from . import normalize as _norm
+
+if TYPE_CHECKING:
+    from sklearn.utils import Tags
+
+_U64 = npt.NDArray[np.uint64]
+_I64 = npt.NDArray[np.int64]
+_F64 = npt.NDArray[np.float64]
+_Bool = npt.NDArray[np.bool_]
 
 _MASK64 = (1 << 64) - 1
 _BASE = 0x100000001B3  # odd, so it is invertible modulo 2**64
@@ -48,19 +58,24 @@ META_NAMES = (
     "meta:short_text",
     "meta:lexicon_hit",
     "meta:lexicon_hits",
+    "meta:identity_insult",
+)
+_HIT, _HITS, _IDENTITY_INSULT = (
+    META_NAMES.index(n) for n in ("meta:lexicon_hit", "meta:lexicon_hits", "meta:identity_insult")
 )
 # Arabic clitics stripped before a lexicon lookup (و ال وال بال لل يا ...), longest first.
 _CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "يا", "و", "ب", "ف", "ل")
 _ENTITY_WORDS = ("xurlx", "xphonex", "xemailx", "xhandlex")
 
 
-def _mix(h: np.ndarray) -> np.ndarray:
+def _mix(h: _U64) -> _U64:
     """Finalise 64-bit hashes (splitmix64) so that the low bits are well spread."""
     h = h ^ (h >> np.uint64(30))
     h = h * np.uint64(0xBF58476D1CE4E5B9)
     h = h ^ (h >> np.uint64(27))
     h = h * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
+    out: _U64 = h ^ (h >> np.uint64(31))
+    return out
 
 
 def _string_hash(s: str) -> int:
@@ -78,19 +93,20 @@ _CLITIC_HASHES = {
 }
 
 
-def _in_sorted(q: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+def _in_sorted(q: _U64, sorted_keys: _U64) -> _Bool:
     """Vectorised membership test against a sorted array (cheaper than np.isin per call)."""
     pos = np.minimum(np.searchsorted(sorted_keys, q), sorted_keys.shape[0] - 1)
-    return sorted_keys[pos] == q
+    found: _Bool = sorted_keys[pos] == q
+    return found
 
 
 def _clitic_lengths() -> list[int]:
     return sorted(_CLITIC_HASHES)
 
 
-def lexicon_hashes(terms, normalize) -> np.ndarray:
+def lexicon_hashes(terms: Iterable[str], normalize: Callable[[str], str]) -> _U64:
     """Return the sorted raw hashes of normalised one- and two-word terms."""
-    out = set()
+    out: set[int] = set()
     for term in terms:
         words = normalize(term).split()
         if len(words) == 1:
@@ -105,15 +121,19 @@ def lexicon_hashes(terms, normalize) -> np.ndarray:
 class HashedBatch:
     """Hashed features of a batch: one entry per feature occurrence."""
 
-    doc: np.ndarray  # int64 document index
-    col: np.ndarray  # int64 column in [0, 2**n_bits)
-    start: np.ndarray  # int64 start in the document's normalised text
-    end: np.ndarray  # int64 end (exclusive)
-    kind: np.ndarray  # int8: n for char n-grams, -1 word, -2 word bigram
-    meta: np.ndarray  # float64 (n_docs, len(META_NAMES))
+    doc: _I64  # document index
+    col: _I64  # column in [0, 2**n_bits)
+    start: _I64  # start in the document's normalised text
+    end: _I64  # end (exclusive)
+    kind: npt.NDArray[np.int8]  # n for char n-grams, -1 word, -2 word bigram
+    meta: _F64  # (n_docs, len(META_NAMES))
+    # (start, end) in the normalised text of every word that hit the insult lexicon, and its doc
+    insult_doc: _I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    insult_start: _I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    insult_end: _I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
-def _powers(base: int, n: int) -> np.ndarray:
+def _powers(base: int, n: int) -> _U64:
     p = np.full(n, base, dtype=np.uint64)
     p[0] = 1
     return np.cumprod(p, dtype=np.uint64)
@@ -124,12 +144,15 @@ def hash_batch(
     n_bits: int = 20,
     char_ngrams: tuple[int, int] = (2, 5),
     word_ngrams: int = 2,
-    lexicon: np.ndarray | None = None,
+    lexicon: _U64 | None = None,
+    identities: _U64 | None = None,
 ) -> HashedBatch:
     """Hash char n-grams (over ' ' + text + ' '), words and word bigrams of normalised texts.
 
-    ``lexicon`` is a sorted array of raw hashes of offensive terms (words, with or without an
+    ``lexicon`` is a sorted array of raw hashes of insult terms (words, with or without an
     Arabic clitic, and two-word phrases); hits are counted into the meta features.
+    ``identities`` (same form) holds group nouns: they count only in a comment that also
+    has an insult, so that naming a religion or a nationality is not evidence of abuse.
     """
     n_docs = len(normalized)
     padded = [" " + t[:_MAX_CHARS] + " " for t in normalized]
@@ -153,10 +176,15 @@ def hash_batch(
         (np.zeros(1, dtype=np.uint64), np.cumsum(c * pw[:length], dtype=np.uint64))
     )
 
-    def sub_hash(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return (prefix[b] - prefix[a]) * inv[a]
+    def sub_hash(a: _I64, b: _I64) -> _U64:
+        h: _U64 = (prefix[b] - prefix[a]) * inv[a]
+        return h
 
-    docs, cols, starts, ends, kinds = [], [], [], [], []
+    docs: list[_I64] = []
+    cols: list[_I64] = []
+    starts: list[_I64] = []
+    ends: list[_I64] = []
+    kinds: list[npt.NDArray[np.int8]] = []
     mask = np.uint64((1 << n_bits) - 1)
     lo, hi = char_ngrams
     for n in range(lo, hi + 1):
@@ -175,8 +203,9 @@ def hash_batch(
         ends.append(b - doc_start[d])
         kinds.append(np.full(a.shape[0], n, dtype=np.int8))
 
-    # words: maximal runs of non-space, non-separator characters
-    is_word = ~(ws | is_sep)
+    # words: maximal runs of characters that are neither space, separator nor punctuation, so
+    # "كلب!" and "idiot," are the words كلب and idiot (char n-grams still see the punctuation)
+    is_word = ~(ws | is_sep | _punctuation(c))
     edges = np.diff(np.concatenate(([False], is_word, [False])).astype(np.int8))
     w_start = np.flatnonzero(edges == 1).astype(np.int64)
     w_end = np.flatnonzero(edges == -1).astype(np.int64)
@@ -199,20 +228,21 @@ def hash_batch(
         kinds.append(np.full(a.shape[0], -2, dtype=np.int8))
 
     meta = _meta(c, doc_of, is_sep, w_raw, w_doc, lens, n_docs)
+    empty = np.zeros(0, dtype=np.int64)
+    insult: tuple[_I64, _I64, _I64] = (empty, empty + 1, empty + 1)
     if lexicon is not None and lexicon.size and w_raw.size:
-        hit = _in_sorted(w_raw, lexicon)
-        for k in _clitic_lengths():
-            idx = np.flatnonzero((w_end - w_start) > k + 1)
-            pre = sub_hash(w_start[idx], w_start[idx] + k)
-            idx = idx[(pre[:, None] == _CLITIC_HASHES[k][None, :]).any(axis=1)]
-            hit[idx] |= _in_sorted(sub_hash(w_start[idx] + k, w_end[idx]), lexicon)
-        n_hit = np.bincount(w_doc[hit], minlength=n_docs).astype(np.float64)
-        if w_start.size > 1:
-            same = w_doc[1:] == w_doc[:-1]
-            bh = w_raw[:-1] * np.uint64(_BASE_INV) + w_raw[1:]
-            n_hit += np.bincount(w_doc[:-1][same & _in_sorted(bh, lexicon)], minlength=n_docs)
-        meta[:, -2] = n_hit > 0
-        meta[:, -1] = np.log1p(n_hit)
+        n_hit, word_hit = _count_hits(lexicon, w_raw, w_start, w_end, w_doc, sub_hash, n_docs)
+        hit_doc = w_doc[word_hit]
+        insult = (
+            hit_doc,
+            w_start[word_hit] - doc_start[hit_doc],
+            w_end[word_hit] - doc_start[hit_doc],
+        )
+        meta[:, _HIT] = n_hit > 0
+        meta[:, _HITS] = np.log1p(n_hit)
+        if identities is not None and identities.size:
+            n_id, _ = _count_hits(identities, w_raw, w_start, w_end, w_doc, sub_hash, n_docs)
+            meta[:, _IDENTITY_INSULT] = (n_hit > 0) & (n_id > 0)
     return HashedBatch(
         doc=np.concatenate(docs),
         col=np.concatenate(cols),
@@ -220,10 +250,74 @@ def hash_batch(
         end=np.concatenate(ends) - 1,
         kind=np.concatenate(kinds),
         meta=meta,
+        insult_doc=insult[0],
+        insult_start=insult[1] - 1,
+        insult_end=insult[2] - 1,
     )
 
 
-def _meta(c, doc_of, is_sep, w_raw, w_doc, lens, n_docs) -> np.ndarray:
+_PUNCT_RANGES = (
+    (0x21, 0x2F),
+    (0x3A, 0x3F),
+    (0x5B, 0x5E),
+    (0x60, 0x60),
+    (0x7B, 0x7E),
+    (0xA1, 0xBF),
+    (0x060C, 0x060C),
+    (0x061B, 0x061F),
+    (0x066A, 0x066D),
+    (0x06D4, 0x06D4),
+    (0x2000, 0x206F),
+    (0x2190, 0x2BFF),
+    (0x1F000, 0x1FAFF),
+)
+
+
+def _punctuation(c: _U64) -> _Bool:
+    """Mask of punctuation, symbols and emoji in shifted code points (``@`` and ``_`` stay)."""
+    cc = c - np.uint64(1)
+    out = np.zeros(c.shape[0], dtype=bool)
+    for lo, hi in _PUNCT_RANGES:
+        out |= (cc >= np.uint64(lo)) & (cc <= np.uint64(hi))
+    return out
+
+
+def _count_hits(
+    keys: _U64,
+    w_raw: _U64,
+    w_start: _I64,
+    w_end: _I64,
+    w_doc: _I64,
+    sub_hash: Callable[[_I64, _I64], _U64],
+    n_docs: int,
+) -> tuple[_F64, _Bool]:
+    """Count per document the words (bare or after a clitic) and word pairs found in ``keys``.
+
+    Also return which words hit (word pairs are counted, not marked).
+    """
+    hit = _in_sorted(w_raw, keys)
+    for k in _clitic_lengths():
+        idx = np.flatnonzero((w_end - w_start) > k + 1)
+        pre = sub_hash(w_start[idx], w_start[idx] + k)
+        idx = idx[(pre[:, None] == _CLITIC_HASHES[k][None, :]).any(axis=1)]
+        hit[idx] |= _in_sorted(sub_hash(w_start[idx] + k, w_end[idx]), keys)
+    n_hit = np.bincount(w_doc[hit], minlength=n_docs).astype(np.float64)
+    if w_start.size > 1:
+        same = w_doc[1:] == w_doc[:-1]
+        bh = w_raw[:-1] * np.uint64(_BASE_INV) + w_raw[1:]
+        n_hit += np.bincount(w_doc[:-1][same & _in_sorted(bh, keys)], minlength=n_docs)
+    return n_hit, hit
+
+
+def _meta(
+    c: _U64,
+    doc_of: _I64,
+    is_sep: _Bool,
+    w_raw: _U64,
+    w_doc: _I64,
+    lens: _I64,
+    n_docs: int,
+) -> _F64:
     keep = ~is_sep
     cc = c[keep] - np.uint64(1)
     dd = doc_of[keep]
@@ -240,6 +334,8 @@ def _meta(c, doc_of, is_sep, w_raw, w_doc, lens, n_docs) -> np.ndarray:
         hit = w_raw == eh
         ent[:, k] = np.bincount(w_doc[hit], minlength=n_docs)
     n_words = np.bincount(w_doc, minlength=n_docs).astype(np.float64)
+    # integer counts, or float zeros when there are no words (same values either way)
+    n_unique: npt.NDArray[np.intp] | _F64
     if w_raw.size:
         _, first = np.unique(_mix(w_raw + w_doc.astype(np.uint64)), return_index=True)
         n_unique = np.bincount(w_doc[first], minlength=n_docs)
@@ -299,7 +395,7 @@ def to_matrix(batch: HashedBatch, n_docs: int, n_bits: int) -> sp.csr_matrix:
     )
 
 
-class HashedTextFeatures(TransformerMixin, BaseEstimator):
+class HashedTextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # sklearn: Any
     """Normalise each text once and turn it into hashed n-gram and meta features (stateless)."""
 
     def __init__(
@@ -308,26 +404,31 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
         char_ngrams: tuple[int, int] = (2, 5),
         word_ngrams: int = 2,
         lexicon_terms: tuple[str, ...] = (),
+        identity_terms: tuple[str, ...] = (),
     ) -> None:
         self.n_bits = n_bits
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
         self.lexicon_terms = lexicon_terms
+        self.identity_terms = identity_terms
 
-    def fit(self, X, y=None, **fit_params):  # noqa: N803 - sklearn naming
+    def fit(self, X: Iterable[str], y: object = None, **fit_params: object) -> Self:  # noqa: N803
         """Record the output width; nothing is learned from the data."""
         self.n_features_out_ = (1 << self.n_bits) + len(META_NAMES)
         self.lexicon_ = lexicon_hashes(self.lexicon_terms, _norm.normalize)
+        self.identities_ = lexicon_hashes(self.identity_terms, _norm.normalize)
         return self
 
     def _hash(self, texts: list[str]) -> HashedBatch:
         lex = getattr(self, "lexicon_", None)
-        return hash_batch(texts, self.n_bits, tuple(self.char_ngrams), self.word_ngrams, lex)
+        ids = getattr(self, "identities_", None)
+        lo, hi = self.char_ngrams  # may be a list after set_params / a JSON round trip
+        return hash_batch(texts, self.n_bits, (lo, hi), self.word_ngrams, lex, ids)
 
-    def transform(self, X):  # noqa: N803
+    def transform(self, X: Iterable[str]) -> sp.csr_matrix:  # noqa: N803
         """Return the sparse feature matrix of the texts ``X``."""
         texts = [_norm.normalize(t).replace("\x00", " ") for t in X]
-        parts = []
+        parts: list[sp.csr_matrix] = []
         for i in range(0, max(len(texts), 1), _CHUNK):
             chunk = texts[i : i + _CHUNK]
             batch = self._hash(chunk)
@@ -341,7 +442,7 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
         batch = self._hash([normalized])
         return normalized, offsets, batch
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False

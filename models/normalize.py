@@ -91,6 +91,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 __all__ = [
@@ -167,14 +168,56 @@ _TABLE = _build_table()
 # Cyrillic / Greek / exotic Latin look-alikes (lower case: applied after casefold).
 _HOMOGLYPHS = {
     # Cyrillic
-    "а": "a", "в": "b", "е": "e", "ё": "e", "з": "3", "і": "i", "ї": "i", "ј": "j", "к": "k",
-    "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s",
-    "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h", "ү": "y", "ӏ": "l", "ь": "b", "г": "r",
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "ё": "e",
+    "з": "3",
+    "і": "i",
+    "ї": "i",
+    "ј": "j",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "ѕ": "s",
+    "ԁ": "d",
+    "ԛ": "q",
+    "ԝ": "w",
+    "һ": "h",
+    "ү": "y",
+    "ӏ": "l",
+    "ь": "b",
+    "г": "r",
     # Greek
-    "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
-    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ϳ": "j", "ζ": "z",
+    "α": "a",
+    "β": "b",
+    "γ": "y",
+    "ε": "e",
+    "η": "n",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
+    "ω": "w",
+    "ϲ": "c",
+    "ϳ": "j",
+    "ζ": "z",
     # Latin look-alikes that NFKC/casefold leave alone
-    "ı": "i", "ɑ": "a", "ɡ": "g", "ɩ": "i", "ʋ": "u",
+    "ı": "i",
+    "ɑ": "a",
+    "ɡ": "g",
+    "ɩ": "i",
+    "ʋ": "u",
 }
 del _HOMOGLYPHS["з"]  # "з" looks like a digit, not a letter: never map letters to digits
 _HOMO_TABLE = str.maketrans(_HOMOGLYPHS)
@@ -194,7 +237,16 @@ def _homoglyph_repl(m: re.Match[str]) -> str:
     return tok
 
 
-_COMMON = tuple((ch, _TABLE[ord(ch)]) for ch in "أإآؤئىة")
+def _common_pairs() -> tuple[tuple[str, str], ...]:
+    pairs: list[tuple[str, str]] = []
+    for ch in "أإآؤئىة":
+        dst = _TABLE[ord(ch)]
+        assert dst is not None, "these letters are mapped by _build_table, never deleted"
+        pairs.append((ch, dst))
+    return tuple(pairs)
+
+
+_COMMON = _common_pairs()
 
 
 def _char_class(cps: list[int]) -> str:
@@ -330,7 +382,7 @@ _ENTITY_RE = re.compile(r"(?<![a-z0-9@.\-_/%+])" + _ENTITY_BODY)
 _ENTITY_NEXT = re.compile(_ENTITY_BODY)
 
 
-def _entity_matches(s: str):
+def _entity_matches(s: str) -> Iterator[re.Match[str]]:
     """The entity matches in ``s``, left to right (see ``_ENTITY_NEXT``)."""
     m = _ENTITY_RE.search(s)
     while m is not None:
@@ -399,9 +451,7 @@ def _mark_entities(s: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 _LEET_HINT = re.compile(r"[0-9@$](?:(?<=[a-z][0-9@$])|(?=[a-z]))")
-_LEET_TOKEN = re.compile(
-    r"(?<![a-z0-9@$])[a-z0-9@$]*(?:[a-z][0-9@$]|[0-9@$][a-z])[a-z0-9@$]*+"
-)
+_LEET_TOKEN = re.compile(r"(?<![a-z0-9@$])[a-z0-9@$]*(?:[a-z][0-9@$]|[0-9@$][a-z])[a-z0-9@$]*+")
 _LEET_TABLE = str.maketrans("013457@$", "oieastas")
 _ORDINAL = re.compile(r"[0-9]+(?:st|nd|rd|th)")
 _DIGIT_RUN3 = re.compile(r"[0-9]{3}")
@@ -498,12 +548,13 @@ def _repeat_repl(m: re.Match[str]) -> str:
 
 
 # (precheck, pattern, replacement) for the regex steps 4-6; shared by both paths.
-_LEET_STEP = (_LEET_HINT, _LEET_TOKEN, _leet_repl)
-_REPEAT_STEP = (_REPEAT_HINT, _REPEAT, _repeat_repl)
-_REJOIN_STEP = (_REJOIN_HINT, _REJOIN, _rejoin_repl)
+_Step = tuple[re.Pattern[str], re.Pattern[str], Callable[[re.Match[str]], str]]
+_LEET_STEP: _Step = (_LEET_HINT, _LEET_TOKEN, _leet_repl)
+_REPEAT_STEP: _Step = (_REPEAT_HINT, _REPEAT, _repeat_repl)
+_REJOIN_STEP: _Step = (_REJOIN_HINT, _REJOIN, _rejoin_repl)
 
 
-def _run(step, s: str) -> str:
+def _run(step: _Step, s: str) -> str:
     hint, pattern, repl = step
     if hint.search(s):
         return pattern.sub(repl, s)
@@ -550,7 +601,12 @@ def _align(src: str, rep: str) -> list[int]:
     return out
 
 
-def _sub_tracked(finditer, build, s: str, offs: list[int]):
+def _sub_tracked(
+    finditer: Callable[[str], Iterable[re.Match[str]]],
+    build: Callable[[re.Match[str]], tuple[str, list[int]]],
+    s: str,
+    offs: list[int],
+) -> tuple[str, list[int]]:
     """``pattern.sub`` that also maps offsets; ``finditer(s)`` yields the matches (e.g. a
     ``pattern.finditer``), ``build(m) -> (text, rel_positions)``."""
     parts: list[str] = []
@@ -570,7 +626,9 @@ def _sub_tracked(finditer, build, s: str, offs: list[int]):
     return "".join(parts), new_offs
 
 
-def _aligned(repl):
+def _aligned(
+    repl: Callable[[re.Match[str]], str],
+) -> Callable[[re.Match[str]], tuple[str, list[int]]]:
     def build(m: re.Match[str]) -> tuple[str, list[int]]:
         rep = repl(m)
         return rep, _align(m.group(), rep)
@@ -643,7 +701,7 @@ def _segment_fold(s1: str, idx: list[int]) -> tuple[str, list[int]]:
     return "".join(out), offs
 
 
-def _run_tracked(step, s: str, offs: list[int]) -> tuple[str, list[int]]:
+def _run_tracked(step: _Step, s: str, offs: list[int]) -> tuple[str, list[int]]:
     hint, pattern, repl = step
     if hint.search(s):
         return _sub_tracked(pattern.finditer, _aligned(repl), s, offs)
@@ -715,12 +773,27 @@ class Entities:
 
 
 _SECOND_LEVEL = frozenset(
-    ["co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "info", "biz", "sch",
-     "mil", "nic", "gob", "web"]
+    [
+        "co",
+        "com",
+        "net",
+        "org",
+        "gov",
+        "edu",
+        "ac",
+        "or",
+        "ne",
+        "go",
+        "info",
+        "biz",
+        "sch",
+        "mil",
+        "nic",
+        "gob",
+        "web",
+    ]
 )
-_HOST_RE = re.compile(
-    r"^(?:(?:https?|hxxps?|ftp)://)?([^/?#\s:]+)", re.IGNORECASE
-)
+_HOST_RE = re.compile(r"^(?:(?:https?|hxxps?|ftp)://)?([^/?#\s:]+)", re.IGNORECASE)
 _SPACED_DOT = re.compile(r" ?(?:\[\.\]|\(\.\)|\[dot\]|\(dot\)|دوت|\.| dot ) ?")
 _AR_TLD = {"كوم": "com", "نت": "net", "اورج": "org"}
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, Self, TypeAlias
+
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -13,12 +16,17 @@ from .features import HashedTextFeatures
 
 HEADS = ("spam", "abuse", "obscene", "hate")
 
+_F64 = npt.NDArray[np.float64]
+# what the heads accept: the features' sparse matrix, or anything sp.csr_matrix() converts
+_Matrix: TypeAlias = sp.spmatrix | npt.ArrayLike
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+def _sigmoid(z: _F64) -> _F64:
+    out: _F64 = 0.5 * (1.0 + np.tanh(0.5 * z))
+    return out
 
 
-class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):
+class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn: Any
     """One logistic model per head on its own rows, pruned to sparse weights, Platt-calibrated.
 
     ``y`` is a 2-D array (n_samples, n_heads) with NaN where a row has no label for that head;
@@ -42,7 +50,9 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.random_state = random_state
 
-    def _fit_one(self, x, y, w):
+    def _fit_one(
+        self, x: sp.csr_matrix, y: npt.NDArray[np.int_], w: _F64
+    ) -> tuple[npt.NDArray[np.float32], float]:
         est = SGDClassifier(
             loss="log_loss",
             penalty="l2",
@@ -53,13 +63,18 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):
             average=True,
         )
         est.fit(x, y, sample_weight=w)
-        coef = est.coef_.ravel().astype(np.float32)
+        coef: npt.NDArray[np.float32] = est.coef_.ravel().astype(np.float32)
         if self.max_nnz and np.count_nonzero(coef) > self.max_nnz:
             cut = np.partition(np.abs(coef), -self.max_nnz)[-self.max_nnz]
             coef[np.abs(coef) < cut] = 0.0
         return coef, float(est.intercept_[0])
 
-    def fit(self, X, y, sample_weight=None):  # noqa: N803
+    def fit(
+        self,
+        X: _Matrix,  # noqa: N803
+        y: npt.ArrayLike,
+        sample_weight: npt.ArrayLike | None = None,
+    ) -> Self:
         """Fit every head on the rows that carry its label."""
         self.__dict__.pop("_dense", None)
         y = np.asarray(y, dtype=np.float64)
@@ -72,8 +87,10 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):
             w = np.repeat(w[:, None], y.shape[1], axis=1)
         X = sp.csr_matrix(X)  # noqa: N806
         n_features = X.shape[1]
-        coefs, intercepts, calib = [], [], []
-        self.cv_proba_ = []
+        coefs: list[npt.NDArray[np.float32]] = []
+        intercepts: list[float] = []
+        calib: list[tuple[float, float]] = []
+        self.cv_proba_: list[tuple[npt.NDArray[np.intp], _F64]] = []
         for h in range(len(self.heads)):
             rows = np.flatnonzero(~np.isnan(y[:, h]) & (w[:, h] > 0))
             yh = y[rows, h].astype(int)
@@ -104,36 +121,37 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = n_features
         return self
 
-    def _dense_coef(self) -> np.ndarray:
+    def _dense_coef(self) -> _F64:
         # A dense copy is ~4 MB per head in memory, and a sparse-times-dense product is much
         # cheaper per call than sparse-times-sparse; it is rebuilt after loading, never saved.
-        dense = self.__dict__.get("_dense")
+        dense: _F64 | None = self.__dict__.get("_dense")
         if dense is None:
             dense = np.ascontiguousarray(self.coef_.toarray(), dtype=np.float64)
             self.__dict__["_dense"] = dense
         return dense
 
-    def __getstate__(self):
-        state = super().__getstate__()
+    def __getstate__(self) -> dict[str, Any]:
+        state: dict[str, Any] = super().__getstate__()
         state.pop("_dense", None)
         return state
 
-    def decision_function(self, X):  # noqa: N803
+    def decision_function(self, X: _Matrix) -> _F64:  # noqa: N803
         """Return raw margins, one column per head."""
         z = sp.csr_matrix(X) @ self._dense_coef()
-        return np.asarray(z) + self.intercept_
+        margins: _F64 = np.asarray(z) + self.intercept_
+        return margins
 
-    def predict_proba(self, X):  # noqa: N803
+    def predict_proba(self, X: _Matrix) -> _F64:  # noqa: N803
         """Return calibrated probabilities, one column per head (not one per class)."""
         z = self.decision_function(X)
         return _sigmoid(z * self.calibration_[:, 0] + self.calibration_[:, 1])
 
-    def predict(self, X):  # noqa: N803
+    def predict(self, X: _Matrix) -> npt.NDArray[np.int_]:  # noqa: N803
         """Return 0/1 per head at probability 0.5."""
         return (self.predict_proba(X) >= 0.5).astype(int)
 
 
-def build_pipeline(random_state: int = 0, **head_params) -> Pipeline:
+def build_pipeline(random_state: int = 0, **head_params: Any) -> Pipeline:
     """Return the unfitted pipeline: hashed text features -> calibrated linear heads."""
     return Pipeline(
         [

@@ -1,4 +1,4 @@
-"""The shipped model on hand-written comments (tests/fixtures/moderation_examples.csv)."""
+"""The shipped model itself: thresholds, score order, explanations (routing: tests/service)."""
 
 from __future__ import annotations
 
@@ -35,46 +35,9 @@ def _scored(shipped, examples, task: str, label: str):
 
 def test_shipped_thresholds_are_ordered(shipped):
     t = shipped.thresholds
-    assert 0 < t["approve_abuse"] <= t["reject_abuse"] < 1
+    assert 0 < t["approve_abuse_insult"] <= t["approve_abuse"] <= t["reject_abuse"] < 1
     assert 0 < t["approve_spam"] <= t["spam"] <= 1
-
-
-def test_abusive_comments_are_not_auto_approved(shipped, examples):
-    rows, scores = _scored(shipped, examples, "abuse", "1")
-    misses = [
-        (r["text"], round(s.abuse, 3))
-        for r, s in zip(rows, scores, strict=True)
-        if s.abuse < shipped.thresholds["approve_abuse"]
-    ]
-    assert not misses, misses
-
-
-def test_spammy_comments_are_not_auto_approved(shipped, examples):
-    rows, scores = _scored(shipped, examples, "spam", "1")
-    misses = [
-        (r["text"], round(s.spam, 3))
-        for r, s in zip(rows, scores, strict=True)
-        if s.spam < shipped.thresholds["approve_spam"]
-    ]
-    assert not misses, misses
-
-
-def test_ordinary_comments_are_never_rejected_and_rarely_held(shipped, examples):
-    rows, scores = _scored(shipped, examples, "both", "0")
-    t = shipped.thresholds
-    rejected = [
-        r["text"]
-        for r, s in zip(rows, scores, strict=True)
-        if s.spam >= t["spam"] or s.abuse >= t["reject_abuse"]
-    ]
-    assert not rejected, rejected
-    held = [
-        (r["text"], round(s.spam, 3), round(s.abuse, 3))
-        for r, s in zip(rows, scores, strict=True)
-        if s.spam >= t["approve_spam"] or s.abuse >= t["approve_abuse"]
-    ]
-    # a borderline hold of an ordinary comment is a cost, not a failure; more than one is
-    assert len(held) <= 1, held
+    assert 0 < t["hold_spam_unsupported"] <= 1
 
 
 def test_abusive_score_above_ordinary_on_average(shipped, examples):

@@ -1,0 +1,215 @@
+"""Spam signals: the evidence a comment must carry before the spam score can send it to spam.
+
+A spam score alone fires on ordinary words (a news comment saying "متابعة ممتازة" is not
+spam); what makes comment spam is a way to reach the spammer or their offer: a link, a phone
+number, a messaging handle, a contact or money phrase, or self-promotion.  Pure functions of
+the text, shared by the worker's policy and ``mizan evaluate``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .normalize import normalize
+
+_ENTITY = {"xurlx": "link", "xphonex": "phone", "xhandlex": "handle", "xemailx": "handle"}
+_URL = re.compile(
+    r"(?i)(?:https?://|www\.|\b[a-z0-9-]{2,}\.(?:com|net|org|info|xyz|online|site|shop|top|io|"
+    r"biz|me|ly|co|app|store|link|click|live|pro|bet|vip)\b|\bbit\.ly/|\bt\.me/|\bwa\.me/)"
+)
+_PHONE = re.compile(r"(?:\+|00)?\d(?:[\s.-]?\d){7,}")
+_HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_.]{3,}")
+_PHRASES: dict[str, tuple[str, ...]] = {
+    "contact": (
+        "واتس",
+        "واتساب",
+        "وتساب",
+        "whatsapp",
+        "whats app",
+        "telegram",
+        "تليجرام",
+        "تلجرام",
+        "تلغرام",
+        "تيليجرام",
+        "سناب",
+        "snapchat",
+        "snap chat",
+        "انستا",
+        "instagram",
+        "insta",
+        "viber",
+        "فايبر",
+        "تواصل معي",
+        "تواصل معنا",
+        "تواصلوا",
+        "للتواصل",
+        "راسلني",
+        "راسلوني",
+        "راسلنا",
+        "اتصل علي",
+        "اتصلوا",
+        "للاستفسار",
+        "علي الخاص",
+        "في الخاص",
+        "ع الخاص",
+        "contact me",
+        "contact us",
+        "dm me",
+        "dm us",
+        "message me",
+        "inbox me",
+        "text me",
+        "call now",
+        "call me",
+        "reach out to",
+        "contacter",
+        "contactez",
+    ),
+    # only phrases that mean an offer: "قرض" or "profit" alone are ordinary news words
+    "money": (
+        "اربح",
+        "اربحي",
+        "ربح يومي",
+        "دخل يومي",
+        "ارباح يوميه",
+        "بدون فوائد",
+        "بدون ضمانات",
+        "قرض شخصي",
+        "قروض شخصيه",
+        "قروض سريعه",
+        "فوركس",
+        "بيتكوين",
+        "بتكوين",
+        "عملات رقميه",
+        "كريبتو",
+        "مراهنات",
+        "كازينو",
+        "بونص",
+        "كود خصم",
+        "بروموكود",
+        "برومو كود",
+        "سحب فوري",
+        "اعمل من البيت",
+        "العمل من المنزل",
+        "العمل من البيت",
+        "earn money",
+        "make money",
+        "earn $",
+        "bitcoin",
+        "crypto",
+        "forex",
+        "betting",
+        "casino",
+        "bonus",
+        "promo code",
+        "promocode",
+        "work from home",
+        "per day",
+        "gagner de l'argent",
+        "paris sportifs",
+        "code promo",
+    ),
+    "promotion": (
+        "قناتي",
+        "قناتنا",
+        "صفحتي",
+        "صفحتنا",
+        "موقعي",
+        "موقعنا",
+        "حسابي",
+        "اشتركوا",
+        "اشترك في",
+        "اشترك بالقناه",
+        "تابعوني",
+        "تابعونا",
+        "زوروا",
+        "زوروني",
+        "لايك واشتراك",
+        "متجرنا",
+        "اطلب الان",
+        "اطلبي الان",
+        "للطلب",
+        "للحجز",
+        "my channel",
+        "my page",
+        "my site",
+        "my website",
+        "my blog",
+        "my profile",
+        "subscribe",
+        "follow me",
+        "follow us",
+        "check out my",
+        "visit my",
+        "check my",
+        "visit our",
+        "order now",
+        "buy now",
+        "ma chaine",
+        "ma chaîne",
+        "abonnez",
+    ),
+    "commerce": (
+        "ارخص الاسعار",
+        "بارخص الاسعار",
+        "اسعار منافسه",
+        "الكميه محدوده",
+        "التوصيل لكل",
+        "توصيل مجاني",
+        "توصيل لجميع",
+        "للبيع",
+        "بيع حسابات",
+        "زياده متابعين",
+        "شراء متابعين",
+        "followers",
+        "cheap price",
+        "best price",
+        "free shipping",
+        "limited offer",
+        "limited stock",
+        "discount code",
+        "livraison",
+        "abonne",
+        "abonnez-vous",
+    ),
+    "healer": (
+        "شيخ روحاني",
+        "الشيخ الروحاني",
+        "معالج روحاني",
+        "جلب الحبيب",
+        "فك السحر",
+        "رد المطلقه",
+        "رد المطلقة",
+        "علاج السحر",
+        "spell caster",
+        "love spell",
+    ),
+}
+
+
+def _alternation(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """Match any phrase (normalised like the text) as whole words, longest first."""
+    forms = sorted({normalize(p) for p in phrases}, key=len, reverse=True)
+    return re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, forms)) + r")(?![\w])")
+
+
+_PHRASE_RE = {kind: _alternation(ps) for kind, ps in _PHRASES.items()}
+
+
+def spam_signals(text: str) -> tuple[str, ...]:
+    """Return the kinds of spam evidence in ``text`` (empty for an ordinary comment)."""
+    found: set[str] = set()
+    norm = normalize(text)
+    for token, kind in _ENTITY.items():
+        if token in norm:
+            found.add(kind)
+    if _URL.search(text):
+        found.add("link")
+    if _PHONE.search(norm):
+        found.add("phone")
+    if _HANDLE.search(text):
+        found.add("handle")
+    for kind, rx in _PHRASE_RE.items():
+        if rx.search(norm):
+            found.add(kind)
+    return tuple(sorted(found))

@@ -1,0 +1,65 @@
+"""The lexicon is evidence: insults count, identity nouns only next to an insult."""
+
+from __future__ import annotations
+
+import pytest
+
+from mizan.models.data import NEUTRAL_TERMS, read_lexicon
+from mizan.models.features import META_NAMES, HashedTextFeatures
+
+HIT = META_NAMES.index("meta:lexicon_hit")
+IDENTITY_INSULT = META_NAMES.index("meta:identity_insult")
+
+
+@pytest.fixture(scope="module")
+def feats():
+    return HashedTextFeatures(
+        lexicon_terms=("كلب", "حقير", "ya 7mar"), identity_terms=("يهود", "سوداني", "المراة")
+    ).fit(None)
+
+
+def _meta(feats, text):
+    from mizan.models.normalize import normalize
+
+    return feats._hash([normalize(text)]).meta[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "يهود جربة يحتفلون بموسم الغريبة كل سنة",
+        "العمال السودانيين يستحقون أجورهم",
+        "المرأة الليبية تستحق مكانا أكبر في الحكومة",
+    ],
+)
+def test_identity_nouns_alone_are_not_evidence(feats, text):
+    m = _meta(feats, text)
+    assert m[HIT] == 0 and m[IDENTITY_INSULT] == 0
+
+
+def test_identity_noun_with_an_insult_is(feats):
+    m = _meta(feats, "اليهود حقير وكلب")
+    assert m[HIT] == 1 and m[IDENTITY_INSULT] == 1
+
+
+def test_insult_without_identity_noun(feats):
+    m = _meta(feats, "انت يا كلب")
+    assert m[HIT] == 1 and m[IDENTITY_INSULT] == 0
+
+
+def test_neutral_news_words_never_count_as_insults(tmp_path):
+    lex_dir = tmp_path / "lexicons"
+    lex_dir.mkdir()
+    (lex_dir / "lexicon_combined.csv").write_text(
+        "term,source,category,score\n"
+        "شمال,Attia_2025,Sex Work,\n"
+        "عميل,Attia_2025,General Derogatory Terms,\n"
+        "يهود,Attia_2025,Identity-Based Slurs (Religion,\n"
+        "حقير,Attia_2025,General Derogatory Terms,\n",
+        encoding="utf-8",
+    )
+    lex = read_lexicon(tmp_path)
+    assert "حقير" in lex.insults
+    assert {"شمال", "عميل", "يهود"}.isdisjoint(lex.insults)
+    assert "يهود" in lex.identities
+    assert "شمال" in NEUTRAL_TERMS

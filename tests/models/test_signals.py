@@ -1,0 +1,44 @@
+"""Spam evidence: what lets a spam score send a comment to spam (models/signals.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mizan.models.signals import spam_signals
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("زوروا موقعنا www.deals-store.net لأفضل العروض", {"link", "promotion"}),
+        ("Nice post, more here https://tinyurl.com/x1", {"link"}),
+        ("قروض بدون فوائد تواصل واتساب 0912345678", {"money", "contact"}),
+        ("للتواصل 00218 91 234 5678", {"contact", "phone"}),
+        ("follow me on instagram @libya_daily", {"promotion", "contact", "handle"}),
+        ("اشتركوا في قناتي على يوتيوب", {"promotion"}),
+        ("الشيخ الروحاني لجلب الحبيب وفك السحر", {"healer"}),
+        ("1xbet promo code LY100 bonus on first deposit", {"money"}),
+        ("abonnez-vous a ma chaine", {"commerce"}),
+    ],
+)
+def test_spam_comments_carry_evidence(text, expected):
+    assert expected <= set(spam_signals(text)), spam_signals(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "متابعة ممتازة، شكرا لكم",
+        "متابعين",
+        "تغطية ممتازة، بارك الله فيكم",
+        "الخط الساخن 1415 لا يرد منذ يومين",
+        "سعر الخبز وصل 2 دينار",
+        "وتستمر الحكومة في تجاهل مطالب الناس",  # "وتس" inside a word is not WhatsApp
+        "صلاة التراويح كانت روحانية جدا",  # a spiritual evening is not a "spiritual healer"
+        "The central bank published the exchange rate for 2026.",
+        "Merci pour cet article",
+        "👍👍",
+    ],
+)
+def test_ordinary_comments_carry_none(text):
+    assert spam_signals(text) == ()
