@@ -21,8 +21,14 @@ def _settings() -> Settings:
 
 
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Mizan: comment moderation for news websites."""
+    # `mizan evaluate` routes scores with the worker's own policy function (models/ cannot
+    # import the service, so the policy is handed to it here).
+    from mizan.service.policy import outcome
+
+    ctx.meta["mizan.route"] = outcome
 
 
 @main.group()

@@ -145,7 +145,8 @@ class Settings:
     # MIZAN_SHADOW_MODE: off | hold | approve. Decisions are computed and recorded (applied=false)
     #   but every comment gets the fixed outcome, so a site can watch the model before trusting it.
     shadow_mode: str = "off"
-    # MIZAN_THRESHOLD_APPROVE_SPAM / _APPROVE_ABUSE / _SPAM / _REJECT_ABUSE: override the model's
+    # MIZAN_THRESHOLD_APPROVE_SPAM / _APPROVE_ABUSE / _APPROVE_ABUSE_INSULT / _SPAM /
+    #   _HOLD_SPAM_UNSUPPORTED / _REJECT_ABUSE: override the model's
     #   thresholds (probabilities 0..1); empty = use the thresholds shipped with the model.
     threshold_overrides: tuple[tuple[str, float], ...] = ()
     # MIZAN_SECTION_THRESHOLDS: JSON object {section: {threshold name: value}}, e.g.
@@ -281,7 +282,14 @@ class Settings:
         return replace(self, **changes) if changes else self  # type: ignore[arg-type]
 
 
-THRESHOLD_NAMES = ("approve_spam", "approve_abuse", "spam", "reject_abuse")
+THRESHOLD_NAMES = (
+    "approve_spam",
+    "approve_abuse",
+    "approve_abuse_insult",
+    "spam",
+    "hold_spam_unsupported",
+    "reject_abuse",
+)
 
 
 def _policy_settings(env: Mapping[str, str]) -> dict:

@@ -23,6 +23,8 @@ from mizan.service.policy import (
     PolicyRepository,
     RuleEngine,
     decide,
+    needs_explanation,
+    with_spans,
 )
 from mizan.service.queue import redis_url_for_client
 
@@ -203,12 +205,18 @@ class _Context:
         for c, s, f in zip(batch, scores, facts, strict=True):
             t = self.config.thresholds(getattr(model, "thresholds", None), c.section)
             v = decide(s, t, f, self.config, failure=failure)
+            reasons = v.reasons
+            if s is not None and needs_explanation(v):
+                try:
+                    reasons = with_spans(v.reasons, model.explain(c.body))
+                except Exception as exc:  # noqa: BLE001 - an explanation never blocks a decision
+                    tlog.error("explaining failed: %s", type(exc).__name__)
             rec = DecisionRecord(
                 comment_id=c.id,
                 outcome=v.outcome,
                 decided_by=v.decided_by,
                 scores=v.scores,
-                reasons=v.reasons,
+                reasons=reasons,
                 model_version=version if s is not None else None,
                 policy_version=pversion,
                 applied=v.applied,

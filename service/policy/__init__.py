@@ -7,6 +7,7 @@ Public interface (import from here, not from the modules inside).
 from __future__ import annotations
 
 from mizan.service.policy.engine import RuleEngine
+from mizan.service.policy.evaluation import confusion, frequent_words, outcome, route_texts
 from mizan.service.policy.repository import (
     BAN_KINDS,
     WORD_LISTS,
@@ -21,13 +22,19 @@ from mizan.service.policy.verdict import (
     Verdict,
     decide,
     decide_without_model,
+    needs_explanation,
     reason_category,
     route,
+    with_spans,
 )
 
 __all__ = [
     "BAN_KINDS",
     "WORD_LISTS",
+    "confusion",
+    "frequent_words",
+    "outcome",
+    "route_texts",
     "Facts",
     "Outcome",
     "PendingComment",
@@ -38,6 +45,8 @@ __all__ = [
     "Verdict",
     "decide",
     "decide_without_model",
+    "needs_explanation",
     "reason_category",
     "route",
+    "with_spans",
 ]

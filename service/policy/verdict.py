@@ -1,11 +1,16 @@
 """The moderation policy: scores and rules in, a decision with its reasons out.
 
-Routing on the classifier's calibrated probabilities (spam, abuse):
+Routing on the classifier's calibrated probabilities (spam, abuse) and the evidence it found in
+the text (``Scores.spam_signals``: a link, phone number, handle, contact, money, promotion or
+"healer" phrase; ``Scores.insult``: a word of the insult lexicon):
 
-* approved when spam < approve_spam and abuse < approve_abuse;
-* spam when spam >= spam;
+* spam needs evidence: spam when spam >= spam and the comment carries a spam signal; a signal
+  with a lower score holds (a way to reach someone or an offer is worth a moderator's look);
+  without any signal the spam score only holds, and only from hold_spam_unsupported up;
 * rejected when abuse >= reject_abuse (held instead with MIZAN_HIGH_ABUSE_ACTION=hold);
-* held in between.
+* held when abuse >= approve_abuse, or >= approve_abuse_insult (never higher) when the
+  comment has an insult word: the word is evidence that lowers the bar, not a verdict;
+* approved otherwise.
 
 Thresholds, first match wins: the post's section (MIZAN_SECTION_THRESHOLDS), the site-wide
 overrides (MIZAN_THRESHOLD_*), the thresholds shipped in the model's sidecar (chosen by the model's
@@ -31,10 +36,17 @@ from dataclasses import dataclass, field
 
 from mizan.service.policy.rules import SEVERITY, Finding
 
-POLICY_VERSION = "policy-2"
+POLICY_VERSION = "policy-3"
 
 # Used only when neither the settings nor the model provide a threshold.
-DEFAULT_THRESHOLDS = {"approve_spam": 0.5, "approve_abuse": 0.5, "spam": 0.9, "reject_abuse": 0.95}
+DEFAULT_THRESHOLDS = {
+    "approve_spam": 0.5,
+    "approve_abuse": 0.5,
+    "approve_abuse_insult": 0.5,
+    "spam": 0.9,
+    "hold_spam_unsupported": 0.99,
+    "reject_abuse": 0.95,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,35 +138,39 @@ def _round_scores(scores) -> dict:
 
 
 def route(
-    s: dict, t: dict[str, float], *, high_abuse_action: str = "reject", trusted: bool = False
+    s: dict,
+    t: dict[str, float],
+    *,
+    high_abuse_action: str = "reject",
+    trusted: bool = False,
+    insult: bool = False,
+    signals: Sequence[str] = (),
 ) -> list[Finding]:
-    """The model's own findings from rounded scores and thresholds (empty when clean)."""
+    """The model's own findings from rounded scores, thresholds and evidence (empty when clean)."""
     out: list[Finding] = []
-    if not trusted and s["spam"] >= t["spam"]:
-        out.append(
-            Finding("spam", {"code": "spam_score", "score": s["spam"], "threshold": t["spam"]})
-        )
+    if not trusted:
+        if signals and s["spam"] >= t["spam"]:
+            reason = {"code": "spam_score", "score": s["spam"], "threshold": t["spam"]}
+            out.append(Finding("spam", {**reason, "signals": list(signals)}))
+        elif signals:
+            reason = {"code": "spam_signal", "score": s["spam"], "signals": list(signals)}
+            out.append(Finding("held", reason))
+        elif s["spam"] >= t["hold_spam_unsupported"]:
+            reason = {
+                "code": "spam_score",
+                "score": s["spam"],
+                "threshold": t["hold_spam_unsupported"],
+                "signals": [],
+            }
+            out.append(Finding("held", reason))
+    approve = min(t["approve_abuse_insult"], t["approve_abuse"]) if insult else t["approve_abuse"]
     if s["abuse"] >= t["reject_abuse"]:
         outcome = "rejected" if high_abuse_action == "reject" else "held"
-        out.append(
-            Finding(
-                outcome,
-                {"code": "abuse_score", "score": s["abuse"], "threshold": t["reject_abuse"]},
-            )
-        )
-    elif s["abuse"] >= t["approve_abuse"]:
-        out.append(
-            Finding(
-                "held",
-                {"code": "abuse_score", "score": s["abuse"], "threshold": t["approve_abuse"]},
-            )
-        )
-    if not trusted and t["approve_spam"] <= s["spam"] < t["spam"]:
-        out.append(
-            Finding(
-                "held", {"code": "spam_score", "score": s["spam"], "threshold": t["approve_spam"]}
-            )
-        )
+        reason = {"code": "abuse_score", "score": s["abuse"], "threshold": t["reject_abuse"]}
+        out.append(Finding(outcome, {**reason, "insult_term": insult}))
+    elif s["abuse"] >= approve:
+        reason = {"code": "abuse_score", "score": s["abuse"], "threshold": approve}
+        out.append(Finding("held", {**reason, "insult_term": insult}))
     return out
 
 
@@ -180,8 +196,15 @@ def decide(
         candidates.append((Finding("held", failure or {"code": "no_model"}), "failure"))
     else:
         s = _round_scores(scores)
-        for f in route(s, t, high_abuse_action=config.high_abuse_action, trusted=facts.trusted):
-            candidates.append((f, "model"))
+        found = route(
+            s,
+            t,
+            high_abuse_action=config.high_abuse_action,
+            trusted=facts.trusted,
+            insult=bool(getattr(scores, "insult", False)),
+            signals=tuple(getattr(scores, "spam_signals", ()) or ()),
+        )
+        candidates.extend((f, "model") for f in found)
     if facts.premoderation:
         candidates.append((Finding("held", {"code": "premoderation"}), "rule"))
     if candidates:
@@ -215,13 +238,36 @@ def decide(
     return Verdict(outcome, decided_by, reasons, s)
 
 
+# Which head's explanation a model reason points at.
+_HEAD_OF_CODE = {"abuse_score": "abuse", "spam_score": "spam", "spam_signal": "spam"}
+EXPLAINED_SPANS = 3
+
+
+def needs_explanation(v: Verdict) -> bool:
+    """True when the verdict holds, rejects or marks spam on the model's own findings."""
+    return v.decided_by == "model" and any(r.get("code") in _HEAD_OF_CODE for r in v.reasons)
+
+
+def with_spans(reasons: list[dict], explanation: dict[str, list[dict]]) -> list[dict]:
+    """Attach to each model reason the spans of the words that pushed its score most."""
+    out = []
+    for r in reasons:
+        head = _HEAD_OF_CODE.get(r.get("code", ""))
+        items = explanation.get(head, []) if head else []
+        spans = [list(it["span"]) for it in items if it.get("span")][:EXPLAINED_SPANS]
+        out.append({**r, "spans": spans} if head else r)
+    return out
+
+
 def decide_without_model(error: str | None = None) -> Verdict:
     """Failure policy: with no usable model, hold for a moderator; never approve blindly."""
     return decide(None, None, failure={"code": "no_model"})
 
 
 # --- what the author's status poll may show ---------------------------------------------------
-SPAM_CODES = frozenset({"spam_score", "blocked_domain", "duplicate", "banned_author", "honeypot"})
+SPAM_CODES = frozenset(
+    {"spam_score", "spam_signal", "blocked_domain", "duplicate", "banned_author", "honeypot"}
+)
 ABUSE_CODES = frozenset({"abuse_score"})
 
 

@@ -41,8 +41,17 @@ class FakeClassifier:
         for t in texts:
             spam = 0.95 if "SPAMMY" in t else 0.5 if "MEH" in t else 0.05
             abuse = 0.97 if "NASTY" in t else 0.05
-            out.append(Scores(spam=spam, abuse=abuse, labels={}))
+            # spam needs evidence (a link, phone, offer ...): these fakes carry a link
+            signals = ("link",) if ("SPAMMY" in t or "MEH" in t) else ()
+            out.append(Scores(spam=spam, abuse=abuse, labels={}, spam_signals=signals))
         return out
+
+    def explain(self, text, top=5):
+        """Point at the shouting word, as the real model points at the words behind a score."""
+        word = next(w for w in ("NASTY", "SPAMMY", "MEH", "") if w in text)
+        start = text.find(word)
+        item = {"feature": word, "weight": 1.0, "span": [start, start + len(word)]}
+        return {"abuse": [item], "spam": [item]}
 
 
 @pytest.fixture
@@ -141,7 +150,14 @@ def test_model_routing_and_recorded_explanation(world, monkeypatch):
     tasks.decide_pending([spam, nasty, meh])
     assert (status(svc, spam), status(svc, nasty), status(svc, meh)) == ("spam", "rejected", "held")
     [d] = decisions(svc, nasty)
-    assert d.reasons[0] == {"code": "abuse_score", "score": 0.97, "threshold": 0.85}
+    # the reason points at the words behind the score, so the desk can highlight them
+    assert d.reasons[0] == {
+        "code": "abuse_score",
+        "score": 0.97,
+        "threshold": 0.85,
+        "insult_term": False,
+        "spans": [[8, 13]],  # "you are NASTY": the fake points at NASTY
+    }
     assert d.model_version == "fake-1" and d.policy_version.startswith(POLICY_VERSION)
     assert d.decided_by == "model" and d.applied
 

@@ -17,33 +17,82 @@ from mizan.service.policy.verdict import (
 T = {"approve_spam": 0.3, "approve_abuse": 0.4, "spam": 0.8, "reject_abuse": 0.85}
 
 
-def s(spam, abuse):
-    return Scores(spam=spam, abuse=abuse, labels={"hate": 0.01})
+def s(spam, abuse, signals=(), insult=False):
+    return Scores(
+        spam=spam, abuse=abuse, labels={"hate": 0.01}, spam_signals=signals, insult=insult
+    )
+
+
+LINK = ("link",)
 
 
 @pytest.mark.parametrize(
-    ("spam", "abuse", "outcome", "first_reason"),
+    ("spam", "abuse", "signals", "outcome", "first_reason"),
     [
         (
             0.1,
             0.1,
+            (),
             "approved",
             {"code": "below_thresholds", "thresholds": {"spam": 0.3, "abuse": 0.4}},
         ),
-        (0.8, 0.1, "spam", {"code": "spam_score", "score": 0.8, "threshold": 0.8}),
-        (0.1, 0.93, "rejected", {"code": "abuse_score", "score": 0.93, "threshold": 0.85}),
-        (0.5, 0.1, "held", {"code": "spam_score", "score": 0.5, "threshold": 0.3}),
-        (0.1, 0.6, "held", {"code": "abuse_score", "score": 0.6, "threshold": 0.4}),
-        (0.29, 0.39, "approved", None),
-        (0.3, 0.0, "held", None),  # at the approve threshold: no longer auto-approved
+        (
+            0.8,
+            0.1,
+            LINK,
+            "spam",
+            {"code": "spam_score", "score": 0.8, "threshold": 0.8, "signals": ["link"]},
+        ),
+        (
+            0.1,
+            0.93,
+            (),
+            "rejected",
+            {"code": "abuse_score", "score": 0.93, "threshold": 0.85, "insult_term": False},
+        ),
+        # evidence without a spam score worth the name still earns a moderator's look
+        (0.05, 0.1, LINK, "held", {"code": "spam_signal", "score": 0.05, "signals": ["link"]}),
+        (
+            0.1,
+            0.6,
+            (),
+            "held",
+            {"code": "abuse_score", "score": 0.6, "threshold": 0.4, "insult_term": False},
+        ),
+        (0.29, 0.39, (), "approved", None),
+        (0.1, 0.4, (), "held", None),  # at the approve threshold: no longer auto-approved
     ],
 )
-def test_three_way_routing(spam, abuse, outcome, first_reason):
-    v = decide(s(spam, abuse), T)
+def test_three_way_routing(spam, abuse, signals, outcome, first_reason):
+    v = decide(s(spam, abuse, signals), T)
     assert v.outcome == outcome and v.status == outcome and v.applied
     if first_reason:
         assert v.reasons[0] == first_reason
     assert v.scores["spam"] == spam and v.scores["hate"] == 0.01
+
+
+@pytest.mark.parametrize("spam", [0.5, 0.8, 0.95, 0.989])
+def test_spam_score_without_evidence_never_sends_to_spam(spam):
+    # "متابعة ممتازة" once scored 0.82 spam: a score alone is not evidence of spam
+    assert decide(s(spam, 0.1), T).outcome == "approved"
+
+
+def test_spam_score_without_evidence_holds_only_above_its_own_cut():
+    t = {**T, "hold_spam_unsupported": 0.9}
+    v = decide(s(0.95, 0.1), t)
+    assert v.outcome == "held"
+    assert v.reasons[0] == {"code": "spam_score", "score": 0.95, "threshold": 0.9, "signals": []}
+
+
+def test_an_insult_word_lowers_the_approve_cut_but_is_no_verdict():
+    t = {**T, "approve_abuse_insult": 0.1}
+    assert decide(s(0.0, 0.2), t).outcome == "approved"
+    held = decide(s(0.0, 0.2, insult=True), t)
+    assert held.outcome == "held" and held.reasons[0]["insult_term"] is True
+    # the insult cut never raises the bar above the plain one
+    assert decide(s(0.0, 0.5, insult=True), {**T, "approve_abuse_insult": 0.9}).outcome == "held"
+    # and an insult word with a low score is still approved
+    assert decide(s(0.0, 0.05, insult=True), t).outcome == "approved"
 
 
 def test_high_abuse_can_hold_instead_of_reject():
@@ -88,7 +137,7 @@ def test_trusted_author_skips_spam_score_and_holding_rules_but_not_abuse_or_bans
     trusted = Facts(
         [Finding("held", {"code": "too_many_links", "count": 3, "limit": 2})], trusted=True
     )
-    v = decide(s(0.95, 0.1), T, trusted)
+    v = decide(s(0.95, 0.1, LINK), T, trusted)
     assert v.outcome == "approved" and v.reasons == [{"code": "trusted_author"}]
     assert decide(s(0.1, 0.5), T, trusted).outcome == "held"
     assert decide(s(0.1, 0.9), T, trusted).outcome == "rejected"
@@ -99,13 +148,13 @@ def test_trusted_author_skips_spam_score_and_holding_rules_but_not_abuse_or_bans
 
 
 def test_untrusted_author_with_same_scores_is_held():
-    assert decide(s(0.5, 0.1), T, Facts([], trusted=False)).outcome == "held"
+    assert decide(s(0.5, 0.1, LINK), T, Facts([], trusted=False)).outcome == "held"
 
 
 def test_premoderation_holds_what_would_be_approved_but_keeps_spam():
     v = decide(s(0.0, 0.0), T, Facts(premoderation=True))
     assert v.outcome == "held" and v.reasons == [{"code": "premoderation"}]
-    assert decide(s(0.9, 0.0), T, Facts(premoderation=True)).outcome == "spam"
+    assert decide(s(0.9, 0.0, LINK), T, Facts(premoderation=True)).outcome == "spam"
 
 
 def test_without_a_model_nothing_is_approved_but_rules_still_apply():
@@ -122,13 +171,13 @@ def test_without_a_model_nothing_is_approved_but_rules_still_apply():
 @pytest.mark.parametrize(("mode", "status"), [("hold", "held"), ("approve", "approved")])
 def test_shadow_mode_records_the_decision_but_applies_the_fixed_status(mode, status):
     cfg = PolicyConfig(shadow_mode=mode)
-    v = decide(s(0.95, 0.0), T, config=cfg)
+    v = decide(s(0.95, 0.0, LINK), T, config=cfg)
     assert v.outcome == "spam" and v.status == status and v.applied is False
     assert v.reasons[-1] == {"code": "shadow_mode", "status": status}
 
 
 def test_shadow_mode_off_applies():
-    v = decide(s(0.95, 0.0), T, config=PolicyConfig(shadow_mode="off"))
+    v = decide(s(0.95, 0.0, LINK), T, config=PolicyConfig(shadow_mode="off"))
     assert v.status == "spam" and v.applied
 
 
@@ -156,7 +205,7 @@ def test_reason_category_names_a_category_never_the_rule(outcome, reasons, categ
 
 
 def test_policy_version_changes_with_the_knobs():
-    assert PolicyConfig().version.startswith("policy-2+")
+    assert PolicyConfig().version.startswith("policy-3+")
     assert PolicyConfig().version != PolicyConfig(max_links=5).version
 
 
