@@ -339,6 +339,8 @@ def login_post():
 @bp.post("/logout")
 @require_page()
 def logout():
+    # The cookie is signed, not stored: only a new session epoch makes a copy of it worthless.
+    desk().end_sessions(current_actor())
     logout_session()
     return redirect(url_for("desk.login"), 303)
 
