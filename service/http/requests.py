@@ -45,7 +45,12 @@ def read_body() -> bytes:
     limit = _settings().max_request_bytes
     if request.content_length is not None and request.content_length > limit:
         raise TooLarge("The request body is too large.")
-    data = request.stream.read(limit + 1)
+    if request.content_length is None:
+        # A chunked body: werkzeug's length-capped stream would cut it silently at the limit,
+        # so one byte past the limit is read from the server's own (de-chunked) stream.
+        data = request.environ["wsgi.input"].read(limit + 1)
+    else:
+        data = request.stream.read(limit + 1)
     if len(data) > limit:
         raise TooLarge("The request body is too large.")
     return data
