@@ -127,3 +127,10 @@ def decision_row(d: DecisionRecord, from_status: str, when: datetime) -> dict[st
         "applied": d.applied,
         "created_at": when,
     }
+
+
+def schema_ready(engine: Engine) -> bool:
+    """True when the schema has been created (`mizan db upgrade` has run at least once)."""
+    from sqlalchemy import inspect
+
+    return inspect(engine).has_table("moderators")
