@@ -69,6 +69,15 @@ def origin_of(url: str | None) -> str | None:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
+def origin_and_path(url: str | None) -> str | None:
+    """The referrer worth keeping: scheme://host/path; the query and fragment can identify a
+    reader (session ids, emails in tracking links), so they are never stored."""
+    origin = origin_of(url)
+    if origin is None or url is None:
+        return None
+    return origin + (urlsplit(url).path or "/")
+
+
 def check_origin(form: bool) -> None:
     """Refuse posts from browsers on other sites; clients without Origin/Referer are let through."""
     allowed = _settings().allowed_origins

@@ -11,7 +11,13 @@ from mizan.service.errors import BadRequest, Unsupported, ValidationFailed
 from mizan.service.http.errors import error_response
 from mizan.service.http.messages import PAGES, prefers_arabic
 from mizan.service.http.payload import parse_json
-from mizan.service.http.requests import check_origin, client_ip, cors, read_body
+from mizan.service.http.requests import (
+    check_origin,
+    client_ip,
+    cors,
+    origin_and_path,
+    read_body,
+)
 from mizan.service.intake.schemas import WORDPRESS_FIELDS, CommentIn, origin_of
 from mizan.service.intake.usecase import RequestMeta, Service
 
@@ -32,7 +38,7 @@ def _meta() -> RequestMeta:
     return RequestMeta(
         ip=client_ip(),
         user_agent=request.headers.get("User-Agent"),
-        referrer=request.headers.get("Referer"),
+        referrer=origin_and_path(request.headers.get("Referer")),
         accept_language=request.headers.get("Accept-Language"),
         request_id=request.environ.get("mizan.request_id"),
     )
