@@ -137,6 +137,7 @@ def sweep() -> None:
     from mizan.service.intake import Service
 
     svc = Service.from_settings(_settings())
+    _require_schema(svc.repo.engine)
     click.echo(f"requeued {svc.requeue_stale()}, erased {svc.erase_expired_metadata()}")
 
 
@@ -206,11 +207,26 @@ def _desk():
     from mizan.service.desk import Desk, ModerationRepository
 
     settings = _settings()
-    return Desk(
-        settings,
-        ModerationRepository(make_engine(settings.database_url, 0)),
-        Keys(settings.secret_key),
-    )
+    engine = make_engine(settings.database_url, 0)
+    _require_schema(engine)
+    return Desk(settings, ModerationRepository(engine), Keys(settings.secret_key))
+
+
+def _require_schema(engine) -> None:
+    """One line with the fix instead of a `no such table` traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    from mizan.service.db import schema_ready
+
+    try:
+        ready = schema_ready(engine)
+    except DBAPIError as exc:
+        name = type(exc.orig or exc).__name__
+        raise click.ClickException(
+            f"cannot reach the database ({name}); check MIZAN_DATABASE_URL"
+        ) from None
+    if not ready:
+        raise click.ClickException("the database has no schema yet; run `mizan db upgrade`")
 
 
 def _cli_actor():

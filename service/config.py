@@ -268,8 +268,13 @@ class Settings:
         if not self.database_url:
             if not self.embedded:
                 raise ConfigError("MIZAN_DATABASE_URL is required in production mode")
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            changes["database_url"] = f"sqlite:///{self.data_dir / 'mizan.sqlite3'}"
+            _private_dir(self.data_dir)
+            database = self.data_dir / "mizan.sqlite3"
+            # SQLite gives its -wal and -shm files the database file's mode: create it 0600 so
+            # none of them is readable by other users (it holds encrypted emails and IPs).
+            os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+            database.chmod(0o600)
+            changes["database_url"] = f"sqlite:///{database}"
         if not self.broker_url:
             if not self.embedded:
                 raise ConfigError("MIZAN_BROKER_URL is required in production mode")
@@ -354,9 +359,15 @@ def _policy_settings(env: Mapping[str, str]) -> dict:
     )
 
 
+def _private_dir(data_dir: Path) -> None:
+    """The data directory, created or narrowed to its owner only (0700)."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+
+
 def _embedded_secret(data_dir: Path) -> str:
     """Generate the secret once and keep it in the data directory, readable by its owner only."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    _private_dir(data_dir)
     path = data_dir / "secret_key"
     try:
         return path.read_text().strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,6 +90,9 @@ class DecisionRecord:
     applied: bool = True
 
 
+_CURSOR_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def encode_cursor(created_at: datetime, comment_id: str) -> str:
     raw = json.dumps([aware(created_at).isoformat(), comment_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -99,8 +103,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, cid = json.loads(raw)
-        return aware(datetime.fromisoformat(created)), str(cid)
-    except (ValueError, TypeError, UnicodeDecodeError):
+        # Only what encode_cursor writes: anything else (NUL, a lone surrogate) must not reach SQL.
+        if not (isinstance(created, str) and isinstance(cid, str) and _CURSOR_ID.fullmatch(cid)):
+            return None
+        return aware(datetime.fromisoformat(created)), cid
+    except (ValueError, TypeError, UnicodeDecodeError, RecursionError):
         return None
 
 
@@ -120,3 +127,10 @@ def decision_row(d: DecisionRecord, from_status: str, when: datetime) -> dict[st
         "applied": d.applied,
         "created_at": when,
     }
+
+
+def schema_ready(engine: Engine) -> bool:
+    """True when the schema has been created (`mizan db upgrade` has run at least once)."""
+    from sqlalchemy import inspect
+
+    return inspect(engine).has_table("moderators")

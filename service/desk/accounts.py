@@ -61,21 +61,37 @@ class Accounts(DeskBase):
             )
         self.repo.set_password(mod.id, _hasher.hash(password))
 
-    def _limit_keys(self, email: str, ip: str | None) -> list[str]:
-        keys = ["login-user:" + (self.keys.lookup_hash("moderator", email) or "")[:48]]
-        if ip:
-            keys.append("login-ip:" + (self.keys.lookup_hash("ip", ip) or "")[:48])
-        return keys
+    def _limits(self, email: str, ip: str | None) -> list[tuple[str, int]]:
+        """Rate-limit keys and their limits for one login attempt.
+
+        The tight limit is per account and address, so an anonymous caller elsewhere cannot lock
+        a moderator out; an address trying many accounts, and an account tried from many
+        addresses, meet wider limits (a slower back-off that still stops spraying).
+        """
+        most = self.conf.login_max_failures
+        user = (self.keys.lookup_hash("moderator", email) or "")[:40]
+        addr = (self.keys.lookup_hash("ip", ip) or "")[:40] if ip else "none"
+        return [
+            (f"login:{user}:{addr[:16]}", most),
+            (f"login-ip:{addr}", most * 4),
+            (f"login-user:{user}", most * 10),
+        ]
 
     def authenticate(self, email: str, password: str, ip: str | None) -> Actor:
-        """Check a password; failed attempts per account and per address are rate-limited."""
+        """Check a password; failed attempts are rate-limited per account and address."""
         email = (email or "").strip().lower()
         window = timedelta(seconds=self.conf.login_window_seconds)
         since = utcnow() - window
-        keys = self._limit_keys(email, ip)
-        for key in keys:
+        limits = self._limits(email, ip)
+        # Count the attempt before checking the password: concurrent attempts then each see the
+        # others, so a burst cannot get more than the limit past this check.
+        attempt = [self.repo.add_event(key, prune_before=since) for key, _ in limits]
+        for key, most in limits:
             n, oldest = self.repo.count_events(key, since)
-            if n >= self.conf.login_max_failures:
+            if n > most:
+                # A refused attempt tries no password, so it need not count (and cannot
+                # stretch the lockout).
+                self.repo.delete_events(attempt)
                 wait = int(((oldest or utcnow()) + window - utcnow()).total_seconds()) + 1
                 raise TooManyRequests(
                     "Too many failed logins; try again later.", retry_after=max(1, wait)
@@ -87,14 +103,18 @@ class Accounts(DeskBase):
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok or mod is None or not mod.active:
-            for key in keys:
-                self.repo.add_event(key, prune_before=since)
             raise Unauthorized(MSG_LOGIN)
+        self.repo.delete_events(attempt)
         if _hasher.check_needs_rehash(mod.password_hash):
             self.repo.update_moderator(mod.id, password_hash=_hasher.hash(password))
         self.repo.update_moderator(mod.id, last_login_at=utcnow())
-        self.repo.clear_events(keys[0])
+        self.repo.clear_events(limits[0][0])
         return Actor(mod.id, mod.email, mod.role, mod.lang, mod.session_epoch)
+
+    def end_sessions(self, actor: Actor) -> None:
+        """Log out everywhere: every session cookie of the account stops working at once."""
+        if actor.id is not None:
+            self.repo.end_sessions(actor.id)
 
     def actor(self, moderator_id: int, session_epoch: int | None = None) -> Actor | None:
         """The account behind a session, if it is still active and the session not ended."""

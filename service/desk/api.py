@@ -3,8 +3,6 @@ stats and model versions. Every request and response body is a marshmallow schem
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -17,6 +15,7 @@ from mizan.service.desk.usecase import (
     SORTS,
 )
 from mizan.service.errors import BadRequest, NotFound, Unsupported, ValidationFailed
+from mizan.service.http.payload import parse_json, strict_int
 from mizan.service.policy import BAN_KINDS, WORD_LISTS
 
 bp = Blueprint("moderation_api", __name__, url_prefix="/api/v1/moderation")
@@ -139,7 +138,7 @@ class RevealOut(Schema):
 
 def _audit_cursor(value: str) -> None:
     """An audit cursor is an entry id: ASCII digits that fit a database integer."""
-    if value and not (value.isascii() and value.isdigit() and int(value) <= _MAX_ID):
+    if value and strict_int(value, 0, _MAX_ID) is None:
         raise ValidationError("Invalid cursor.")
 
 
@@ -301,9 +300,10 @@ def _body(schema: Schema) -> dict:
     if request.mimetype != "application/json":
         raise Unsupported("Unsupported content type.")
     try:
-        data = json.loads(request.get_data(cache=False).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError:
         raise BadRequest("The request body is not valid JSON.") from None
+    data = parse_json(text)
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
     return _load(schema, data)

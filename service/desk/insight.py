@@ -19,6 +19,7 @@ from mizan.service.desk.common import (
 from mizan.service.errors import (
     ValidationFailed,
 )
+from mizan.service.http.payload import strict_int
 
 
 class Insight(DeskBase):
@@ -36,9 +37,9 @@ class Insight(DeskBase):
     ) -> dict[str, Any]:
         before = None
         if cursor:
-            if not cursor.isdigit():
+            before = strict_int(cursor, 0, 2**31 - 1)
+            if before is None:
                 raise ValidationFailed(MSG_FIELDS, fields={"cursor": ["Invalid cursor."]})
-            before = int(cursor)
         if not 1 <= limit <= 200:
             raise ValidationFailed(
                 MSG_FIELDS, fields={"limit": ["Must be a whole number between 1 and 200."]}

@@ -30,8 +30,17 @@ from mizan.service.desk.usecase import (
     segments,
 )
 from mizan.service.errors import MizanError
+from mizan.service.http.payload import refuse_unusable, strict_int
 
 bp = Blueprint("desk", __name__, url_prefix="/moderation", template_folder="templates")
+
+
+@bp.before_request
+def _refuse_unusable_form_text() -> None:
+    """NUL in a form field would reach PostgreSQL as a database error: 422 instead."""
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        refuse_unusable((v for vs in request.form.lists() for v in vs[1]), "_form")
+
 
 # Bidirectional controls (embeddings, overrides, isolates, marks) and other invisible format
 # characters that could make a comment display differently from what it says.
@@ -330,6 +339,8 @@ def login_post():
 @bp.post("/logout")
 @require_page()
 def logout():
+    # The cookie is signed, not stored: only a new session epoch makes a copy of it worthless.
+    desk().end_sessions(current_actor())
     logout_session()
     return redirect(url_for("desk.login"), 303)
 
@@ -481,7 +492,7 @@ def bans_add():
         f.get("kind", ""),
         comment_id=f.get("comment_id") or None,
         value=f.get("value") or None,
-        days=int(days) if days.isdigit() else None,
+        days=strict_int(days, 0, 99_999),
         note=f.get("note") or None,
         request_id=request.environ.get("mizan.request_id"),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, jsonify, request
@@ -11,6 +10,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from mizan.service.desk.auth import desk
 from mizan.service.desk.usecase import REPORT_REASONS
 from mizan.service.errors import BadRequest, Unsupported, ValidationFailed
+from mizan.service.http.payload import parse_json
 from mizan.service.http.requests import check_origin, client_ip, cors, read_body
 from mizan.service.intake import Text
 
@@ -50,7 +50,7 @@ def report(comment_id: str):
     raw = read_body()
     try:
         if request.mimetype == "application/json":
-            data = json.loads(raw.decode("utf-8"))
+            data = parse_json(raw.decode("utf-8"))
         elif form:
             data = dict(parse_qsl(raw.decode("ascii"), keep_blank_values=False, max_num_fields=10))
             data = {k: v for k, v in data.items() if k in ("reason", "note")}

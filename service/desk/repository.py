@@ -167,15 +167,32 @@ class ModerationRepository:
             n, oldest = conn.execute(stmt).one()
         return int(n), aware(oldest)
 
-    def add_event(self, key: str, prune_before: datetime | None = None) -> None:
+    def add_event(self, key: str, prune_before: datetime | None = None) -> int:
+        """Record one event under `key` (committed at once) and return its id."""
         with self.engine.begin() as conn:
-            conn.execute(insert(RateEvent), {"key": key, "created_at": utcnow()})
+            event_id = conn.execute(
+                insert(RateEvent).returning(RateEvent.id), {"key": key, "created_at": utcnow()}
+            ).scalar_one()
             if prune_before is not None:
                 conn.execute(
                     delete(RateEvent).where(
                         RateEvent.key == key, RateEvent.created_at < prune_before
                     )
                 )
+        return int(event_id)
+
+    def delete_events(self, ids: list[int]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(RateEvent).where(RateEvent.id.in_(ids)))
+
+    def end_sessions(self, moderator_id: int) -> None:
+        """End every desk session of the account (cookies signed before now stop working)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(Moderator)
+                .where(Moderator.id == moderator_id)
+                .values(session_epoch=Moderator.session_epoch + 1)
+            )
 
     def clear_events(self, key: str) -> None:
         with self.engine.begin() as conn:

@@ -45,7 +45,12 @@ def read_body() -> bytes:
     limit = _settings().max_request_bytes
     if request.content_length is not None and request.content_length > limit:
         raise TooLarge("The request body is too large.")
-    data = request.stream.read(limit + 1)
+    if request.content_length is None:
+        # A chunked body: werkzeug's length-capped stream would cut it silently at the limit,
+        # so one byte past the limit is read from the server's own (de-chunked) stream.
+        data = request.environ["wsgi.input"].read(limit + 1)
+    else:
+        data = request.stream.read(limit + 1)
     if len(data) > limit:
         raise TooLarge("The request body is too large.")
     return data
@@ -62,6 +67,15 @@ def origin_of(url: str | None) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def origin_and_path(url: str | None) -> str | None:
+    """The referrer worth keeping: scheme://host/path; the query and fragment can identify a
+    reader (session ids, emails in tracking links), so they are never stored."""
+    origin = origin_of(url)
+    if origin is None or url is None:
+        return None
+    return origin + (urlsplit(url).path or "/")
 
 
 def check_origin(form: bool) -> None:

@@ -30,6 +30,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             "worker_class": "gthread" if threads > 1 else "sync",
             "accesslog": None,
             "errorlog": "-",
+            "logger_class": "mizan.service.http.gunicorn_logs.Logger",
             "loglevel": "warning",
             "timeout": 30,
             "graceful_timeout": 10,

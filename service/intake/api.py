@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
@@ -11,7 +10,14 @@ from marshmallow import ValidationError
 from mizan.service.errors import BadRequest, Unsupported, ValidationFailed
 from mizan.service.http.errors import error_response
 from mizan.service.http.messages import PAGES, prefers_arabic
-from mizan.service.http.requests import check_origin, client_ip, cors, read_body
+from mizan.service.http.payload import parse_json
+from mizan.service.http.requests import (
+    check_origin,
+    client_ip,
+    cors,
+    origin_and_path,
+    read_body,
+)
 from mizan.service.intake.schemas import WORDPRESS_FIELDS, CommentIn, origin_of
 from mizan.service.intake.usecase import RequestMeta, Service
 
@@ -32,7 +38,7 @@ def _meta() -> RequestMeta:
     return RequestMeta(
         ip=client_ip(),
         user_agent=request.headers.get("User-Agent"),
-        referrer=request.headers.get("Referer"),
+        referrer=origin_and_path(request.headers.get("Referer")),
         accept_language=request.headers.get("Accept-Language"),
         request_id=request.environ.get("mizan.request_id"),
     )
@@ -86,10 +92,7 @@ def create_comment_json():
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise _encoding_error() from None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise BadRequest("The request body is not valid JSON.") from None
+    data = parse_json(text)
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
     loaded, filled = _load(data)

@@ -7,6 +7,7 @@ from typing import Any
 from mizan.service.crypto import Keys
 from mizan.service.db import decode_cursor, encode_cursor
 from mizan.service.errors import ValidationFailed
+from mizan.service.http.payload import strict_int
 from mizan.service.policy import reason_category
 from mizan.service.publishing.repository import PublicRepository
 from mizan.service.publishing.schemas import PublicCommentOut
@@ -41,7 +42,8 @@ class Publishing:
 
     def thread_page(self, post_id: str, raw_limit: str, cursor: str | None) -> dict[str, Any]:
         """Approved threads of a post, oldest first, with their replies and the next cursor."""
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+        limit = strict_int(raw_limit, 1, 100)
+        if limit is None:
             raise ValidationFailed(
                 MSG_FIELDS, fields={"limit": ["Must be a whole number between 1 and 100."]}
             )
@@ -50,7 +52,7 @@ class Publishing:
             after = decode_cursor(cursor)
             if after is None:
                 raise ValidationFailed(MSG_FIELDS, fields={"cursor": ["Invalid cursor."]})
-        roots, replies, more = self.repo.public_threads(post_id, after, int(raw_limit))
+        roots, replies, more = self.repo.public_threads(post_id, after, limit)
         children: dict[str, list[dict[str, Any]]] = {}
         for r in replies:
             children.setdefault(r.root_id, []).append(public_dict(r))

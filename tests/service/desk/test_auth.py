@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from mizan.service.cli import main
+from mizan.service.desk.usecase import Unauthorized
+from mizan.service.errors import TooManyRequests
 from mizan.service.tables import ApiToken, Moderator
 from tests import factories
 from tests.conftest import SECRET
@@ -115,7 +119,8 @@ def test_failed_logins_are_rate_limited(app, client):
         data={"email": "mod@newsroom.example", "password": PASSWORD, "csrf_token": csrf},
     )
     assert resp.status_code == 429 and int(resp.headers["Retry-After"]) > 0
-    # another address is limited by the account key too (no password spraying around it)
+    # The lockout is per account and address: the moderator elsewhere still gets in, so an
+    # anonymous caller cannot lock a moderator out (finding 4 of the hardening review).
     other = app.test_client()
     csrf2 = page_csrf(other.get("/moderation/login").get_data(as_text=True))
     resp = other.post(
@@ -123,7 +128,77 @@ def test_failed_logins_are_rate_limited(app, client):
         data={"email": "mod@newsroom.example", "password": PASSWORD, "csrf_token": csrf2},
         environ_base={"REMOTE_ADDR": "192.0.2.50"},
     )
-    assert resp.status_code == 429
+    assert resp.status_code == 303
+
+
+def test_an_account_tried_from_many_addresses_meets_a_wider_limit(app):
+    desk = app.extensions["mizan_desk"]
+    add_account(app)
+    refused = 0
+    for i in range(40):  # 3 per address, 30 per account in the window (MAX_FAILURES=3)
+        try:
+            desk.authenticate("mod@newsroom.example", "wrong", f"198.51.100.{i}")
+        except TooManyRequests:
+            refused += 1
+        except Unauthorized:
+            pass
+    assert refused == 10
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+def test_a_burst_of_logins_cannot_race_past_the_limit(request, tmp_path, sender, monkeypatch, db):
+    """Finding 4: 40 simultaneous attempts try at most MAX_FAILURES passwords between them."""
+    monkeypatch.setenv("MIZAN_LOGIN_MAX_FAILURES", "5")
+    url = request.getfixturevalue("sqlite_url" if db == "sqlite" else "pg_database")
+    app = build_app(tmp_path, url, sender)
+    desk = app.extensions["mizan_desk"]
+    add_account(app)
+    barrier = threading.Barrier(40)
+    outcomes: list[str] = []
+
+    def attempt(i: int) -> None:
+        barrier.wait()
+        password = PASSWORD if i == 39 else f"wrong-{i}"
+        try:
+            desk.authenticate("mod@newsroom.example", password, "203.0.113.9")
+            outcomes.append("in")
+        except TooManyRequests:
+            outcomes.append("limited")
+        except Unauthorized:
+            outcomes.append("tried")
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    app.extensions["mizan"].repo.engine.dispose()
+    assert len(outcomes) == 40
+    assert outcomes.count("tried") + outcomes.count("in") <= 5, outcomes
+
+
+def test_a_cookie_copied_before_logout_is_worthless_after_it(app, client):
+    """Finding 5: the signed cookie lives on in a copy; logout must end the session itself."""
+    add_account(app)
+    csrf = login(client, "mod@newsroom.example")
+    copied = client.get_cookie("session").value
+    assert client.post("/moderation/logout", data={"csrf_token": csrf}).status_code == 303
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/api/v1/moderation/comments").status_code == 401
+    # and a new login works as before
+    login(client, "mod@newsroom.example")
+    assert client.get("/api/v1/moderation/comments").status_code == 200
+
+
+def test_a_password_change_ends_a_copied_session_at_once(app, client):
+    add_account(app)
+    login(client, "mod@newsroom.example")
+    copied = client.get_cookie("session").value
+    app.extensions["mizan_desk"].set_password("mod@newsroom.example", "another long password")
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/api/v1/moderation/comments").status_code == 401
 
 
 def test_unknown_accounts_and_pages_without_login(app, client):

@@ -326,12 +326,13 @@ def test_client_ip_honours_forwarded_for_only_from_trusted_proxies(tmp_path, sql
 
 
 def test_request_metadata_is_recorded(client, app):
+    """The referrer keeps its origin and path only (hardening issue, finding 6)."""
     cid = post_json(
         client,
         comment_payload(),
         **{
             "User-Agent": "Mozilla/5.0 test",
-            "Referer": f"{ORIGIN}/a",
+            "Referer": f"{ORIGIN}/a?utm_source=mail&reader=salem@example.ly#c-3",
             "Accept-Language": "ar-LY",
         },
     ).get_json()["id"]
