@@ -283,7 +283,8 @@ def _targets(
     out = []
     for name, want, v, op, target in rows:
         ok = None if v is None else (v >= target if op == ">=" else v <= target)
-        out.append({"name": name, "want": want, "value": _f(v), "status": _met(ok)})
+        shown = _pct(v) if "%" in want or want == "0" else _f(v)
+        out.append({"name": name, "want": want, "value": shown, "status": _met(ok)})
     return out
 
 

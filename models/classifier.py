@@ -94,10 +94,13 @@ class Classifier:
             raise TypeError("score() takes a sequence of texts, not one string")
         if not len(texts):
             return []
-        x = self._features.transform(list(texts))
+        normalized = [_norm.normalize(t) for t in texts]  # once, for features and signals
+        x = self._features.transform_normalized(normalized)
         p = self._heads.predict_proba(x)
         hit_col = (1 << self._features.n_bits) + META_NAMES.index("meta:lexicon_hit")
-        insult = np.asarray(x[:, hit_col].todense()).ravel() > 0
+        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+        insult = np.zeros(x.shape[0], dtype=bool)
+        insult[rows[x.indices == hit_col]] = True
         spam, abuse = self._index["spam"], self._index["abuse"]
         fine = [(h, self._index[h]) for h in _FINE if h in self._index]
         return [
@@ -106,9 +109,9 @@ class Classifier:
                 abuse=float(row[abuse]),
                 labels={h: float(row[i]) for h, i in fine},
                 insult=bool(hit),
-                spam_signals=spam_signals(text),
+                spam_signals=spam_signals(text, norm),
             )
-            for row, hit, text in zip(p, insult, texts, strict=True)
+            for row, hit, text, norm in zip(p, insult, texts, normalized, strict=True)
         ]
 
     def explain(self, text: str, top: int = 5) -> dict[str, list[dict[str, Any]]]:

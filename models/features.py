@@ -231,7 +231,8 @@ def hash_batch(
     empty = np.zeros(0, dtype=np.int64)
     insult: tuple[_I64, _I64, _I64] = (empty, empty + 1, empty + 1)
     if lexicon is not None and lexicon.size and w_raw.size:
-        n_hit, word_hit = _count_hits(lexicon, w_raw, w_start, w_end, w_doc, sub_hash, n_docs)
+        look = _lookup_forms(w_raw, w_start, w_end, w_doc, sub_hash)
+        n_hit, word_hit = _count_hits(lexicon, look, w_doc, n_docs)
         hit_doc = w_doc[word_hit]
         insult = (
             hit_doc,
@@ -241,7 +242,7 @@ def hash_batch(
         meta[:, _HIT] = n_hit > 0
         meta[:, _HITS] = np.log1p(n_hit)
         if identities is not None and identities.size:
-            n_id, _ = _count_hits(identities, w_raw, w_start, w_end, w_doc, sub_hash, n_docs)
+            n_id, _ = _count_hits(identities, look, w_doc, n_docs)
             meta[:, _IDENTITY_INSULT] = (n_hit > 0) & (n_id > 0)
     return HashedBatch(
         doc=np.concatenate(docs),
@@ -273,39 +274,62 @@ _PUNCT_RANGES = (
 )
 
 
+_PUNCT_LO = np.array([lo for lo, _ in _PUNCT_RANGES], dtype=np.uint64)
+_PUNCT_HI = np.array([hi for _, hi in _PUNCT_RANGES], dtype=np.uint64)
+
+
 def _punctuation(c: _U64) -> _Bool:
     """Mask of punctuation, symbols and emoji in shifted code points (``@`` and ``_`` stay)."""
     cc = c - np.uint64(1)
-    out = np.zeros(c.shape[0], dtype=bool)
-    for lo, hi in _PUNCT_RANGES:
-        out |= (cc >= np.uint64(lo)) & (cc <= np.uint64(hi))
-    return out
+    i = np.searchsorted(_PUNCT_LO, cc, side="right") - 1  # the range starting at or before
+    inside: _Bool = (i >= 0) & (cc <= _PUNCT_HI[np.maximum(i, 0)])
+    return inside
 
 
-def _count_hits(
-    keys: _U64,
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """The forms of a batch's words that are looked up in a lexicon, computed once."""
+
+    word: _I64  # which word each candidate form belongs to
+    form: _U64  # raw hash of the bare word, or of the word after an Arabic clitic
+    pair_doc: _I64  # document of each adjacent word pair in one document
+    pair: _U64  # raw hash of that pair
+
+
+def _lookup_forms(
     w_raw: _U64,
     w_start: _I64,
     w_end: _I64,
     w_doc: _I64,
     sub_hash: Callable[[_I64, _I64], _U64],
-    n_docs: int,
-) -> tuple[_F64, _Bool]:
-    """Count per document the words (bare or after a clitic) and word pairs found in ``keys``.
-
-    Also return which words hit (word pairs are counted, not marked).
-    """
-    hit = _in_sorted(w_raw, keys)
+) -> _Lookup:
+    words = [np.arange(w_raw.shape[0], dtype=np.int64)]
+    forms = [w_raw]
     for k in _clitic_lengths():
         idx = np.flatnonzero((w_end - w_start) > k + 1)
         pre = sub_hash(w_start[idx], w_start[idx] + k)
         idx = idx[(pre[:, None] == _CLITIC_HASHES[k][None, :]).any(axis=1)]
-        hit[idx] |= _in_sorted(sub_hash(w_start[idx] + k, w_end[idx]), keys)
-    n_hit = np.bincount(w_doc[hit], minlength=n_docs).astype(np.float64)
+        words.append(idx)
+        forms.append(sub_hash(w_start[idx] + k, w_end[idx]))
     if w_start.size > 1:
         same = w_doc[1:] == w_doc[:-1]
-        bh = w_raw[:-1] * np.uint64(_BASE_INV) + w_raw[1:]
-        n_hit += np.bincount(w_doc[:-1][same & _in_sorted(bh, keys)], minlength=n_docs)
+        pair: _U64 = (w_raw[:-1] * np.uint64(_BASE_INV) + w_raw[1:])[same]
+        pair_doc: _I64 = w_doc[:-1][same]
+    else:
+        pair, pair_doc = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    return _Lookup(np.concatenate(words), np.concatenate(forms), pair_doc, pair)
+
+
+def _count_hits(keys: _U64, look: _Lookup, w_doc: _I64, n_docs: int) -> tuple[_F64, _Bool]:
+    """Count per document the words (bare or after a clitic) and word pairs found in ``keys``.
+
+    Also return which words hit (word pairs are counted, not marked).
+    """
+    hit = np.zeros(w_doc.shape[0], dtype=bool)
+    hit[look.word[_in_sorted(look.form, keys)]] = True
+    n_hit = np.bincount(w_doc[hit], minlength=n_docs).astype(np.float64)
+    if look.pair.size:
+        n_hit += np.bincount(look.pair_doc[_in_sorted(look.pair, keys)], minlength=n_docs)
     return n_hit, hit
 
 
@@ -427,7 +451,11 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:  # noqa: N803
         """Return the sparse feature matrix of the texts ``X``."""
-        texts = [_norm.normalize(t).replace("\x00", " ") for t in X]
+        return self.transform_normalized([_norm.normalize(t) for t in X])
+
+    def transform_normalized(self, normalized: Sequence[str]) -> sp.csr_matrix:
+        """Return the feature matrix of texts already passed through ``normalize``."""
+        texts = [t.replace("\x00", " ") for t in normalized]
         parts: list[sp.csr_matrix] = []
         for i in range(0, max(len(texts), 1), _CHUNK):
             chunk = texts[i : i + _CHUNK]
