@@ -254,7 +254,11 @@ def with_spans(reasons: list[dict], explanation: dict[str, list[dict]]) -> list[
     for r in reasons:
         head = _HEAD_OF_CODE.get(r.get("code", ""))
         items = explanation.get(head, []) if head else []
-        spans = [list(it["span"]) for it in items if it.get("span")][:EXPLAINED_SPANS]
+        spans: list[list[int]] = []
+        for it in items:  # a word and its entity placeholder can point at the same range
+            if it.get("span") and list(it["span"]) not in spans:
+                spans.append(list(it["span"]))
+        spans = spans[:EXPLAINED_SPANS]
         out.append({**r, "spans": spans} if head else r)
     return out
 

@@ -241,3 +241,21 @@ def test_settings_parse_policy_variables():
 def test_bad_policy_settings_fail_at_start(env):
     with pytest.raises(ConfigError):
         Settings.from_env(env)
+
+
+def test_model_reasons_carry_the_spans_of_the_words_behind_them():
+    from mizan.service.policy.verdict import needs_explanation, with_spans
+
+    v = decide(s(0.1, 0.6), T)
+    assert needs_explanation(v)
+    explanation = {
+        "abuse": [
+            {"feature": "حمار", "weight": 2.0, "span": [10, 14]},
+            {"feature": "meta:lexicon_hit", "weight": 1.0, "span": [10, 14]},
+            {"feature": "انت", "weight": 0.5, "span": [3, 6]},
+        ],
+        "spam": [],
+    }
+    [reason] = with_spans(v.reasons, explanation)
+    assert reason["spans"] == [[10, 14], [3, 6]]  # each range once, strongest first
+    assert not needs_explanation(decide(s(0.1, 0.1), T))  # approvals explain nothing
