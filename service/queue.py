@@ -174,17 +174,31 @@ class BatchingSender:
         self._wake = threading.Event()
         self._parked = False
         self._busy = False
-        self._pid: int | None = None
+        self._started = False
+        self._fork_hook = False
 
     def _ensure_thread(self) -> None:
         import threading
 
-        if self._pid == os.getpid():
+        if self._started:  # a flag, not os.getpid(): that is a system call per comment
             return
         with self._lock:
-            if self._pid != os.getpid():  # first use in this (possibly forked) process
-                self._pid = os.getpid()
+            if not self._started:  # first use in this (possibly forked) process
+                if not self._fork_hook:
+                    self._fork_hook = True
+                    os.register_at_fork(after_in_child=self._forked)
+                self._started = True
                 threading.Thread(target=self._run, name="mizan-sender", daemon=True).start()
+
+    def _forked(self) -> None:
+        # The thread does not survive a fork; the child starts its own on first use, and leaves
+        # the ids queued before the fork to the parent.
+        import threading
+
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._started = self._parked = self._busy = False
+        self._items.clear()
 
     def send_score(self, comment_ids: Sequence[str], request_id: str | None = None) -> None:
         self._ensure_thread()
