@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import random
 import time
 
 from flask import Flask, g, request
@@ -10,6 +10,7 @@ from flask import Flask, g, request
 from mizan.service.config import Settings, load_settings
 from mizan.service.crypto import Keys
 from mizan.service.db import make_engine
+from mizan.service.http.sessions import CookieSessions
 from mizan.service.intake import Repository, Service
 from mizan.service.logs import configure_logging, request_id_var
 from mizan.service.queue import TaskSender, make_sender
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, *, sender: TaskSender | None = 
         SESSION_COOKIE_SECURE=not settings.embedded,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.session_interface = CookieSessions()
     engine = make_engine(settings.database_url, settings.db_pool_size)
     service = Service(
         settings,
@@ -53,7 +55,7 @@ def create_app(settings: Settings | None = None, *, sender: TaskSender | None = 
             if 8 <= len(incoming) <= 64
             and incoming.isascii()
             and incoming.replace("-", "").isalnum()
-            else secrets.token_hex(8)
+            else f"{random.getrandbits(64):016x}"  # a label, not a secret: no system call
         )
         request.environ["mizan.request_id"] = rid
         g.request_started = time.perf_counter()

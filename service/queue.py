@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Protocol
@@ -152,51 +153,90 @@ class BatchingSender:
     per-message cost are paid once per batch instead of once per comment, which is also what
     lets a worker decide many comments per task. A comment whose send fails (broker down, or
     the process dies first) stays pending and the sweep re-queues it, so nothing is lost.
+
+    Handing ids over costs a request no system call while traffic flows: they go onto a deque
+    that the thread drains every `linger` seconds, and only a thread parked after a quiet spell
+    is woken (waking a thread per comment cost more than sending, see bench/results/intake.md).
     """
 
-    def __init__(self, inner: TaskSender, max_batch: int = 64) -> None:
-        import queue as _queue
+    def __init__(
+        self, inner: TaskSender, max_batch: int = 64, linger: float = 0.005, idle: float = 0.5
+    ) -> None:
+        import collections
         import threading
 
         self.inner = inner
         self.max_batch = max_batch
-        self._queue: _queue.SimpleQueue = _queue.SimpleQueue()
-        self._empty = _queue.Empty
+        self.linger = linger
+        self._idle_rounds = max(1, int(idle / linger))
+        self._items: collections.deque[tuple[list[str], str | None]] = collections.deque()
         self._lock = threading.Lock()
-        self._pid: int | None = None
-        self._idle = threading.Event()
-        self._idle.set()
+        self._wake = threading.Event()
+        self._parked = False
+        self._busy = False
+        self._started = False
+        self._fork_hook = False
 
     def _ensure_thread(self) -> None:
         import threading
 
-        if self._pid == os.getpid():
+        if self._started:  # a flag, not os.getpid(): that is a system call per comment
             return
         with self._lock:
-            if self._pid != os.getpid():  # first use in this (possibly forked) process
-                self._pid = os.getpid()
+            if not self._started:  # first use in this (possibly forked) process
+                if not self._fork_hook:
+                    self._fork_hook = True
+                    os.register_at_fork(after_in_child=self._forked)
+                self._started = True
                 threading.Thread(target=self._run, name="mizan-sender", daemon=True).start()
+
+    def _forked(self) -> None:
+        # The thread does not survive a fork; the child starts its own on first use, and leaves
+        # the ids queued before the fork to the parent.
+        import threading
+
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._started = self._parked = self._busy = False
+        self._items.clear()
 
     def send_score(self, comment_ids: Sequence[str], request_id: str | None = None) -> None:
         self._ensure_thread()
-        self._idle.clear()
-        self._queue.put((list(comment_ids), request_id))
+        self._items.append((list(comment_ids), request_id))
+        if self._parked:  # read after the append: the thread re-checks after announcing it
+            self._wake.set()
 
     def ping(self) -> None:
         self.inner.ping()
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far was handed to the broker (or given up on)."""
-        return self._idle.wait(timeout)
+        deadline = time.monotonic() + timeout
+        while self._items or self._busy:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.002)
+        return True
 
     def _run(self) -> None:
+        quiet = 0
         while True:
-            ids, request_id = self._queue.get()
-            while len(ids) < self.max_batch:
-                try:
-                    more, _rid = self._queue.get_nowait()
-                except self._empty:
-                    break
+            if not self._items:
+                if quiet < self._idle_rounds:
+                    quiet += 1
+                    time.sleep(self.linger)
+                    continue
+                self._wake.clear()
+                self._parked = True
+                if not self._items:  # nothing slipped in while announcing: sleep until woken
+                    self._wake.wait()
+                self._parked = False
+                continue
+            quiet = 0
+            self._busy = True
+            ids, request_id = self._items.popleft()
+            while len(ids) < self.max_batch and self._items:
+                more, _rid = self._items.popleft()
                 ids.extend(more)
             try:
                 self.inner.send_score(ids, request_id)
@@ -206,5 +246,5 @@ class BatchingSender:
                     len(ids),
                     type(exc).__name__,
                 )
-            if self._queue.empty():
-                self._idle.set()
+            finally:
+                self._busy = False

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from mizan.models.normalize import normalize
 from mizan.service.config import Settings
-from mizan.service.crypto import Keys
+from mizan.service.crypto import Keys, token_urlsafe
 from mizan.service.errors import Conflict, Forbidden, TooManyRequests
 from mizan.service.policy import PolicyRepository, PostPolicy
 from mizan.service.queue import redis_url_for_client
@@ -49,7 +49,7 @@ _WORD = re.compile(r"[^\W_]+")
 
 def new_browser_token(keys: Keys) -> str:
     """A random browser id with a keyed signature: `<id>.<sig>`."""
-    raw = secrets.token_urlsafe(18)
+    raw = token_urlsafe(18)
     return f"{raw}.{keys.lookup_hash('browser-token-sig', raw)[:32]}"  # type: ignore[index]
 
 

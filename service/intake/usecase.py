@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from mizan.service.config import Settings
-from mizan.service.crypto import Keys
+from mizan.service.crypto import Keys, token_urlsafe
 from mizan.service.db import DecisionRecord, utcnow
 from mizan.service.errors import Unavailable, ValidationFailed
 from mizan.service.intake.repository import Repository
@@ -42,7 +41,7 @@ class Accepted:
 
 def new_comment_id() -> str:
     """Opaque, non-sequential id (96 random bits, URL-safe)."""
-    return secrets.token_urlsafe(12)
+    return token_urlsafe(12)
 
 
 def _clip(value: str | None, limit: int) -> str | None:
