@@ -416,7 +416,7 @@ def _describe_ops() -> None:
         "/readyz",
         "get",
         tags=["ops"],
-        summary="Readiness: database, broker and model, each with its latency.",
+        summary="Readiness: database, broker, model and a consuming worker, each with its latency.",
         responses={
             200: ReadyOut,
             503: {
