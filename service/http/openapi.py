@@ -210,6 +210,14 @@ def build_spec(app: Flask) -> dict:
         },
     )
     spec.components.security_scheme(
+        "metricsToken",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "MIZAN_METRICS_TOKEN (production mode; embedded may leave it unset).",
+        },
+    )
+    spec.components.security_scheme(
         "deskSession",
         {
             "type": "apiKey",
@@ -433,8 +441,11 @@ def _describe_ops() -> None:
         "get",
         tags=["ops"],
         summary="Prometheus metrics (text format).",
+        description="With MIZAN_METRICS_TOKEN set, only with it as a bearer token (401 "
+        "otherwise); in production mode without one, 403 to everyone.",
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
-        errors=(405,),
+        errors=(401, 403, 405),
+        security=["metricsToken"],
         operation_id="metrics",
     )
     document(
