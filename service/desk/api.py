@@ -196,12 +196,25 @@ class BanOut(Schema):
     expires_at = fields.String(allow_none=True)
 
 
+class JsonBoolean(fields.Boolean):
+    """JSON true or false only (marshmallow would read 0, 1, "yes" and "off" as booleans)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class PostSettingsIn(Schema):
+    """A missing field is left as it is; null or 0/1 are refused, as the contract says."""
+
     class Meta:
         unknown = RAISE
+        # Merged into the OpenAPI schema (http/openapi.py): at least one field (else 422).
+        openapi = {"minProperties": 1}
 
-    comments_closed = fields.Boolean(load_default=None, allow_none=True)
-    premoderation = fields.Boolean(load_default=None, allow_none=True)
+    comments_closed = JsonBoolean()
+    premoderation = JsonBoolean()
 
 
 class PostSettingsOut(Schema):
@@ -427,7 +440,16 @@ def set_post_settings(post_id: str):
             MSG_FIELDS, fields={"post_id": ["Must be between 1 and 200 characters."]}
         )
     data = _body(PostSettingsIn())
-    return _json(PostSettingsOut(), desk().set_post(_actor(), post_id, request_id=_rid(), **data))
+    return _json(
+        PostSettingsOut(),
+        desk().set_post(
+            _actor(),
+            post_id,
+            request_id=_rid(),
+            comments_closed=data.get("comments_closed"),
+            premoderation=data.get("premoderation"),
+        ),
+    )
 
 
 @bp.get("/wordlists")

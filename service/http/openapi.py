@@ -232,13 +232,25 @@ def build_spec(app: Flask) -> dict:
         by_path.setdefault(path, {})[method] = op.spec
     for path, operations in by_path.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    out = spec.to_dict()
+    # Object-level constraints marshmallow cannot say (a schema's Meta.openapi, e.g.
+    # minProperties), so the document is as strict as the validation behind it.
+    for name, schema in out.get("components", {}).get("schemas", {}).items():
+        schema.update(_schema_extras.get(name, {}))
+    return out
+
+
+_schema_extras: dict[str, dict] = {}
 
 
 def _schema_name(schema) -> str:
     cls = schema if isinstance(schema, type) else type(schema)
     name = cls.__name__
-    return name[:-6] if name.endswith("Schema") and len(name) > 6 else name
+    name = name[:-6] if name.endswith("Schema") and len(name) > 6 else name
+    extra = getattr(getattr(cls, "Meta", None), "openapi", None)
+    if extra:
+        _schema_extras[name] = dict(extra)
+    return name
 
 
 def _version() -> str:

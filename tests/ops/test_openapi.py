@@ -217,6 +217,8 @@ CHECKS = [
     st_checks.response_schema_conformance,
     st_checks.response_headers_conformance,
 ]
+# No worker runs beside this API: /readyz answers its documented 503 (worker check).
+READYZ_CHECKS = [c for c in CHECKS if c is not st_checks.not_a_server_error]
 
 
 def _aim_at_seeded_data(case, seeded: Seeded, data) -> None:
@@ -278,7 +280,8 @@ def test_api_honours_its_openapi_contract(api_schema, running_api, path, method)
         )
         assume(len(line.encode()) < REQUEST_LINE_LIMIT - 200)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = case.call_and_validate(checks=CHECKS, headers=headers, timeout=10)
+        checks = READYZ_CHECKS if path == "/readyz" else CHECKS
+        response = case.call_and_validate(checks=checks, headers=headers, timeout=10)
         statuses[response.status_code] += 1
 
     run()
