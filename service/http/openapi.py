@@ -237,7 +237,64 @@ def build_spec(app: Flask) -> dict:
     # minProperties), so the document is as strict as the validation behind it.
     for name, schema in out.get("components", {}).get("schemas", {}).items():
         schema.update(_schema_extras.get(name, {}))
+    # Request bodies: every string refuses NUL and lone surrogates (http/payload.py).
+    schemas = out.get("components", {}).get("schemas", {})
+    for name in _request_schemas(out):
+        for prop in _string_properties(schemas.get(name, {})):
+            if not {"enum", "pattern", "format"} & set(prop):
+                prop["pattern"] = NO_NUL
+    for refine in _refiners:
+        refine(app, out)
+    # Every route refuses control characters in its path and query (errors.py): say so.
+    for operations in out["paths"].values():
+        for op in operations.values():
+            for param in op.get("parameters", ()):
+                sch = param.get("schema", {})
+                if (
+                    param.get("in") in ("path", "query")
+                    and sch.get("type") == "string"
+                    and not {"enum", "pattern", "format"} & set(sch)
+                ):
+                    sch["pattern"] = NO_CONTROL_CHARACTERS
     return out
+
+
+def _request_schemas(spec: dict) -> set[str]:
+    names = set()
+    for operations in spec["paths"].values():
+        for op in operations.values():
+            for media in op.get("requestBody", {}).get("content", {}).values():
+                ref = media.get("schema", {}).get("$ref", "")
+                if ref.startswith("#/components/schemas/"):
+                    names.add(ref.rsplit("/", 1)[1])
+    return names
+
+
+def _string_properties(schema: dict) -> list[dict]:
+    out = []
+    for prop in schema.get("properties", {}).values():
+        if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
+            prop = prop["items"]
+        if prop.get("type") == "string":
+            out.append(prop)
+    return out
+
+
+_refiners: list = []
+
+
+def refine(fn):
+    """Register fn(app, spec), run on the built document: constraints that depend on settings."""
+    _refiners.append(fn)
+    return fn
+
+
+# Body strings: NUL and lone surrogates are refused everywhere (service/http/payload.py). Only
+# NUL is in the pattern: a surrogate range is no valid character class for most regex engines
+# (schemathesis' among them, which then ignores the whole pattern), and no encoder makes one.
+NO_NUL = "^[^\\x00]*$"
+# The path and query characters every route accepts (service/http/errors.py refuses the rest).
+NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1f\\x7f]*$"
 
 
 _schema_extras: dict[str, dict] = {}
