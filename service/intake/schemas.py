@@ -47,6 +47,7 @@ _BAD_TEXT = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f"
 LINE_PATTERN = f"^[^\\S\\x00-\\x1f]*[^\\s{_BAD_LINE}][^{_BAD_LINE}]*$"
 TEXT_PATTERN = f"^[^\\S\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*[^\\s{_BAD_TEXT}][^{_BAD_TEXT}]*$"
 OPTIONAL_LINE_PATTERN = f"^[^{_BAD_LINE}]*$"
+OPTIONAL_TEXT_PATTERN = f"^[^{_BAD_TEXT}]*$"
 _ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,20}"
 _LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,20}[A-Za-z0-9])?"
 EMAIL_PATTERN = f"^{_ATOM}(?:\\.{_ATOM}){{0,2}}@(?:{_LABEL}\\.){{1,3}}[A-Za-z]{{2,20}}$"
@@ -69,6 +70,9 @@ class Text(fields.String):
 
     def __init__(self, *args, single_line: bool = False, **kwargs):
         kwargs.setdefault("error_messages", _COMMON_ERRORS)
+        # The OpenAPI document states the refused characters (fields may say more).
+        pattern = OPTIONAL_LINE_PATTERN if single_line else OPTIONAL_TEXT_PATTERN
+        kwargs["metadata"] = {"pattern": pattern, **kwargs.get("metadata", {})}
         super().__init__(*args, **kwargs)
         self._forbidden = _FORBIDDEN_SINGLE_LINE if single_line else _FORBIDDEN
 
