@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .data import default_data_dir
+from .data import datasets_from_env
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -18,7 +18,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Dataset directory (default $MIZAN_DATASETS or ../shared/datasets).",
+    help="Dataset directory (required unless $MIZAN_DATASETS names one).",
 )
 @click.option(
     "--out",
@@ -61,11 +61,14 @@ def train(
         path = card_mod.write_card()
         click.echo(f"wrote {path}")
         return
-    from .train import train_and_save
-
-    data_dir = data_dir or default_data_dir()
+    data_dir = data_dir or datasets_from_env()
+    if data_dir is None:
+        # An installed package has no datasets beside it: never guess a path.
+        raise click.UsageError("give the dataset directory with --data or MIZAN_DATASETS")
     if not Path(data_dir).is_dir():
         raise click.ClickException(f"dataset directory not found: {data_dir}")
+    from .train import train_and_save
+
     target, sidecar = train_and_save(data_dir, out_dir, feedback, version=version)
     cv = sidecar["metrics"]["cross_validated"]
     click.echo(
@@ -125,5 +128,7 @@ def evaluate(data_file: Path, task: str, as_json: bool, model_path: Path | None)
         f"{data_file.name} ({task}, model {clf.version}, "
         f"flag threshold {clf.thresholds['approve_' + task]:.4f})"
     )
+    if not result["n"]:
+        click.echo(f"  no {task} rows in this file (rows of the other task are skipped)")
     for k, v in result.items():
         click.echo(f"  {k:9s} {v}")

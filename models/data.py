@@ -20,8 +20,14 @@ SAMPLE_LIMIT = 3000
 SAMPLE_SEED = 0
 
 
+def datasets_from_env() -> Path | None:
+    """Return $MIZAN_DATASETS as a path, or None when it is unset or empty."""
+    env = os.environ.get("MIZAN_DATASETS", "").strip()
+    return Path(env) if env else None
+
+
 def default_data_dir() -> Path:
-    """Return $MIZAN_DATASETS, else ../shared/datasets relative to the repository root."""
+    """Return $MIZAN_DATASETS, else ../shared/datasets beside a repository checkout (benches)."""
     env = os.environ.get("MIZAN_DATASETS")
     return Path(env) if env else REPO_ROOT.parent / "shared" / "datasets"
 

@@ -16,6 +16,9 @@ def metrics(y: npt.ArrayLike, p: npt.ArrayLike, threshold: float) -> dict[str, A
     """Return n, ROC-AUC, PR-AUC and precision/recall/F1 of ``p >= threshold``."""
     y_true = np.asarray(y, dtype=int)
     p_score = np.asarray(p, dtype=float)
+    if not len(y_true):
+        # No row of this task (a file of the other task): nothing to measure, no error.
+        return {"n": 0, **dict.fromkeys(KEYS[1:])}
     both = len(np.unique(y_true)) == 2
     pred = (p_score >= threshold).astype(int)
     prec, rec, f1, _ = precision_recall_fscore_support(

@@ -164,9 +164,9 @@ def up(host: str, port: int) -> None:
             env=env,
         ),
     ]
-    click.echo(
-        f"Mizan is running at http://{host}:{port}  (data in {settings.data_dir}; Ctrl-C stops)"
-    )
+    click.echo(f"Mizan is starting (data in {settings.data_dir}; Ctrl-C stops)")
+    url = f"http://{host}:{port}"
+    probe = _ReadyProbe(host, port)
     stopping = False
 
     def _stop(*_args):
@@ -184,6 +184,14 @@ def up(host: str, port: int) -> None:
                         f"a Mizan process exited with {child.returncode}; stopping", err=True
                     )
                     stopping, code = True, 1
+            if not stopping and probe.due():
+                # The banner only once the API answers and a worker consumes (/readyz).
+                failing = probe.failing()
+                if failing is None:
+                    click.echo(f"Mizan is running at {url}  (ready: a worker is consuming)")
+                    probe.done = True
+                elif probe.late():
+                    click.echo(f"not ready yet: {failing}", err=True)
             time.sleep(0.2)
     finally:
         for child in children:
@@ -199,6 +207,51 @@ def up(host: str, port: int) -> None:
             redis_server.stop()
     click.echo("stopped")
     sys.exit(code)
+
+
+class _ReadyProbe:
+    """Asks the local API's /readyz until it says ready (for `mizan up`'s banner)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        probe_host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+        if ":" in probe_host:
+            probe_host = f"[{probe_host}]"
+        self.url = f"http://{probe_host}:{port}/readyz"
+        self.done = False
+        self._next = 0.0
+        self._started = time.monotonic()
+        self._warned = self._started
+
+    def due(self) -> bool:
+        if self.done or time.monotonic() < self._next:
+            return False
+        self._next = time.monotonic() + 0.25
+        return True
+
+    def late(self) -> bool:
+        """True once every 30 s while not ready."""
+        if time.monotonic() - self._warned < 30:
+            return False
+        self._warned = time.monotonic()
+        return True
+
+    def failing(self) -> str | None:
+        """None when ready, else what is not ready yet."""
+        import json
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(self.url, timeout=2) as resp:  # noqa: S310 - local API
+                return None if resp.status == 200 else "the API"
+        except urllib.error.HTTPError as exc:
+            try:
+                checks = json.loads(exc.read())["checks"]
+            except (ValueError, KeyError, TypeError):
+                return "the API"
+            return ", ".join(n for n, c in checks.items() if not c.get("ok")) or "the API"
+        except OSError:
+            return "the API (not listening yet)"
 
 
 def _desk():

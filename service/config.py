@@ -141,6 +141,9 @@ class Settings:
     task_soft_time_limit: float = 20.0
     task_time_limit: float = 30.0
     db_pool_size: int = 5
+    # Bearer token for GET /metrics. Production mode without one answers 403 to every scrape;
+    # embedded mode (listening on localhost) without one leaves /metrics open.
+    metrics_token: str = ""
     # --- moderation policy (worker/policy.py, service/intake_rules.py) ---------------------------
     # MIZAN_SHADOW_MODE: off | hold | approve. Decisions are computed and recorded (applied=false)
     #   but every comment gets the fixed outcome, so a site can watch the model before trusting it.
@@ -259,6 +262,7 @@ class Settings:
             task_soft_time_limit=soft,
             task_time_limit=hard,
             db_pool_size=env_int(env, "MIZAN_DB_POOL_SIZE", 5, 1, 100),
+            metrics_token=_metrics_token(env),
             **_policy_settings(env),
         )
 
@@ -381,6 +385,13 @@ def _embedded_secret(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(value + "\n")
     return value
+
+
+def _metrics_token(env: Mapping[str, str]) -> str:
+    token = env.get("MIZAN_METRICS_TOKEN", "").strip()
+    if token and len(token) < 24:
+        raise ConfigError("MIZAN_METRICS_TOKEN must be at least 24 characters")
+    return token
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

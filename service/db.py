@@ -7,7 +7,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, overload
 
@@ -125,13 +125,24 @@ class DecisionRecord:
 _CURSOR_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
+# "<microseconds since 1970 UTC>.<comment id>": every string of this shape is a cursor (the page
+# after that point, perhaps empty), so the OpenAPI document can say exactly what is accepted.
+CURSOR_PATTERN = r"^[0-9]{1,17}\.[A-Za-z0-9_-]{1,64}$"
+_CURSOR = re.compile(CURSOR_PATTERN)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def encode_cursor(created_at: datetime, comment_id: str) -> str:
-    raw = json.dumps([aware(created_at).isoformat(), comment_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    micros = (aware(created_at) - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}.{comment_id}"
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
     """Parse a cursor; None when it is not one of ours."""
+    if _CURSOR.fullmatch(cursor):
+        micros, _, cid = cursor.partition(".")
+        return _EPOCH + timedelta(microseconds=int(micros)), cid
+    # The earlier form (base64 of JSON), so a page link taken before an upgrade still works.
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, cid = json.loads(raw)

@@ -30,6 +30,9 @@ def make_celery() -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
+        # A pool process loads the model before it reports up (signals.py); Celery's default
+        # of 4 s would kill it on a busy machine.
+        worker_proc_alive_timeout=60.0,
         beat_schedule={
             "mizan-sweep": {
                 "task": SWEEP_TASK,

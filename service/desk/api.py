@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from mizan.service.db import CURSOR_PATTERN
 from mizan.service.desk.auth import desk, require_api
 from mizan.service.desk.usecase import (
     ACTIONS,
@@ -39,7 +40,11 @@ class QueueQuery(Schema):
     post_id = fields.String(load_default=None, validate=validate.Length(max=200))
     q = fields.String(load_default=None, validate=validate.Length(max=200))
     sort = fields.String(load_default="oldest", validate=_one_of(SORTS))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"pattern": CURSOR_PATTERN},
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
 
 
@@ -48,6 +53,19 @@ class ActionIn(Schema):
 
     class Meta:
         unknown = RAISE
+        # A rejection needs its reason; the other actions take one optionally.
+        openapi = {
+            "anyOf": [
+                {"properties": {"action": {"enum": [a for a in ACTIONS if a != "reject"]}}},
+                {
+                    "required": ["reason"],
+                    "properties": {
+                        "action": {"enum": ["reject"]},
+                        "reason": {"type": "string", "enum": list(REJECT_REASONS)},
+                    },
+                },
+            ]
+        }
 
     action = fields.String(required=True, validate=_one_of(ACTIONS), error_messages=_REQ)  # type: ignore[arg-type]
     reason = fields.String(load_default=None, allow_none=True, validate=_one_of(REJECT_REASONS))
@@ -149,7 +167,11 @@ class AuditQuery(Schema):
     comment_id = fields.String(load_default=None, validate=validate.Length(max=64))
     actor_id = fields.Integer(load_default=None, validate=validate.Range(-_MAX_ID - 1, _MAX_ID))
     action = fields.String(load_default=None, validate=validate.Length(max=32))
-    cursor = fields.String(load_default=None, validate=[validate.Length(max=20), _audit_cursor])
+    cursor = fields.String(
+        load_default=None,
+        validate=[validate.Length(max=20), _audit_cursor],
+        metadata={"pattern": "^[0-9]{1,9}$"},
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
@@ -172,11 +194,40 @@ class AuditOut(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+_NO_VALUE = {"not": {"required": ["value"]}}
+_NO_COMMENT = {"not": {"required": ["comment_id"]}}
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IPV4 = rf"(?:{_OCTET}\.){{3}}{_OCTET}"
+
+
+def _ban_by_value(kind: str, value: dict) -> dict:
+    return {
+        "required": ["value"],
+        "properties": {"kind": {"enum": [kind]}, "value": {"type": "string", **value}},
+        **_NO_COMMENT,
+    }
+
+
 class BanIn(Schema):
     """Ban by a comment's author (email, IP, or its /24 or /64 network) or by an explicit value."""
 
     class Meta:
         unknown = RAISE
+        # Either comment_id or a value of the kind's shape (an IPv4 network here needs /8 or
+        # longer; IPv6 networks are accepted too, /32 or longer).
+        openapi = {
+            "anyOf": [
+                {
+                    "required": ["comment_id"],
+                    "properties": {"comment_id": {"type": "string"}},
+                    **_NO_VALUE,
+                },
+                _ban_by_value("email", {"pattern": "^[^\\s@]*@[^\\s]*$"}),
+                _ban_by_value("ip", {"format": "ipv4"}),
+                _ban_by_value("ip", {"format": "ipv6"}),
+                _ban_by_value("network", {"pattern": f"^{_IPV4}/(?:[89]|[12][0-9]|3[0-2])$"}),
+            ]
+        }
 
     kind = fields.String(required=True, validate=_one_of(BAN_KINDS), error_messages=_REQ)  # type: ignore[arg-type]
     comment_id = fields.String(load_default=None, validate=validate.Length(1, 64))
@@ -196,12 +247,25 @@ class BanOut(Schema):
     expires_at = fields.String(allow_none=True)
 
 
+class JsonBoolean(fields.Boolean):
+    """JSON true or false only (marshmallow would read 0, 1, "yes" and "off" as booleans)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class PostSettingsIn(Schema):
+    """A missing field is left as it is; null or 0/1 are refused, as the contract says."""
+
     class Meta:
         unknown = RAISE
+        # Merged into the OpenAPI schema (http/openapi.py): at least one field (else 422).
+        openapi = {"minProperties": 1}
 
-    comments_closed = fields.Boolean(load_default=None, allow_none=True)
-    premoderation = fields.Boolean(load_default=None, allow_none=True)
+    comments_closed = JsonBoolean()
+    premoderation = JsonBoolean()
 
 
 class PostSettingsOut(Schema):
@@ -213,8 +277,21 @@ class PostSettingsOut(Schema):
 class WordTermIn(Schema):
     class Meta:
         unknown = RAISE
+        # Each list has its own actions (WORD_LISTS); a missing action is the list's first.
+        openapi = {
+            "anyOf": [
+                {"properties": {"list": {"enum": [name]}, "action": {"enum": [*actions, None]}}}
+                for name, actions in WORD_LISTS.items()
+            ]
+        }
 
-    term = fields.String(required=True, validate=validate.Length(1, 200), error_messages=_REQ)  # type: ignore[arg-type]
+    term = fields.String(
+        required=True,
+        validate=validate.Length(1, 200),
+        error_messages=_REQ,  # type: ignore[arg-type]
+        # At least one letter or digit: the term is matched after folding, which drops the rest.
+        metadata={"pattern": "^[^\\x00]*[^\\W_][^\\x00]*$"},
+    )
     list = fields.String(required=True, validate=_one_of(tuple(WORD_LISTS)), error_messages=_REQ)  # type: ignore[arg-type]
     action = fields.String(load_default=None, validate=_one_of(("reject", "spam", "hold")))
 
@@ -427,7 +504,16 @@ def set_post_settings(post_id: str):
             MSG_FIELDS, fields={"post_id": ["Must be between 1 and 200 characters."]}
         )
     data = _body(PostSettingsIn())
-    return _json(PostSettingsOut(), desk().set_post(_actor(), post_id, request_id=_rid(), **data))
+    return _json(
+        PostSettingsOut(),
+        desk().set_post(
+            _actor(),
+            post_id,
+            request_id=_rid(),
+            comments_closed=data.get("comments_closed"),
+            premoderation=data.get("premoderation"),
+        ),
+    )
 
 
 @bp.get("/wordlists")

@@ -233,7 +233,8 @@ def describe() -> None:
         tags=TAGS,
         security=SECURITY,
         summary="Close an article's comments or switch its pre-moderation.",
-        description="Give comments_closed, premoderation or both (null leaves it as is).",
+        description="Give comments_closed, premoderation or both (true or false; a missing "
+        "field is left as it is).",
         parameters=[post_id],
         body=PostSettingsIn,
         responses={200: PostSettingsOut},

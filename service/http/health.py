@@ -1,8 +1,9 @@
-"""Liveness (GET /healthz) and readiness (GET /readyz: database, broker and model, with latencies).
+"""Liveness (GET /healthz) and readiness (GET /readyz: database, broker, model, worker; latencies).
 
 /healthz answers as long as the process serves requests: use it to restart a hung container.
 /readyz answers 503 (with Retry-After) when the database, the broker or the model artifact is not
-usable, so a load balancer stops sending traffic to this replica until they are back. Each check
+usable, or no worker consumes the queue (its heartbeat, see http/heartbeat.py), so a load balancer
+stops sending traffic to this replica until they are back. Each check
 has its own deadline (`CHECK_TIMEOUT`), so a hung dependency turns the answer to 503 in about a
 second instead of holding the probe.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify
 
 from mizan.service.config import Settings
+from mizan.service.http import heartbeat
 
 bp = Blueprint("health", __name__)
 
@@ -46,6 +48,7 @@ def readyz():
             "database": lambda: check_database(svc.repo.engine),
             "broker": svc.sender.ping,
             "model": lambda: _model_or_raise(svc.settings, svc.repo.engine),
+            "worker": lambda: heartbeat.workers_check(svc.settings.broker_url),
         }
     )
     ready = all(c["ok"] for c in checks.values())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 _EXACT = {
+    "Metrics are off until MIZAN_METRICS_TOKEN is set.": "المقاييس معطلة حتى يُضبط MIZAN_METRICS_TOKEN.",
+    "Metrics need the bearer token.": "المقاييس تتطلب رمز الوصول.",
     "Missing data for required field.": "هذا الحقل مطلوب.",
     "Field may not be null.": "لا يمكن أن يكون هذا الحقل فارغًا.",
     "Not a valid string.": "يجب أن تكون القيمة نصًّا.",

@@ -19,6 +19,7 @@ must happen after ``PROMETHEUS_MULTIPROC_DIR`` is set.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import logging
 import os
@@ -141,8 +142,28 @@ def init_app(app: Flask) -> None:
         return resp
 
 
+def _refusal(settings: Any) -> Response | None:
+    """401/403 unless this scrape may read the metrics (MIZAN_METRICS_TOKEN, mode)."""
+    from mizan.service.http.errors import error_response
+
+    token = settings.metrics_token
+    if not token:
+        if settings.embedded:
+            return None  # one machine, listening on localhost by default
+        return error_response(403, "forbidden", "Metrics are off until MIZAN_METRICS_TOKEN is set.")
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode()):
+        return None
+    resp = error_response(401, "unauthorized", "Metrics need the bearer token.")
+    resp.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+    return resp
+
+
 @bp.get("/metrics")
 def metrics_endpoint():
+    refused = _refusal(current_app.extensions["mizan"].settings)
+    if refused is not None:
+        return refused
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
     collector: ScrapeCollector = current_app.extensions["mizan.metrics"]

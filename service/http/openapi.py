@@ -210,6 +210,14 @@ def build_spec(app: Flask) -> dict:
         },
     )
     spec.components.security_scheme(
+        "metricsToken",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "MIZAN_METRICS_TOKEN (production mode; embedded may leave it unset).",
+        },
+    )
+    spec.components.security_scheme(
         "deskSession",
         {
             "type": "apiKey",
@@ -224,13 +232,82 @@ def build_spec(app: Flask) -> dict:
         by_path.setdefault(path, {})[method] = op.spec
     for path, operations in by_path.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    out = spec.to_dict()
+    # Object-level constraints marshmallow cannot say (a schema's Meta.openapi, e.g.
+    # minProperties), so the document is as strict as the validation behind it.
+    for name, schema in out.get("components", {}).get("schemas", {}).items():
+        schema.update(_schema_extras.get(name, {}))
+    # Request bodies: every string refuses NUL and lone surrogates (http/payload.py).
+    schemas = out.get("components", {}).get("schemas", {})
+    for name in _request_schemas(out):
+        for prop in _string_properties(schemas.get(name, {})):
+            if not {"enum", "pattern", "format"} & set(prop):
+                prop["pattern"] = NO_NUL
+    for refine in _refiners:
+        refine(app, out)
+    # Every route refuses control characters in its path and query (errors.py): say so.
+    for operations in out["paths"].values():
+        for op in operations.values():
+            for param in op.get("parameters", ()):
+                sch = param.get("schema", {})
+                if (
+                    param.get("in") in ("path", "query")
+                    and sch.get("type") == "string"
+                    and not {"enum", "pattern", "format"} & set(sch)
+                ):
+                    sch["pattern"] = NO_CONTROL_CHARACTERS
+    return out
+
+
+def _request_schemas(spec: dict) -> set[str]:
+    names = set()
+    for operations in spec["paths"].values():
+        for op in operations.values():
+            for media in op.get("requestBody", {}).get("content", {}).values():
+                ref = media.get("schema", {}).get("$ref", "")
+                if ref.startswith("#/components/schemas/"):
+                    names.add(ref.rsplit("/", 1)[1])
+    return names
+
+
+def _string_properties(schema: dict) -> list[dict]:
+    out = []
+    for prop in schema.get("properties", {}).values():
+        if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
+            prop = prop["items"]
+        if prop.get("type") == "string":
+            out.append(prop)
+    return out
+
+
+_refiners: list = []
+
+
+def refine(fn):
+    """Register fn(app, spec), run on the built document: constraints that depend on settings."""
+    _refiners.append(fn)
+    return fn
+
+
+# Body strings: NUL and lone surrogates are refused everywhere (service/http/payload.py). Only
+# NUL is in the pattern: a surrogate range is no valid character class for most regex engines
+# (schemathesis' among them, which then ignores the whole pattern), and no encoder makes one.
+NO_NUL = "^[^\\x00]*$"
+# The path and query characters every route accepts (service/http/errors.py refuses the rest).
+NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1f\\x7f]*$"
+
+
+_schema_extras: dict[str, dict] = {}
 
 
 def _schema_name(schema) -> str:
     cls = schema if isinstance(schema, type) else type(schema)
     name = cls.__name__
-    return name[:-6] if name.endswith("Schema") and len(name) > 6 else name
+    name = name[:-6] if name.endswith("Schema") and len(name) > 6 else name
+    extra = getattr(getattr(cls, "Meta", None), "openapi", None)
+    if extra:
+        _schema_extras[name] = dict(extra)
+    return name
 
 
 def _version() -> str:
@@ -416,7 +493,7 @@ def _describe_ops() -> None:
         "/readyz",
         "get",
         tags=["ops"],
-        summary="Readiness: database, broker and model, each with its latency.",
+        summary="Readiness: database, broker, model and a consuming worker, each with its latency.",
         responses={
             200: ReadyOut,
             503: {
@@ -433,8 +510,11 @@ def _describe_ops() -> None:
         "get",
         tags=["ops"],
         summary="Prometheus metrics (text format).",
+        description="With MIZAN_METRICS_TOKEN set, only with it as a bearer token (401 "
+        "otherwise); in production mode without one, 403 to everyone.",
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
-        errors=(405,),
+        errors=(401, 403, 405),
+        security=["metricsToken"],
         operation_id="metrics",
     )
     document(

@@ -1,5 +1,7 @@
 """Worker readiness: a file the worker writes when it is ready, and `mizan worker-ready`.
 
+(/readyz asks for a consuming worker through the heartbeats of http/heartbeat.py.)
+
 `mizan worker-ready` (the worker container's health check) answers 0 only when
 * this host's worker answers a Celery ping through the broker (so its consumer loop runs and the
   broker is reachable),

@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+import copy
+import re
+
 from mizan.service.http.openapi import (
     INTAKE_ERRORS,
     default_operation_id,
     document,
     path_param,
+    refine,
 )
-from mizan.service.intake.schemas import AcceptedOut, CommentIn
+from mizan.service.intake.schemas import URL_TAIL, AcceptedOut, CommentIn
+
+
+@refine
+def _deployment_limits(app, spec: dict) -> None:
+    """The permalink's allowed origins and the body's length come from this deployment."""
+    settings = app.extensions["mizan"].settings
+    props = spec["components"]["schemas"]["CommentIn"]["properties"]
+    origins = "|".join(re.escape(o) for o in settings.allowed_origins) or "(?!)"
+    props["permalink"]["pattern"] = f"^(?:(?:{origins}){URL_TAIL})?$"
+    props["body"]["maxLength"] = settings.max_body_chars
+    # A form has no null: an empty optional field is an empty string (also allowed above).
+    form = copy.deepcopy(spec["components"]["schemas"]["CommentIn"])
+    for prop in form["properties"].values():
+        prop.pop("nullable", None)
+        prop.pop("default", None)
+    spec["components"]["schemas"]["CommentForm"] = form
+    content = spec["paths"]["/comments"]["post"]["requestBody"]["content"]
+    content["application/x-www-form-urlencoded"]["schema"] = {
+        "$ref": "#/components/schemas/CommentForm"
+    }
+
 
 document(
     "/api/v1/comments",

@@ -1,7 +1,8 @@
 """Rules applied at intake, before a comment is stored: closed posts, flood and repeats.
 
 * Comments closed on the post: Forbidden (403).
-* Flood: more than MIZAN_FLOOD_EMAIL_LIMIT comments from one email within
+* Flood: more than MIZAN_FLOOD_EMAIL_LIMIT comments from one mailbox (`flood_mailbox`: "+tag"
+  and Gmail's dots do not make a new sender) within
   MIZAN_FLOOD_EMAIL_WINDOW seconds, or more than MIZAN_FLOOD_IP_LIMIT from one IP within
   MIZAN_FLOOD_IP_WINDOW, is refused with TooManyRequests (429 + Retry-After). The defaults
   (one comment per email per 15 s, as WordPress does; ten per IP per minute, because mobile
@@ -60,6 +61,28 @@ def verify_browser_token(keys: Keys, token: str | None) -> str | None:
     raw, sig = token.split(".")
     expected = keys.lookup_hash("browser-token-sig", raw)[:32]  # type: ignore[index]
     return token if raw and secrets.compare_digest(expected, sig) else None
+
+
+# Providers that ignore dots in the local part (and deliver googlemail.com to gmail.com).
+_DOTLESS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def flood_mailbox(email: str) -> str:
+    """The mailbox an address delivers to, for the per-email flood counter only.
+
+    "a.b+x@GMail.com" and "ab@gmail.com" count as one sender. A "+tag" is dropped at every
+    provider: merging two real mailboxes here only shares a 15-second counter. Never stored:
+    comments keep the address as typed (encrypted) and its plain lookup hash.
+    """
+    local, at, domain = email.strip().lower().rpartition("@")
+    if not at:
+        return email.strip().lower()
+    domain = domain.rstrip(".")
+    local = local.split("+", 1)[0] or local
+    if domain in _DOTLESS:
+        domain = _DOTLESS[domain]
+        local = local.replace(".", "") or local
+    return f"{local}@{domain}"
 
 
 @dataclass
@@ -149,9 +172,8 @@ class IntakeRules:
         ip_hash = self.keys.lookup_hash("ip", meta.ip) if meta.ip else None
         counters: list[tuple[str, int, int]] = []
         if s.flood_email_limit:
-            counters.append(
-                (f"mizan:flood:e:{email_hash}", s.flood_email_limit, s.flood_email_window)
-            )
+            mailbox = self.keys.lookup_hash("mailbox", flood_mailbox(data["author_email"]))
+            counters.append((f"mizan:flood:e:{mailbox}", s.flood_email_limit, s.flood_email_window))
         if s.flood_ip_limit and ip_hash:
             counters.append((f"mizan:flood:i:{ip_hash}", s.flood_ip_limit, s.flood_ip_window))
         repeat_key = None

@@ -39,6 +39,24 @@ _EMAIL = re.compile(
 )
 
 
+# The same rules as JSON Schema patterns for the OpenAPI document (Text strips its value first,
+# so a required field needs one character that is not white space).
+# (Lone surrogates are refused too; a surrogate range is not a class regex engines accept.)
+_BAD_LINE = "\\x00-\\x1f\\x7f"
+_BAD_TEXT = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f"
+LINE_PATTERN = f"^[^\\S\\x00-\\x1f]*[^\\s{_BAD_LINE}][^{_BAD_LINE}]*$"
+TEXT_PATTERN = f"^[^\\S\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*[^\\s{_BAD_TEXT}][^{_BAD_TEXT}]*$"
+OPTIONAL_LINE_PATTERN = f"^[^{_BAD_LINE}]*$"
+OPTIONAL_TEXT_PATTERN = f"^[^{_BAD_TEXT}]*$"
+_ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,20}"
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,20}[A-Za-z0-9])?"
+EMAIL_PATTERN = f"^{_ATOM}(?:\\.{_ATOM}){{0,2}}@(?:{_LABEL}\\.){{1,3}}[A-Za-z]{{2,20}}$"
+URL_TAIL = f"(?:[/?#][^\\s{_BAD_LINE}]*)?"
+HTTP_URL_PATTERN = (
+    f"^(?:https?://[A-Za-z0-9](?:[A-Za-z0-9.-]{{0,60}}[A-Za-z0-9])?(?::[0-9]{{1,5}})?{URL_TAIL})?$"
+)
+
+
 def _length(lo: int, hi: int) -> validate.Length:
     return validate.Length(min=lo, max=hi, error=f"Must be between {lo} and {hi} characters.")
 
@@ -52,6 +70,9 @@ class Text(fields.String):
 
     def __init__(self, *args, single_line: bool = False, **kwargs):
         kwargs.setdefault("error_messages", _COMMON_ERRORS)
+        # The OpenAPI document states the refused characters (fields may say more).
+        pattern = OPTIONAL_LINE_PATTERN if single_line else OPTIONAL_TEXT_PATTERN
+        kwargs["metadata"] = {"pattern": pattern, **kwargs.get("metadata", {})}
         super().__init__(*args, **kwargs)
         self._forbidden = _FORBIDDEN_SINGLE_LINE if single_line else _FORBIDDEN
 
@@ -82,21 +103,44 @@ class CommentIn(Schema):
         unknown = RAISE
 
     post_id = Text(
-        required=True, single_line=True, validate=_length(1, 200), metadata={"numeric_ok": True}
+        required=True,
+        single_line=True,
+        validate=_length(1, 200),
+        metadata={"numeric_ok": True, "pattern": LINE_PATTERN},
     )
+    # Its pattern names the allowed origins: intake/api_docs.py fills it in per deployment.
     permalink = Text(load_default=None, allow_none=True, single_line=True, validate=_max(2000))
     parent_id = Text(
         load_default=None,
         allow_none=True,
         single_line=True,
         validate=_max(64),
-        metadata={"numeric_ok": True},
+        metadata={"numeric_ok": True, "pattern": OPTIONAL_LINE_PATTERN},
     )
-    section = Text(load_default=None, allow_none=True, single_line=True, validate=_max(100))
-    author_name = Text(required=True, single_line=True, validate=_length(1, 245))
-    author_email = Text(required=True, single_line=True, validate=_max(254))
-    author_url = Text(load_default=None, allow_none=True, single_line=True, validate=_max(200))
-    body = Text(required=True)
+    section = Text(
+        load_default=None,
+        allow_none=True,
+        single_line=True,
+        validate=_max(100),
+        metadata={"pattern": OPTIONAL_LINE_PATTERN},
+    )
+    author_name = Text(
+        required=True,
+        single_line=True,
+        validate=_length(1, 245),
+        metadata={"pattern": LINE_PATTERN},
+    )
+    author_email = Text(
+        required=True, single_line=True, validate=_max(254), metadata={"pattern": EMAIL_PATTERN}
+    )
+    author_url = Text(
+        load_default=None,
+        allow_none=True,
+        single_line=True,
+        validate=_max(200),
+        metadata={"pattern": HTTP_URL_PATTERN},
+    )
+    body = Text(required=True, metadata={"pattern": TEXT_PATTERN, "minLength": 1})
 
     def __init__(
         self, *, allowed_origins: tuple[str, ...] = (), max_body_chars: int = 10_000, **kw

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from mizan.service.db import CURSOR_PATTERN
 from mizan.service.http.openapi import document, path_param, query_param, schema_ref
 from mizan.service.publishing.schemas import PublicCommentOut
 
@@ -44,9 +45,13 @@ document(
         query_param(
             "limit",
             "Threads per page (1-100, default 50).",
-            {"type": "string", "pattern": "^[0-9]+$"},
+            {"type": "string", "pattern": "^(?:[1-9][0-9]?|100)$"},
         ),
-        query_param("cursor", "next_cursor of the previous page."),
+        query_param(
+            "cursor",
+            "next_cursor of the previous page.",
+            {"type": "string", "pattern": CURSOR_PATTERN},
+        ),
     ],
     responses={200: ThreadPageOut, 304: None},
     errors=(404, 405, 422),

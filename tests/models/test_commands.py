@@ -77,3 +77,38 @@ def test_train_writes_a_loadable_artifact(tmp_path):
     clf = load(target)
     s = clf.score(["يا كلب حقير", "شكرا على الخبر"])
     assert s[0].abuse > s[1].abuse
+
+
+def test_evaluate_skips_rows_of_the_other_task_even_when_none_is_left(tiny_artifact, tmp_path):
+    spam_only = [r for r in tiny_rows(30, seed=4) if r["task"] == "spam"]
+    data = write_csv(tmp_path / "spam.csv", spam_only)
+    for extra in (["--json"], []):
+        res = CliRunner().invoke(
+            evaluate,
+            ["--data", str(data), "--task", "abuse", "--model", str(tiny_artifact), *extra],
+        )
+        assert res.exit_code == 0, res.output
+        assert res.exception is None, res.exception
+    out = json.loads(
+        CliRunner()
+        .invoke(
+            evaluate,
+            ["--data", str(data), "--task", "abuse", "--json", "--model", str(tiny_artifact)],
+        )
+        .output
+    )
+    assert out == dict.fromkeys(("roc_auc", "pr_auc", "precision", "recall", "f1"), None) | {"n": 0}
+
+
+def test_train_needs_data_or_mizan_datasets(tmp_path, monkeypatch):
+    monkeypatch.delenv("MIZAN_DATASETS", raising=False)
+    res = CliRunner().invoke(train, ["--out", str(tmp_path / "out"), "--no-card"])
+    assert res.exit_code == 2, res.output
+    assert "--data" in res.output and "MIZAN_DATASETS" in res.output
+    assert "shared" not in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "out").exists()
+
+    monkeypatch.setenv("MIZAN_DATASETS", str(tmp_path / "nowhere"))
+    res = CliRunner().invoke(train, ["--out", str(tmp_path / "out"), "--no-card"])
+    assert res.exit_code != 0
+    assert res.output.strip().splitlines()[-1].endswith(f"{tmp_path / 'nowhere'}")

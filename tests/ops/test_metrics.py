@@ -18,9 +18,12 @@ from mizan.service.tables import Decision
 from tests.conftest import ORIGIN, comment_payload
 from tests.ops.conftest import ROOT, ApiServer, WorkerProcess, base_env, http, wait_for
 
+METRICS_TOKEN = "metrics-token-for-the-ops-tests-0123"
+
 
 def scrape(api: ApiServer) -> dict[tuple[str, tuple], float]:
-    status, headers, body = http("GET", api.url + "/metrics")
+    auth = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    status, headers, body = http("GET", api.url + "/metrics", headers=auth)
     assert status == 200
     assert headers["Content-Type"].startswith("text/plain; version=")
     out = {}
@@ -46,7 +49,13 @@ def test_metrics_after_a_comment_goes_through(tmp_path, private_redis, model_dir
 
     db_url = f"sqlite:///{tmp_path / 'mizan.sqlite3'}"
     upgrade(db_url)
-    env = base_env(tmp_path / "data", db_url, private_redis.url, MIZAN_MODEL_PATH=str(model_dir))
+    env = base_env(
+        tmp_path / "data",
+        db_url,
+        private_redis.url,
+        MIZAN_MODEL_PATH=str(model_dir),
+        MIZAN_METRICS_TOKEN=METRICS_TOKEN,
+    )
     api = ApiServer(env, tmp_path / "api.log", workers=2, threads=2)
     worker = WorkerProcess(env, tmp_path / "worker.log")
     try:
@@ -156,3 +165,38 @@ def test_metrics_after_a_comment_goes_through(tmp_path, private_redis, model_dir
     logs = (tmp_path / "api.log").read_text() + (tmp_path / "worker.log").read_text()
     assert payload["author_email"] not in logs
     assert payload["body"] not in logs
+
+
+def test_metrics_need_the_token_in_production_and_stay_open_embedded(tmp_path, sqlite_url, sender):
+    from mizan.service import create_app
+    from tests.conftest import make_settings
+
+    def get(settings, headers=None):
+        app = create_app(settings, sender=sender)
+        try:
+            return app.test_client().get("/metrics", headers=headers or {})
+        finally:
+            app.extensions["mizan"].repo.engine.dispose()
+
+    production = make_settings(tmp_path, sqlite_url, mode="production")
+    resp = get(production)
+    assert resp.status_code == 403 and resp.json["error"]["code"] == "forbidden"
+    assert "mizan_" not in resp.get_data(as_text=True)
+
+    guarded = make_settings(tmp_path, sqlite_url, mode="production", metrics_token=METRICS_TOKEN)
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": METRICS_TOKEN}):
+        resp = get(guarded, headers)
+        assert resp.status_code == 401, headers
+        assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "mizan_" not in resp.get_data(as_text=True)
+    resp = get(guarded, {"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert resp.status_code == 200 and b"mizan_" in resp.data
+
+    assert get(make_settings(tmp_path, sqlite_url)).status_code == 200  # embedded, localhost
+
+
+def test_a_short_metrics_token_is_refused_at_start():
+    from mizan.service.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError, match="MIZAN_METRICS_TOKEN"):
+        load_settings({"MIZAN_METRICS_TOKEN": "short"})

@@ -216,7 +216,11 @@ CHECKS = [
     st_checks.content_type_conformance,
     st_checks.response_schema_conformance,
     st_checks.response_headers_conformance,
+    # The schema is as strict as validation: nothing it allows is refused with 4xx.
+    st_checks.positive_data_acceptance,
 ]
+# No worker runs beside this API: /readyz answers its documented 503 (worker check).
+READYZ_CHECKS = [c for c in CHECKS if c is not st_checks.not_a_server_error]
 
 
 def _aim_at_seeded_data(case, seeded: Seeded, data) -> None:
@@ -272,13 +276,18 @@ def test_api_honours_its_openapi_contract(api_schema, running_api, path, method)
                 st.sampled_from([seeded.admin_token] * 6 + [seeded.moderator_token, None]),
                 label="token",
             )
+        if path in ("/api/v1/comments", "/comments") and isinstance(case.body, dict):
+            # A reply needs a published comment of the same article: stored data that no
+            # schema can name (unknown ids are 422), as path ids are aimed at seeded rows above.
+            case.body.pop("parent_id", None)
         line = (
             f"{method.upper()} {quote(case.formatted_path)}?"
             f"{urlencode(case.query or {}, doseq=True)} HTTP/1.1"
         )
         assume(len(line.encode()) < REQUEST_LINE_LIMIT - 200)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = case.call_and_validate(checks=CHECKS, headers=headers, timeout=10)
+        checks = READYZ_CHECKS if path == "/readyz" else CHECKS
+        response = case.call_and_validate(checks=checks, headers=headers, timeout=10)
         statuses[response.status_code] += 1
 
     run()

@@ -493,6 +493,16 @@ def test_post_settings(client, auth):
         422,
         "validation_failed",
     )
+    # JSON true/false only: null, 0/1 and strings are refused, as the OpenAPI schema says.
+    for body in (
+        {"comments_closed": None, "premoderation": 0},
+        {"comments_closed": None},
+        {"premoderation": 1},
+        {"comments_closed": "yes"},
+    ):
+        resp = client.put(url, data=json.dumps(body), content_type="application/json", headers=auth)
+        assert_error(resp, 422, "validation_failed")
+    assert client.get(url, headers=auth).get_json()["comments_closed"] is True
     entry = client.get("/api/v1/moderation/audit", headers=auth).get_json()["entries"][0]
     assert entry["action"] == "post_settings"
     assert entry["detail"]["after"] == {"premoderation": True}

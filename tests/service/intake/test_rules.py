@@ -79,6 +79,53 @@ def test_second_comment_from_one_email_within_15_seconds_is_429(make_client):
     assert post(client, author_email="other.reader@example.org").status_code == 202
 
 
+def test_tag_and_gmail_dot_variants_share_one_flood_counter(make_client):
+    app, client = make_client()
+    assert post(client, author_email="salem.ali@gmail.com", body="أول تعليق").status_code == 202
+    for n, variant in enumerate(
+        ("salem.ali+news@gmail.com", "SalemAli@googlemail.com", "s.a.l.e.m.a.l.i+1@gmail.com")
+    ):
+        resp = post(client, author_email=variant, body=f"تعليق {n}", ip=f"192.0.2.{50 + n}")
+        assert resp.status_code == 429, variant
+    # Dots matter elsewhere; each comment keeps the address as typed.
+    assert post(client, author_email="salem.ali@example.ly").status_code == 202
+    assert post(client, author_email="salemali@example.ly").status_code == 202
+    assert post(client, author_email="reader+a@example.ly", body="واحد").status_code == 202
+    assert post(client, author_email="reader+b@example.ly", body="اثنان").status_code == 429
+    keys = app.extensions["mizan"].keys
+    with app.extensions["mizan"].repo.engine.connect() as conn:
+        stored = set(conn.execute(select(Comment.author_email_hash)).scalars())
+    assert stored == {
+        keys.lookup_hash("email", e)
+        for e in (
+            "salem.ali@gmail.com",
+            "salem.ali@example.ly",
+            "salemali@example.ly",
+            "reader+a@example.ly",
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "mailbox"),
+    [
+        ("Salem.Ali+news@GMail.com", "salemali@gmail.com"),
+        ("salem.ali@googlemail.com.", "salemali@gmail.com"),
+        ("salem.ali+x@example.ly", "salem.ali@example.ly"),
+        ("+only@example.ly", "+only@example.ly"),
+        (".+x@gmail.com", ".@gmail.com"),
+        ("a+b+c@outlook.com", "a@outlook.com"),
+        ('"odd@quoted"@example.ly', '"odd@quoted"@example.ly'),
+        ("no-at-sign", "no-at-sign"),
+    ],
+)
+def test_flood_mailbox(typed, mailbox):
+    from mizan.service.intake.rules import flood_mailbox
+
+    assert flood_mailbox(typed) == mailbox
+    assert flood_mailbox(mailbox) == mailbox
+
+
 def test_ip_limit_is_looser_and_counts_across_emails(make_client):
     _app, client = make_client(flood_ip_limit=3)
     for i in range(3):
