@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -294,6 +295,17 @@ def fit(
     ts: TrainingSet, seed: int = SEED, lexicon: Lexicon | None = None, **head_params: Any
 ) -> Pipeline:
     """Fit the pipeline on a training set (``lexicon``: insult and identity terms)."""
+    return fit_with_features(ts, seed, lexicon, **head_params)[0]
+
+
+def fit_with_features(
+    ts: TrainingSet, seed: int = SEED, lexicon: Lexicon | None = None, **head_params: Any
+) -> tuple[Pipeline, sp.csr_matrix]:
+    """Fit the pipeline; also return the feature matrix of ``ts`` it was fitted on.
+
+    The same steps as ``Pipeline.fit``, done by hand so that the in-domain calibration can
+    refit the abuse head on these features instead of hashing every text a second time.
+    """
     cols = [
         h
         for h in range(len(HEADS))
@@ -305,8 +317,9 @@ def fit(
         pipe.set_params(
             features__lexicon_terms=lexicon.insults, features__identity_terms=lexicon.identities
         )
-    pipe.fit(ts.rows.text, ts.y[:, cols], heads__sample_weight=ts.w[:, cols])
-    return pipe
+    x = pipe.named_steps["features"].fit(None).transform(ts.rows.text)
+    pipe.named_steps["heads"].fit(x, ts.y[:, cols], sample_weight=ts.w[:, cols])
+    return pipe, x
 
 
 def reliability(p: np.ndarray, y: np.ndarray, w: np.ndarray, bins: int = 10) -> dict[str, Any]:
@@ -396,7 +409,11 @@ def cv_report(pipe: Pipeline, ts: TrainingSet) -> tuple[dict[str, Any], dict[str
 
 
 def in_domain_scores(
-    pipe: Pipeline, ts: TrainingSet, seed: int = SEED, folds: int = IN_DOMAIN_FOLDS
+    pipe: Pipeline,
+    ts: TrainingSet,
+    seed: int = SEED,
+    folds: int = IN_DOMAIN_FOLDS,
+    x: sp.csr_matrix | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return labels, out-of-fold abuse margins and insult-term hits of the in-domain rows.
 
@@ -408,7 +425,8 @@ def in_domain_scores(
     idx = np.flatnonzero(np.asarray(ts.rows.file) == IN_DOMAIN)
     if idx.size == 0:
         return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
-    x = pipe.named_steps["features"].transform(ts.rows.text)
+    if x is None:
+        x = pipe.named_steps["features"].transform(ts.rows.text)
     n_hash = 1 << pipe.named_steps["features"].n_bits
     hit_col = n_hash + META_NAMES.index("meta:lexicon_hit")
     insult = np.asarray(x[idx][:, hit_col].todense()).ravel() > 0
@@ -518,10 +536,13 @@ def abuse_operating_points(
 
 
 def in_domain_calibration(
-    pipe: Pipeline, ts: TrainingSet, seed: int = SEED
+    pipe: Pipeline, ts: TrainingSet, seed: int = SEED, x: sp.csr_matrix | None = None
 ) -> dict[str, Any] | None:
-    """Calibrate the abuse head on in-domain out-of-fold scores; return the evaluation."""
-    y, margin, insult = in_domain_scores(pipe, ts, seed)
+    """Calibrate the abuse head on in-domain out-of-fold scores; return the evaluation.
+
+    ``x``: the training features, when the caller has them (else they are computed).
+    """
+    y, margin, insult = in_domain_scores(pipe, ts, seed, x=x)
     if y.size == 0 or len(np.unique(y)) < 2:
         return None
     from sklearn.metrics import roc_auc_score as _auc
@@ -570,10 +591,11 @@ def train_and_save(
     ts = build_training_set(files, feedback, seed=seed)
     lexicon = lexicon_for(data_dir)
     lexicon_files = lexicon.files
-    pipe = fit(ts, seed=seed, lexicon=lexicon)
+    pipe, x = fit_with_features(ts, seed=seed, lexicon=lexicon)
     metrics, thresholds = cv_report(pipe, ts)
     del pipe.named_steps["heads"].cv_proba_  # training diagnostics, not part of the model
-    in_domain = in_domain_calibration(pipe, ts, seed)
+    in_domain = in_domain_calibration(pipe, ts, seed, x=x)
+    del x
     if in_domain is not None:
         thresholds.update(in_domain["thresholds"])
     data = [
