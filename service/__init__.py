@@ -76,6 +76,9 @@ def create_app(settings: Settings | None = None, *, sender: TaskSender | None = 
 
     from mizan.service import desk, intake, publishing
     from mizan.service.http import errors, health, metrics, openapi
+    from mizan.service.http.requests import cors_public
+
+    app.after_request(cors_public)
 
     app.register_blueprint(health.bp)
     metrics.init_app(app)

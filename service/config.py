@@ -75,6 +75,24 @@ def _origins(raw: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _post_url_template(raw: str) -> str:
+    raw = raw.strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw.replace("{post_id}", "x"))
+    if (
+        "{post_id}" not in raw
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or any(c in raw for c in " \"'<>`\\")
+    ):
+        raise ConfigError(
+            "MIZAN_POST_URL_TEMPLATE must be an http(s) URL with {post_id} in it, "
+            f"like https://news.example/?p={{post_id}}, got {raw!r}"
+        )
+    return raw
+
+
 def _networks(raw: str, name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     out = []
     for item in raw.replace(",", " ").split():
@@ -121,6 +139,9 @@ class Settings:
     broker_url: str = ""
     secret_key: str = ""
     allowed_origins: tuple[str, ...] = ()
+    # MIZAN_POST_URL_TEMPLATE: where a plain form's reader goes back to when the form sends no
+    #   permalink, e.g. https://news.example/?p={post_id} (WordPress resolves it to the article).
+    post_url_template: str = ""
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     host: str = "127.0.0.1"
     port: int = 8000
@@ -240,6 +261,7 @@ class Settings:
             broker_url=broker_url,
             secret_key=secret,
             allowed_origins=_origins(env.get("MIZAN_ALLOWED_ORIGINS", "")),
+            post_url_template=_post_url_template(env.get("MIZAN_POST_URL_TEMPLATE", "")),
             trusted_proxies=_networks(
                 env.get("MIZAN_TRUSTED_PROXIES", ""), "MIZAN_TRUSTED_PROXIES"
             ),

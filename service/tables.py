@@ -31,6 +31,10 @@ class Comment(Base):
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     post_id: Mapped[str] = mapped_column(String(200))
     permalink: Mapped[str | None] = mapped_column(String(2000))
+    # The article as the site named it: its URL (the permalink field, a site template or the
+    # full Referer) and title (the form's `title`, the widget's data-title), for moderators.
+    article_url: Mapped[str | None] = mapped_column(String(2000))
+    article_title: Mapped[str | None] = mapped_column(String(300))
     parent_id: Mapped[str | None] = mapped_column(String(24))
     # The thread's first comment, so a post's page reads each thread with one query.
     root_id: Mapped[str | None] = mapped_column(String(24))

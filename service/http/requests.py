@@ -78,14 +78,43 @@ def origin_and_path(url: str | None) -> str | None:
     return origin + (urlsplit(url).path or "/")
 
 
+def own_origin(url: str | None) -> bool:
+    """True when the URL is on this service's own host (a page Mizan served posting back)."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    # The host only: behind a TLS-terminating proxy the scheme seen here may differ.
+    return bool(parts.netloc) and parts.netloc.lower() == request.host.lower()
+
+
 def check_origin(form: bool) -> None:
-    """Refuse posts from browsers on other sites; clients without Origin/Referer are let through."""
+    """Refuse posts from browsers on other sites; clients without Origin/Referer are let through.
+
+    Mizan's own pages (the form's error page posting again) count as allowed.
+    """
     allowed = _settings().allowed_origins
     origin = request.headers.get("Origin")
     if origin is None and form:
         origin = origin_of(request.headers.get("Referer"))
-    if origin is not None and origin.lower() not in allowed:
+    if origin is not None and origin.lower() not in allowed and not own_origin(origin):
         raise Forbidden("This origin is not allowed.")
+
+
+PUBLIC_API = "/api/v1/"
+PRIVATE_API = "/api/v1/moderation"
+
+
+def cors_public(resp: Response) -> Response:
+    """After every request: the public API's answers, errors included, carry CORS headers for
+    the allowed sites, so a site's script can read the messages and Retry-After. The moderation
+    API never does: a site's script must not act with a moderator's cookies."""
+    path = request.path
+    if path.startswith(PUBLIC_API) and not path.startswith(PRIVATE_API):
+        return cors(resp)
+    return resp
 
 
 def cors(resp: Response) -> Response:

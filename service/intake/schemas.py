@@ -51,9 +51,11 @@ OPTIONAL_TEXT_PATTERN = f"^[^{_BAD_TEXT}]*$"
 _ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,20}"
 _LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,20}[A-Za-z0-9])?"
 EMAIL_PATTERN = f"^{_ATOM}(?:\\.{_ATOM}){{0,2}}@(?:{_LABEL}\\.){{1,3}}[A-Za-z]{{2,20}}$"
-URL_TAIL = f"(?:[/?#][^\\s{_BAD_LINE}]*)?"
+# No white space, quotes, angle brackets, backquote or backslash anywhere in a URL: a link
+# that a careless page pastes into an attribute cannot break out of it.
+URL_TAIL = f"(?:[/?#][^\\s{_BAD_LINE}\\x80-\\x9f\"'<>`\\\\]*)?"
 HTTP_URL_PATTERN = (
-    f"^(?:https?://[A-Za-z0-9](?:[A-Za-z0-9.-]{{0,60}}[A-Za-z0-9])?(?::[0-9]{{1,5}})?{URL_TAIL})?$"
+    f"^(?:https?://[A-Za-z0-9](?:[A-Za-z0-9.-]{{0,60}}[A-Za-z0-9])?(?::[0-9]{{1,4}})?{URL_TAIL})?$"
 )
 
 
@@ -89,11 +91,50 @@ class Text(fields.String):
         return value.strip()
 
 
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in value:
+_URL_REFUSED = re.compile(r"[\s\x00-\x1f\x7f-\x9f\"'<>`\\]")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalize_http_url(value: str) -> str:
+    """A well-formed http(s) URL in one spelling: scheme and host lower-cased (IDNA), no default
+    port, no user name or password; refuses white space, quotes, angle brackets and backslashes.
+    """
+    if _URL_REFUSED.search(value):
         raise ValidationError(MSG_URL)
-    return value
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise ValidationError(MSG_URL) from None
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    if scheme not in _DEFAULT_PORTS or not host or "@" in parts.netloc:
+        raise ValidationError(MSG_URL)
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValidationError(MSG_URL) from None
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    netloc = host if port is None or port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
+    out = f"{scheme}://{netloc}{parts.path}"
+    if parts.query or value.split("#", 1)[0].endswith("?"):
+        out += "?" + parts.query
+    if parts.fragment or value.endswith("#"):
+        out += "#" + parts.fragment
+    return out
+
+
+class HttpUrl(Text):
+    """An optional http(s) URL, stored normalised (see normalize_http_url)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, single_line=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        return normalize_http_url(value) if value else value
 
 
 class CommentIn(Schema):
@@ -109,7 +150,15 @@ class CommentIn(Schema):
         metadata={"numeric_ok": True, "pattern": LINE_PATTERN},
     )
     # Its pattern names the allowed origins: intake/api_docs.py fills it in per deployment.
-    permalink = Text(load_default=None, allow_none=True, single_line=True, validate=_max(2000))
+    permalink = HttpUrl(load_default=None, allow_none=True, validate=_max(2000))
+    # The article's title as the page shows it (the moderation desk displays it).
+    title = Text(
+        load_default=None,
+        allow_none=True,
+        single_line=True,
+        validate=_max(300),
+        metadata={"pattern": OPTIONAL_LINE_PATTERN},
+    )
     parent_id = Text(
         load_default=None,
         allow_none=True,
@@ -133,10 +182,9 @@ class CommentIn(Schema):
     author_email = Text(
         required=True, single_line=True, validate=_max(254), metadata={"pattern": EMAIL_PATTERN}
     )
-    author_url = Text(
+    author_url = HttpUrl(
         load_default=None,
         allow_none=True,
-        single_line=True,
         validate=_max(200),
         metadata={"pattern": HTTP_URL_PATTERN},
     )
@@ -155,7 +203,7 @@ class CommentIn(Schema):
         # HTML forms send empty strings for optional fields, WordPress sends comment_parent=0.
         if isinstance(data, dict):
             data = dict(data)
-            for key in ("permalink", "author_url", "parent_id", "section"):
+            for key in ("permalink", "title", "author_url", "parent_id", "section"):
                 if data.get(key) in ("", "0", 0):
                     data[key] = None
         return data
@@ -175,16 +223,10 @@ class CommentIn(Schema):
         if not _EMAIL.match(value) or ".." in value:
             raise ValidationError(MSG_EMAIL)
 
-    @validates("author_url")
-    def _author_url(self, value: str | None, **_kwargs) -> None:
-        if value is not None:
-            _http_url(value)
-
     @validates("permalink")
     def _permalink(self, value: str | None, **_kwargs) -> None:
         if value is None:
             return
-        _http_url(value)
         if origin_of(value) not in self.allowed_origins:
             raise ValidationError(MSG_ORIGIN)
 

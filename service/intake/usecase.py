@@ -108,6 +108,8 @@ class Service:
                 "id": comment_id,
                 "post_id": data["post_id"],
                 "permalink": data.get("permalink"),
+                "article_url": data.get("article_url") or data.get("permalink"),
+                "article_title": data.get("title"),
                 "parent_id": parent_id,
                 "root_id": root_id,
                 "section": data.get("section"),

@@ -33,6 +33,11 @@ class CommentStatusOut(Schema):
             "description": "Why it is not published, as a category only (never which rule).",
         },
     )
+    post_id = fields.String(required=True)
+    parent_id = fields.String(required=True, allow_none=True)
+    author_name = fields.String(required=True, metadata={"description": "Plain text: escape it."})
+    body = fields.String(required=True, metadata={"description": "Plain text: escape it."})
+    created_at = fields.DateTime(required=True, metadata={"description": "With its time zone."})
 
 
 document(

@@ -26,19 +26,30 @@ class PublicRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def status_with_reasons(self, comment_id: str) -> tuple[str, list] | None:
-        """A comment's status and the reasons of the decision that applies to it now."""
+    def status_with_reasons(self, comment_id: str) -> tuple[str, list, Any] | None:
+        """A comment's status, the reasons of the decision that applies to it now, and what its
+        author wrote (status, post_id, parent_id, author_name, body, created_at)."""
         with self.engine.connect() as conn:
-            status = conn.execute(select(Comment.status).where(Comment.id == comment_id)).scalar()
-            if status is None:
+            row = conn.execute(
+                select(
+                    Comment.status,
+                    Comment.post_id,
+                    Comment.parent_id,
+                    Comment.author_name,
+                    Comment.body,
+                    Comment.created_at,
+                ).where(Comment.id == comment_id)
+            ).first()
+            if row is None:
                 return None
+            status = row.status
             reasons = conn.execute(
                 select(Decision.reasons)
                 .where(Decision.comment_id == comment_id, Decision.applied.is_(True))
                 .order_by(Decision.id.desc())
                 .limit(1)
             ).scalar()
-        return status, reasons or []
+        return status, reasons or [], row
 
     def public_comment(self, comment_id: str) -> Any:
         stmt = select(*PUBLIC_COLUMNS).where(Comment.id == comment_id, Comment.status == "approved")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mizan.service.crypto import Keys
-from mizan.service.db import decode_cursor, encode_cursor
+from mizan.service.db import aware, decode_cursor, encode_cursor
 from mizan.service.errors import ValidationFailed
 from mizan.service.http.payload import strict_int
 from mizan.service.policy import reason_category
@@ -27,7 +27,8 @@ def public_dict(row: Any) -> dict[str, Any]:
             "author_name": row.author_name,
             "author_url": row.author_url,
             "body": row.body,
-            "created_at": row.created_at,
+            # SQLite hands back naive UTC datetimes: every public time says its zone.
+            "created_at": aware(row.created_at),
         }
     )
     return out
@@ -80,11 +81,18 @@ class Publishing:
         found = self.repo.status_with_reasons(comment_id)
         if found is None:
             return None
-        status, reasons = found
+        status, reasons, row = found
+        # The author's own words come back with the receipt, so the page that holds it (the
+        # widget, after a plain form's redirect) can show the comment while it waits.
         return {
             "id": comment_id,
             "status": status,
             "reason_category": reason_category(status, reasons),
+            "post_id": row.post_id,
+            "parent_id": row.parent_id,
+            "author_name": row.author_name,
+            "body": row.body,
+            "created_at": aware(row.created_at).isoformat(),
         }
 
     def comment(self, comment_id: str) -> dict[str, Any] | None:

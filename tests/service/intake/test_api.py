@@ -366,3 +366,54 @@ def test_no_partial_rows_when_decision_insert_fails(tmp_path, sqlite_url, sender
     engine = create_engine(sqlite_url)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Decision)).scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://x.example/'><script>alert(1)</script>",
+        'http://x.example/"onmouseover=alert(1)',
+        "http://x.example/a b",
+        "http://x.example/<b>",
+        "http://x.example/`x`",
+        "http://x.example\\@evil.example/",
+        "http://user:pass@x.example/",
+        "http://x.example:99999/",
+        "data:text/html,hi",
+        "//x.example/",
+    ],
+)
+def test_author_url_must_be_a_well_formed_http_url(client, app, url):
+    err = assert_error(post_json(client, comment_payload(author_url=url)), 422, "validation_failed")
+    assert "author_url" in err["fields"]
+    assert count_comments(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("HTTP://Blog.Example:80/Path?q=1#Top", "http://blog.example/Path?q=1#Top"),
+        ("https://blog.example:443", "https://blog.example"),
+        ("https://blog.example:8443/a", "https://blog.example:8443/a"),
+        ("http://موقع.مصر/مقال", "http://xn--4gbrim.xn--wgbh1c/مقال"),
+        ("  https://blog.example/  ", "https://blog.example/"),
+    ],
+)
+def test_author_url_is_stored_normalised(client, app, given, stored):
+    cid = post_json(client, comment_payload(author_url=given)).get_json()["id"]
+    assert factories.get_comment(app.extensions["mizan"].repo, cid).author_url == stored
+
+
+def test_article_url_and_title_are_stored_when_the_site_gives_them(client, app):
+    cid = post_json(
+        client,
+        comment_payload(permalink=f"{ORIGIN}/2026/11/fuel/", title="أزمة الوقود في طرابلس"),
+    ).get_json()["id"]
+    row = factories.get_comment(app.extensions["mizan"].repo, cid)
+    assert (row.article_url, row.article_title) == (
+        f"{ORIGIN}/2026/11/fuel/",
+        "أزمة الوقود في طرابلس",
+    )
+    bare = post_json(client, comment_payload()).get_json()["id"]
+    row = factories.get_comment(app.extensions["mizan"].repo, bare)
+    assert (row.article_url, row.article_title) == (None, None)

@@ -76,6 +76,9 @@ def test_second_comment_from_one_email_within_15_seconds_is_429(make_client):
     assert 1 <= int(resp.headers["Retry-After"]) <= 15
     assert resp.json["error"]["code"] == "too_many_requests"
     assert email not in resp.get_data(as_text=True).lower()
+    # The site's script can read the refusal and when to try again (CORS on errors too).
+    assert resp.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Retry-After" in resp.headers["Access-Control-Expose-Headers"]
     assert post(client, author_email="other.reader@example.org").status_code == 202
 
 

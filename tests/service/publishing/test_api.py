@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mizan.service.tables import Comment
 from tests import factories
 from tests.conftest import ORIGIN, comment_payload
@@ -95,14 +97,27 @@ def test_etag_and_cache_control(client, app):
 
 
 def test_single_comment_view_and_receipt(client, app):
+    payload = comment_payload()
     resp = client.post(
-        "/api/v1/comments", data=json.dumps(comment_payload()), content_type="application/json"
+        "/api/v1/comments", data=json.dumps(payload), content_type="application/json"
     )
     cid, status_url = resp.get_json()["id"], resp.get_json()["status_url"]
     assert client.get(f"/api/v1/comments/{cid}").status_code == 404
     polled = client.get(status_url)
     assert polled.status_code == 200
-    assert polled.get_json() == {"id": cid, "status": "pending", "reason_category": None}
+    got = polled.get_json()
+    created = got.pop("created_at")
+    # The author's own words come back with the receipt (never the email), time with its zone.
+    assert got == {
+        "id": cid,
+        "status": "pending",
+        "reason_category": None,
+        "post_id": payload["post_id"],
+        "parent_id": None,
+        "author_name": payload["author_name"],
+        "body": payload["body"],
+    }
+    assert created.endswith("+00:00")
     assert client.get(f"/api/v1/comments/{cid}?receipt=forged").status_code == 404
     set_status(app, cid, "approved")
     public = client.get(f"/api/v1/comments/{cid}").get_json()
@@ -131,7 +146,8 @@ def test_receipt_shows_a_reason_category_never_the_rule(client, app):
         ],
     )
     body = client.get(status_url).get_json()
-    assert body == {"id": cid, "status": "held", "reason_category": "links"}
+    assert (body["status"], body["reason_category"]) == ("held", "links")
+    assert "reasons" not in body and "too_many_links" not in json.dumps(body)
 
 
 def test_cors_preflight_answers_allowed_origin_only(client):
@@ -192,3 +208,38 @@ def test_control_characters_in_path_or_query_are_refused_up_front(client):
         assert resp.get_json()["error"]["fields"] == {
             "_request": ["Contains characters that are not allowed."]
         }
+
+
+def test_public_times_carry_their_zone(client, app):
+    cid = post(client)
+    set_status(app, cid, "approved")
+    listed = client.get("/api/v1/posts/article-42/comments").get_json()["comments"][0]
+    one = client.get(f"/api/v1/comments/{cid}").get_json()
+    for item in (listed, one):
+        assert item["created_at"].endswith("+00:00"), item["created_at"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "status"),
+    [
+        ("post", "/api/v1/comments", {}, 422),
+        ("get", "/api/v1/comments/nosuchcomment", None, 404),
+        ("get", "/api/v1/posts/article-42/comments?limit=0", None, 422),
+        ("post", "/api/v1/comments/nosuchcomment/reports", {"reason": "spam"}, 404),
+        ("get", "/api/v1/nowhere", None, 404),
+    ],
+)
+def test_errors_carry_cors_headers_for_allowed_sites(client, method, url, body, status):
+    kwargs = {"json": body} if body is not None else {}
+    resp = getattr(client, method)(url, headers={"Origin": ORIGIN}, **kwargs)
+    assert resp.status_code == status
+    assert resp.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Retry-After" in resp.headers["Access-Control-Expose-Headers"]
+    other = getattr(client, method)(url, headers={"Origin": "https://evil.example"}, **kwargs)
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_moderation_api_never_answers_cors(client):
+    resp = client.get("/api/v1/moderation/comments", headers={"Origin": ORIGIN})
+    assert resp.status_code == 401
+    assert "Access-Control-Allow-Origin" not in resp.headers
