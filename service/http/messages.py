@@ -70,14 +70,47 @@ PAGES = {
         "received_body": "Your comment is awaiting moderation and will appear once it is approved.",
         "status": "Check the status of your comment",
         "error_title": "Your comment could not be posted",
+        "fix_fields": "Correct what is marked below and post again: your text is kept.",
+        "text_kept": "Your text is kept below.",
+        "retry_after": "Wait {0} seconds, then post again.",
+        "back": "Back to the article",
+        "name": "Name",
+        "email": "Email",
+        "url": "Website",
+        "comment": "Comment",
+        "required": "required",
+        "email_note": "Your email address will not be published. Required fields are marked *",
+        "submit": "Post comment",
+        "honeypot": "Leave this field empty",
     },
     "ar": {
         "received_title": "شكرًا لك: وصلنا تعليقك",
         "received_body": "تعليقك بانتظار المراجعة وسيظهر بعد الموافقة عليه.",
         "status": "تحقق من حالة تعليقك",
         "error_title": "تعذّر نشر تعليقك",
+        "fix_fields": "صحّح ما هو مشار إليه أدناه ثم أرسل مجددًا: نصّك محفوظ.",
+        "text_kept": "نصّك محفوظ أدناه.",
+        "retry_after": "انتظر {0} ثانية ثم أرسل مجددًا.",
+        "back": "العودة إلى المقال",
+        "name": "الاسم",
+        "email": "البريد الإلكتروني",
+        "url": "الموقع الإلكتروني",
+        "comment": "التعليق",
+        "required": "مطلوب",
+        "email_note": "لن يتم نشر عنوان بريدك الإلكتروني. الحقول الإلزامية مشار إليها بـ *",
+        "submit": "أرسل التعليق",
+        "honeypot": "اترك هذا الحقل فارغًا",
     },
 }
+
+
+def page_language(field: str | None, accept_language: str | None) -> str:
+    """ "ar" or "en": a form's `lang` field when it names one of them, else Accept-Language."""
+    if field:
+        base = field.strip().lower().replace("_", "-").split("-")[0]
+        if base in PAGES:
+            return base
+    return "ar" if prefers_arabic(accept_language) else "en"
 
 
 def prefers_arabic(accept_language: str | None) -> bool:

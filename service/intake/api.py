@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from marshmallow import ValidationError
 
-from mizan.service.errors import BadRequest, Unsupported, ValidationFailed
+from mizan.service.errors import BadRequest, MizanError, Unsupported, ValidationFailed
 from mizan.service.http.errors import error_response
-from mizan.service.http.messages import PAGES, prefers_arabic
+from mizan.service.http.messages import PAGES, page_language, translate, translate_fields
 from mizan.service.http.payload import parse_json
 from mizan.service.http.requests import (
     check_origin,
     client_ip,
     cors,
     origin_and_path,
+    origin_of,
+    own_origin,
     read_body,
 )
-from mizan.service.intake.schemas import WORDPRESS_FIELDS, CommentIn, origin_of
+from mizan.service.intake.schemas import WORDPRESS_FIELDS, CommentIn, normalize_http_url
 from mizan.service.intake.usecase import RequestMeta, Service
 
 bp = Blueprint("comments", __name__, template_folder="templates")
@@ -124,14 +126,16 @@ def create_comment_json():
     return cors(resp)
 
 
-@bp.post("/comments")
-def create_comment_form():
-    check_origin(form=True)
-    if request.mimetype != "application/x-www-form-urlencoded":
-        raise Unsupported("Unsupported content type.")
-    raw = read_body()
+def _wants_json() -> bool:
+    """A plain form gets HTML; JSON only when the client asks for it (Accept)."""
+    return request.accept_mimetypes.best_match(("text/html", "application/json")) == (
+        "application/json"
+    )
+
+
+def _parse_form(raw: bytes) -> list[tuple[str, str]]:
     try:
-        pairs = parse_qsl(
+        return parse_qsl(
             raw.decode("ascii"),
             keep_blank_values=True,
             strict_parsing=False,
@@ -143,32 +147,154 @@ def create_comment_form():
         raise _encoding_error() from None
     except ValueError:
         raise BadRequest("The request was not understood.") from None
+
+
+def _article(data: dict) -> tuple[str | None, str | None]:
+    """Where the reader goes back to, and the permalink a page of ours must post again.
+
+    In order: the form's permalink (on an allowed site), the site's MIZAN_POST_URL_TEMPLATE,
+    the full Referer (on an allowed site; browsers send only the origin on a cross-site form
+    post by default, and the site's home page is not the article), else nothing.
+    """
+    settings = _service().settings
+    permalink = data.get("permalink")
+    if isinstance(permalink, str) and permalink.strip():
+        try:
+            url = normalize_http_url(permalink.strip())
+        except ValidationError:
+            url = None
+        if url and origin_of(url) in settings.allowed_origins:
+            return url.split("#", 1)[0], url
+    post_id = data.get("post_id")
+    if settings.post_url_template and isinstance(post_id, str) and post_id.strip():
+        url = settings.post_url_template.replace("{post_id}", quote(post_id.strip(), safe=""))
+        return url, None
+    referer = request.headers.get("Referer")
+    if referer and origin_of(referer) in settings.allowed_origins and not own_origin(referer):
+        parts = urlsplit(referer)
+        if parts.path not in ("", "/") or parts.query:
+            url = referer.split("#", 1)[0]
+            return url, url
+    return None, None
+
+
+_VISIBLE = (
+    # name, label key, input type, required, autocomplete
+    ("author_name", "name", "text", True, "name"),
+    ("author_email", "email", "email", True, "email"),
+    ("author_url", "url", "url", False, "url"),
+    ("body", "comment", "textarea", True, "off"),
+)
+_HIDDEN = ("post_id", "parent_id", "section", "title")
+
+
+def _form_error_page(exc: MizanError, data: dict, lang_field: str | None) -> Response:
+    """The plain form's error as a page in the reader's language, the text refilled."""
     svc = _service()
-    known = set(_schema(svc).fields) | {svc.settings.honeypot_field}
-    data: dict = {}
-    for key, value in pairs:
-        key = WORDPRESS_FIELDS.get(key, key)
-        if key in known and key not in data:  # forms send submit buttons and the like: ignored
-            data[key] = value
-    loaded, filled = _load(data)
-    new_token = _browser_token(loaded)
-    accepted = svc.submit_comment(loaded, _meta(), honeypot_filled=filled)
-    target = loaded.get("permalink") or request.headers.get("Referer")
-    if target and origin_of(target) in svc.settings.allowed_origins:
-        resp = Response(status=303)
-        resp.headers["Location"] = target.split("#", 1)[0] + "#comment-pending"
-        resp.headers["Cache-Control"] = "no-store"
-        _set_browser_token(resp, new_token)
-        return resp
-    arabic = prefers_arabic(request.headers.get("Accept-Language"))
+    lang = page_language(lang_field, request.headers.get("Accept-Language"))
+    arabic = lang == "ar"
+    fields = translate_fields(exc.fields or {}, arabic)
+    visible = {name for name, *_ in _VISIBLE}
+    field_errors = {k: [str(m) for m in v] for k, v in fields.items() if k in visible}
+    other = [
+        " ".join(str(m) for m in v) if isinstance(v, list) else str(v)
+        for k, v in fields.items()
+        if k not in visible
+    ]
+    back_url, carry = _article(data)
+    hidden = [(k, data[k]) for k in _HIDDEN if isinstance(data.get(k), str) and data[k]]
+    if carry:
+        hidden.append(("permalink", carry))
+    hidden.append(("lang", lang))
+    values = {k: v for k, v in data.items() if isinstance(v, str)}
     html = render_template(
-        "received.html",
-        t=PAGES["ar" if arabic else "en"],
-        lang="ar" if arabic else "en",
+        "form_error.html",
+        t=PAGES[lang],
+        lang=lang,
         dir="rtl" if arabic else "ltr",
-        status_url=_accepted_body(accepted)["status_url"],
+        message=translate(exc.message, arabic),
+        retry_after=exc.retry_after if exc.status == 429 else None,
+        field_errors=field_errors,
+        first_invalid=next((n for n, *_ in _VISIBLE if n in field_errors), None),
+        other_errors=other,
+        # Without the body (too large, not a form) there is nothing to refill.
+        show_form=bool(data),
+        action=url_for("comments.create_comment_form"),
+        hidden=hidden,
+        visible=_VISIBLE,
+        values=values,
+        honeypot=svc.settings.honeypot_field,
+        back_url=back_url,
     )
-    resp = Response(html, status=202, mimetype="text/html", headers={"Cache-Control": "no-store"})
+    resp = Response(html, status=exc.status, mimetype="text/html")
+    resp.headers["Cache-Control"] = "no-store"
+    if exc.retry_after is not None:
+        resp.headers["Retry-After"] = str(exc.retry_after)
+    # Posting again from this page must be able to land back on the article (form-action
+    # also governs the redirect that follows the post).
+    targets = set(svc.settings.allowed_origins)
+    template_origin = origin_of(svc.settings.post_url_template)
+    if template_origin:
+        targets.add(template_origin)
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self' " + " ".join(sorted(targets))
+    ).strip()
+    return resp
+
+
+@bp.post("/comments")
+def create_comment_form():
+    """A plain HTML form's comment: 303 back to the article, or an HTML page that says why not."""
+    svc = _service()
+    data: dict = {}
+    refill: dict = {}
+    lang_field: str | None = None
+    try:
+        if request.mimetype != "application/x-www-form-urlencoded":
+            raise Unsupported("Unsupported content type.")
+        pairs = _parse_form(read_body())
+        known = set(_schema(svc).fields) | {svc.settings.honeypot_field}
+        for key, value in pairs:
+            if key == "lang":
+                lang_field = lang_field or value
+                continue
+            key = WORDPRESS_FIELDS.get(key, key)
+            if key in known and key not in data:  # forms send submit buttons and the like
+                data[key] = value
+        refill = {k: v for k, v in data.items() if k != svc.settings.honeypot_field}
+        check_origin(form=True)
+        loaded, filled = _load(dict(data))
+        article, _carry = _article(loaded)
+        if article:
+            loaded["article_url"] = article
+        new_token = _browser_token(loaded)
+        accepted = svc.submit_comment(loaded, _meta(), honeypot_filled=filled)
+    except MizanError as exc:
+        if _wants_json():
+            raise
+        return _form_error_page(exc, refill, lang_field)
+    if _wants_json():
+        body = _accepted_body(accepted)
+        resp = jsonify(body)
+        resp.status_code = 202
+        resp.headers["Location"] = body["status_url"]
+    elif article:
+        # The receipt rides in the fragment (never sent to a server): the widget on the article
+        # shows the comment as awaiting moderation and keeps the receipt in localStorage.
+        resp = Response(status=303)
+        resp.headers["Location"] = f"{article}#mizan-pending-{accepted.id}.{accepted.receipt}"
+    else:
+        lang = page_language(lang_field, request.headers.get("Accept-Language"))
+        html = render_template(
+            "received.html",
+            t=PAGES[lang],
+            lang=lang,
+            dir="rtl" if lang == "ar" else "ltr",
+            status_url=_accepted_body(accepted)["status_url"],
+        )
+        resp = Response(html, status=202, mimetype="text/html")
+    resp.headers["Cache-Control"] = "no-store"
     _set_browser_token(resp, new_token)
     return resp
 
@@ -211,7 +337,7 @@ def preflight(_rest: str | None = None):
     resp = Response(status=204)
     resp.headers["Access-Control-Allow-Origin"] = origin
     resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept-Language"
+    resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, Accept-Language"
     resp.headers["Access-Control-Allow-Credentials"] = "true"
     resp.headers["Access-Control-Max-Age"] = "600"
     resp.vary.add("Origin")

@@ -28,11 +28,27 @@ def _deployment_limits(app, spec: dict) -> None:
     for prop in form["properties"].values():
         prop.pop("nullable", None)
         prop.pop("default", None)
+    form["properties"]["lang"] = {
+        "type": "string",
+        "pattern": "^[^\\x00-\\x1f\\x7f]*$",
+        "maxLength": 35,
+        "description": "The reader's language for an error page (ar or en); "
+        "else Accept-Language decides.",
+    }
     spec["components"]["schemas"]["CommentForm"] = form
-    content = spec["paths"]["/comments"]["post"]["requestBody"]["content"]
+    operation = spec["paths"]["/comments"]["post"]
+    content = operation["requestBody"]["content"]
     content["application/x-www-form-urlencoded"]["schema"] = {
         "$ref": "#/components/schemas/CommentForm"
     }
+    accepted = spec["paths"]["/api/v1/comments"]["post"]["responses"]["202"]["content"]
+    operation["responses"]["202"]["content"]["application/json"] = copy.deepcopy(
+        accepted["application/json"]
+    )
+    # A plain form gets every error as an HTML page; JSON when Accept asks for it.
+    for status, response in operation["responses"].items():
+        if status[0] in "45" and "content" in response:
+            response["content"]["text/html"] = {"schema": {"type": "string"}}
 
 
 document(
@@ -52,16 +68,23 @@ document(
     "post",
     tags=["public"],
     summary="Submit a comment from a plain HTML form (WordPress field names accepted).",
+    description="Errors answer an HTML page in the reader's language (the `lang` field, "
+    "else Accept-Language) with each message next to its field and the text refilled; "
+    "JSON (the error body, or the 202 body on success) only with `Accept: application/json`. "
+    "On success, 303 to the article with `#mizan-pending-<id>.<receipt>`: the article is "
+    "the `permalink` field, else MIZAN_POST_URL_TEMPLATE, else the full Referer on an "
+    "allowed site; without any, a 202 page that says the comment awaits moderation.",
     body=CommentIn,
     body_types=("application/x-www-form-urlencoded",),
     responses={
         202: {
-            "description": "Accepted: a small HTML page with the status link.",
+            "description": "Accepted: a small HTML page with the status link (JSON with "
+            "Accept: application/json).",
             "content": {"text/html": {"schema": {"type": "string"}}},
         },
         303: {
-            "description": "Accepted: back to the article (permalink or Referer on "
-            "an allowed site).",
+            "description": "Accepted: back to the article, the receipt in the fragment "
+            "#mizan-pending-<id>.<receipt>.",
             "headers": {"Location": {"schema": {"type": "string"}}},
         },
     },

@@ -206,6 +206,11 @@ class CommentIn(Schema):
             for key in ("permalink", "title", "author_url", "parent_id", "section"):
                 if data.get(key) in ("", "0", 0):
                     data[key] = None
+            # A required field left empty is missing: "required" says more than "not valid".
+            for key in ("post_id", "author_name", "author_email", "body"):
+                value = data.get(key)
+                if isinstance(value, str) and not value.strip():
+                    del data[key]
         return data
 
     @validates("body")

@@ -16,9 +16,13 @@ __all__ = ["PublicCommentOut", "PublicRepository", "Publishing", "init_app"]
 
 def init_app(app: Flask) -> None:
     """Register the read endpoints over the app's database and keys, and document them."""
-    from mizan.service.publishing import api_docs  # noqa: F401 - its document(...) calls
+    from mizan.service.publishing import (
+        api_docs,  # noqa: F401 - its document(...) calls
+        widget,
+    )
     from mizan.service.publishing.api import bp
 
     svc = app.extensions["mizan"]
     app.extensions["mizan.publishing"] = Publishing(PublicRepository(svc.repo.engine), svc.keys)
     app.register_blueprint(bp)
+    app.register_blueprint(widget.bp)

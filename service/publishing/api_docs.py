@@ -86,3 +86,27 @@ document(
     errors=(404, 405),
     operation_id="get_comment",
 )
+
+for path, what in (
+    ("/embed.js", "The comments widget (plain JavaScript); cached briefly, revalidated by ETag."),
+    ("/embed/{version}/embed.js", "The widget at one version (immutable when current)."),
+    (
+        "/embed/{version}/embed.css",
+        "The widget's stylesheet at one version (immutable when current).",
+    ),
+):
+    media = "text/css" if path.endswith(".css") else "text/javascript"
+    document(
+        path,
+        "get",
+        tags=["public"],
+        summary=what,
+        parameters=[path_param("version")] if "{version}" in path else [],
+        responses={
+            200: {"description": what, "content": {media: {"schema": {"type": "string"}}}},
+            304: None,
+        },
+        errors=(405,),
+        operation_id="get_"
+        + path.strip("/").replace("/", "_").replace(".", "_").replace("{version}", "version"),
+    )

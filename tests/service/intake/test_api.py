@@ -82,8 +82,11 @@ def test_wordpress_form_post_redirects_to_permalink_on_allowed_origin(client, se
         headers={"Referer": f"{ORIGIN}/2026/11/article-7/", "Origin": ORIGIN},
     )
     assert resp.status_code == 303
-    assert resp.headers["Location"] == f"{ORIGIN}/2026/11/article-7/#comment-pending"
-    assert len(sender.sent) == 1
+    article, _, fragment = resp.headers["Location"].partition("#")
+    assert article == f"{ORIGIN}/2026/11/article-7/"
+    cid, receipt = fragment.removeprefix("mizan-pending-").split(".")
+    assert fragment.startswith("mizan-pending-") and sender.sent == [[cid]]
+    assert client.get(f"/api/v1/comments/{cid}?receipt={receipt}").get_json()["status"] == "pending"
 
 
 def test_form_post_without_allowed_referer_gets_bilingual_page(client):
@@ -120,7 +123,10 @@ def test_form_permalink_on_foreign_origin_is_refused(client, app):
         "permalink": "https://evil.example/phish",
     }
     resp = client.post(
-        "/comments", data=urlencode(form), content_type="application/x-www-form-urlencoded"
+        "/comments",
+        data=urlencode(form),
+        content_type="application/x-www-form-urlencoded",
+        headers={"Accept": "application/json"},
     )
     err = assert_error(resp, 422, "validation_failed")
     assert "permalink" in err["fields"]
@@ -204,10 +210,19 @@ def test_oversized_body_is_413(client, app):
             "/comments",
             data=b"comment=" + b"a" * 70_000,
             content_type="application/x-www-form-urlencoded",
+            headers={"Accept": "application/json"},
         ),
         413,
         "too_large",
     )
+    page = client.post(
+        "/comments",
+        data=b"comment=" + b"a" * 70_000,
+        content_type="application/x-www-form-urlencoded",
+        headers={"Accept-Language": "ar"},
+    )
+    assert page.status_code == 413 and page.mimetype == "text/html"
+    assert "جسم الطلب كبير جدًا" in page.get_data(as_text=True)
     assert count_comments(app) == 0
 
 
@@ -216,6 +231,7 @@ def test_form_with_invalid_utf8_is_422(client, app):
         "/comments",
         data=b"author=%FF%FE&email=a%40b.co&comment=x&comment_post_ID=1",
         content_type="application/x-www-form-urlencoded",
+        headers={"Accept": "application/json"},
     )
     err = assert_error(resp, 422, "validation_failed")
     assert "_body" in err["fields"]
@@ -223,7 +239,8 @@ def test_form_with_invalid_utf8_is_422(client, app):
 
 
 def test_form_endpoint_wrong_content_type_is_415(client):
-    assert_error(client.post("/comments", json=comment_payload()), 415, "unsupported_media_type")
+    resp = client.post("/comments", json=comment_payload(), headers={"Accept": "application/json"})
+    assert_error(resp, 415, "unsupported_media_type")
 
 
 def test_lone_surrogate_in_json_is_422(client, app):

@@ -229,3 +229,24 @@ def test_rules_are_on_with_the_production_sender(tmp_path, sqlite_url, redis_cli
     assert int(second.headers["Retry-After"]) > 0
     app.extensions["mizan"].sender.flush(5)
     app.extensions["mizan"].repo.engine.dispose()
+
+
+def test_a_plain_form_too_soon_gets_a_page_that_says_when_to_post_again(make_client):
+    _app, client = make_client()
+    form = {
+        "author": "علي",
+        "email": "quick.form@example.org",
+        "comment": "تعليق أول",
+        "comment_post_ID": "article-42",
+        "lang": "ar",
+    }
+    headers = {"Origin": ORIGIN, "Referer": ORIGIN + "/2026/11/a/"}
+    first = client.post("/comments", data=form, headers=headers)
+    assert first.status_code == 303
+    form["comment"] = "تعليق ثان بسرعة"
+    resp = client.post("/comments", data=form, headers=headers)
+    assert resp.status_code == 429 and resp.mimetype == "text/html"
+    wait = int(resp.headers["Retry-After"])
+    page = resp.get_data(as_text=True)
+    assert f"انتظر {wait} ثانية" in page and "تعليق ثان بسرعة" in page
+    assert "quick.form@example.org" in page  # refilled for the reader, in their own form only
