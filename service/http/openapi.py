@@ -198,7 +198,11 @@ def build_spec(app: Flask) -> dict:
             "description": "Comment intake, publishing, reader reports, moderation "
             "and operations endpoints of Mizan. Errors always have "
             'the body {"error": {"code", "message", '
-            '"fields"?}}.'
+            '"fields"?}}. Every public field (author_name, body, author_url, ...) is plain '
+            "text exactly as a reader typed it: escape it before putting it in a page, "
+            'and link author_url only with rel="nofollow ugc noopener". Public times carry '
+            "their time zone. Public API answers, errors included, carry CORS headers for "
+            "the allowed site origins (Retry-After exposed)."
         },
     )
     spec.components.security_scheme(

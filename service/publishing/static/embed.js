@@ -220,11 +220,12 @@
   };
 
   Widget.prototype.announce = function (text, isError) {
+    var self = this;
+    window.clearTimeout(this.announcing);
     this.status.textContent = "";
     this.status.className = "mizan-status" + (isError ? " mizan-status-error" : "");
-    var self = this;
     // A fresh text node a moment later, so screen readers announce repeated messages too.
-    window.setTimeout(function () { self.status.textContent = text; }, 30);
+    if (text) this.announcing = window.setTimeout(function () { self.status.textContent = text; }, 30);
   };
 
   Widget.prototype.build = function () {
@@ -238,6 +239,11 @@
     this.more = el("button", { type: "button", class: "mizan-more", hidden: true }, [t.more]);
     var self = this;
     this.more.addEventListener("click", function () { self.load(self.cursor); });
+    this.retry = el("button", { type: "button", class: "mizan-more mizan-retry", hidden: true }, [t.retry]);
+    this.retry.addEventListener("click", function () {
+      self.retry.hidden = true;
+      self.load(self.failedCursor);
+    });
     this.formSlot = el("div", { class: "mizan-form-home" });
     this.form = this.buildForm();
     this.formSlot.appendChild(this.form);
@@ -246,6 +252,7 @@
     this.section.appendChild(this.empty);
     this.section.appendChild(this.more);
     this.section.appendChild(this.status);
+    this.section.appendChild(this.retry);
     this.section.appendChild(this.formSlot);
     this.root.appendChild(this.section);
   };
@@ -289,7 +296,7 @@
       form.appendChild(el("div", { class: "mizan-field mizan-field-" + name }, [label, input, error]));
       self.fields[name] = { input: input, error: error };
     });
-    this.formError = el("p", { class: "mizan-form-error", hidden: true });
+    this.formError = el("p", { class: "mizan-form-error", role: "alert", hidden: true });
     this.submit = el("button", { type: "submit", class: "mizan-submit" }, [t.submit]);
     form.appendChild(this.formError);
     form.appendChild(el("div", { class: "mizan-form-actions" }, [this.submit]));
@@ -317,7 +324,8 @@
 
   Widget.prototype.showErrors = function (fields, message) {
     var first = null, rest = [];
-    for (var name in fields || {}) {
+    fields = fields || {};
+    for (var name in fields) {
       var msgs = fields[name];
       var text = Array.isArray(msgs) ? msgs.join(" ") : typeof msgs === "string" ? msgs : JSON.stringify(msgs);
       var f = this.fields[name];
@@ -327,17 +335,19 @@
         f.input.setAttribute("aria-invalid", "true");
         var ids = f.error.id + (name === "author_email" ? " " + this.id("email-note") : "");
         f.input.setAttribute("aria-describedby", ids);
-        if (!first) first = f.input;
       } else {
         rest.push(text);
       }
     }
-    var summary = [message || ""].concat(rest).join(" ").trim();
-    if (summary) {
-      this.formError.textContent = summary;
-      this.formError.hidden = false;
+    // Focus goes to the first field in the form's own order, whatever order the API used.
+    for (var key in this.fields) {
+      if (!first && fields[key] && this.fields[key]) first = this.fields[key].input;
     }
-    this.announce(summary || this.t.fixFields, true);
+    var summary = [message || ""].concat(rest).join(" ").trim();
+    // One message, next to the button; role=alert announces it (the status line stays quiet).
+    this.announce("");
+    this.formError.textContent = summary || this.t.fixFields;
+    this.formError.hidden = false;
     if (first) first.focus();
   };
 
@@ -523,7 +533,7 @@
       self.more.hidden = !self.cursor;
       self.empty.hidden = self.list.children.length > 0;
       if (!cursor) {
-        self.status.textContent = "";
+        self.announce("");
         self.showPending();
       } else if (firstNew) {
         var focus = firstNew.querySelector(".mizan-card");
@@ -532,10 +542,8 @@
       }
     }).catch(function () {
       self.announce(t.loadFailed, true);
-      var retry = el("button", { type: "button", class: "mizan-link mizan-retry" }, [t.retry]);
-      retry.addEventListener("click", function () { retry.parentNode && retry.parentNode.removeChild(retry); self.load(cursor); });
-      self.status.appendChild(document.createTextNode(" "));
-      window.setTimeout(function () { self.status.appendChild(retry); }, 40);
+      self.failedCursor = cursor;
+      self.retry.hidden = false;
     });
   };
 
