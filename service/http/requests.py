@@ -112,7 +112,7 @@ def cors_public(resp: Response) -> Response:
     the allowed sites, so a site's script can read the messages and Retry-After. The moderation
     API never does: a site's script must not act with a moderator's cookies."""
     path = request.path
-    if path.startswith(PUBLIC_API) and not path.startswith(PRIVATE_API):
+    if path == "/comments" or (path.startswith(PUBLIC_API) and not path.startswith(PRIVATE_API)):
         return cors(resp)
     return resp
 

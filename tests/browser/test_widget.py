@@ -284,6 +284,12 @@ def test_validation_errors_in_arabic_next_to_the_fields_and_the_text_kept(stack,
     page.get_by_role("button", name="أرسل التعليق").click()
     expect(page.locator(".mizan-pending")).to_contain_text("ولا أريد أن يضيع")
     expect(email).not_to_have_attribute("aria-invalid", "true")
+    # Too soon again from the same email: the API's 429, its Retry-After honoured.
+    page.locator(".mizan-form textarea").fill("تعليق ثان بسرعة")
+    page.get_by_role("button", name="أرسل التعليق").click()
+    expect(page.get_by_role("alert")).to_contain_text(re.compile(r"انتظر \d+ ثانية"))
+    expect(page.locator(".mizan-form .mizan-submit")).to_be_disabled()
+    assert page.locator(".mizan-form textarea").input_value() == "تعليق ثان بسرعة"
     assert page.problems == []
 
 

@@ -180,3 +180,8 @@ def test_post_url_template_is_checked_at_start():
     for bad in ("https://news.example/", "javascript:x/{post_id}", 'https://n.example/"{post_id}'):
         with pytest.raises(ConfigError):
             Settings.from_env({"MIZAN_POST_URL_TEMPLATE": bad})
+
+
+def test_a_sites_script_can_read_the_form_endpoints_answers(client):
+    resp = post_form(client, form(email=""), Accept="application/json")
+    assert resp.headers["Access-Control-Allow-Origin"] == ORIGIN
