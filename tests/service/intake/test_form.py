@@ -185,3 +185,23 @@ def test_post_url_template_is_checked_at_start():
 def test_a_sites_script_can_read_the_form_endpoints_answers(client):
     resp = post_form(client, form(email=""), Accept="application/json")
     assert resp.headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
+def test_article_url_and_title_are_stored_on_both_databases(tmp_path, db_url, sender):
+    from mizan.service import create_app
+
+    app = create_app(make_settings(tmp_path, db_url), sender=sender)
+    try:
+        client = app.test_client()
+        resp = post_form(client, form(permalink=None), Referer=f"{ORIGIN}/2026/11/fuel/?p=1")
+        cid = resp.headers["Location"].split("#mizan-pending-")[1].split(".")[0]
+        row = factories.get_comment(app.extensions["mizan"].repo, cid)
+        assert isinstance(row, Comment)
+        # No permalink field: the article is the full Referer the browser sent.
+        assert (row.article_url, row.article_title, row.permalink) == (
+            f"{ORIGIN}/2026/11/fuel/?p=1",
+            "أزمة الوقود",
+            None,
+        )
+    finally:
+        app.extensions["mizan"].repo.engine.dispose()
