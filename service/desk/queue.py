@@ -16,7 +16,7 @@ from mizan.service.desk.common import (
     audit_dict,
     mask_email,
     near_duplicate_groups,
-    reason_spans,
+    why_spans,
 )
 from mizan.service.errors import (
     Conflict,
@@ -112,8 +112,9 @@ class Queue(DeskBase):
                     },
                     "scores": dict(d.scores or {}) if d else {},
                     "reasons": reasons,
-                    "spans": reason_spans(reasons, len(r.body)),
+                    "spans": why_spans(reasons, r.body),
                     "decided_by": d.decided_by if d else None,
+                    "auto_outcome": d.outcome if d else None,
                     "model_version": d.model_version if d else None,
                     "reports": {"count": sum(rep.values()), "reasons": rep},
                     "duplicate_group": None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -36,8 +37,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def live(tmp_path):
+@contextlib.contextmanager
+def serve(tmp_path: Path, **env_extra: str):
     """Data set up in-process; pages served by a separate gunicorn process on the same database."""
     url = f"sqlite:///{tmp_path / 'mizan.sqlite3'}"
     from mizan.service.db import upgrade
@@ -53,8 +54,9 @@ def live(tmp_path):
         "MIZAN_BROKER_URL": REDIS_URL,
         "MIZAN_ALLOWED_ORIGINS": "https://news.example",
         "MIZAN_MODE": "embedded",
+        **env_extra,
     }
-    log = open(tmp_path / "api.log", "wb")  # noqa: SIM115 - closed in the finalizer below
+    log = open(tmp_path / "api.log", "wb")  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -100,6 +102,12 @@ def live(tmp_path):
             proc.wait(5)
         log.close()
         app.extensions["mizan"].repo.engine.dispose()
+
+
+@pytest.fixture
+def live(tmp_path):
+    with serve(tmp_path) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")

