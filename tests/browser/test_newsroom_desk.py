@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from mizan.service.db import utcnow
+from tests import factories
 from tests.browser.conftest import screenshot, serve
 from tests.service.desk.test_support import PASSWORD, add_account, make_comment
 
@@ -146,4 +148,53 @@ def test_english_desk_speaks_english(site, page):
     assert "a link, a phone number" in spam.locator("ul.why").inner_text()
     assert page.locator('.tabs a[data-status="held"]').inner_text().startswith("Held")
     screenshot(page, "desk-why-en", docs=True)
+    assert page.js_errors == []
+
+
+def test_undo_a_bulk_action_from_the_toast_in_arabic(site, page):
+    base = site.config["BASE_URL"]
+    ids = [make_comment(site, body=f"تعليق {i} عن الميزانية", post_id="undo-ar") for i in range(4)]
+    log_in(page, base, "huda@newsroom.example", "/moderation/?post_id=undo-ar")
+    for key in ("x", "j", "x", "j", "x"):  # the first three
+        page.keyboard.press(key)
+    page.select_option("#reject-reason", "off_topic")
+    page.click('button[data-bulk="reject"]')
+    expect(page.locator("li.item")).to_have_count(1)
+    toast = page.locator("#toast")
+    expect(toast).to_be_visible()
+    assert page.locator("#toast-text").inner_text() == "رُفض: 3"
+    repo = site.extensions["mizan"].repo
+    assert [factories.get_status(repo, c) for c in ids] == ["rejected"] * 3 + ["held"]
+    screenshot(page, "desk-undo-ar", docs=True)
+    page.click("#toast-undo")
+    expect(page.locator("li.item")).to_have_count(4)
+    assert [el.get_attribute("data-id") for el in page.locator("li.item").all()] == ids
+    assert page.locator("#toast-text").inner_text() == "تم التراجع: 3"
+    assert [factories.get_status(repo, c) for c in ids] == ["held"] * 4
+    audit = page.request.get(base + f"/api/v1/moderation/audit?comment_id={ids[0]}").json()
+    assert [e["action"] for e in audit["entries"]] == ["restore", "reject"]
+    assert page.js_errors == []
+
+
+def test_undo_with_the_keyboard_and_restore_from_the_comment_page(site, page):
+    base = site.config["BASE_URL"]
+    ids = [
+        make_comment(site, body=f"Comment {i} on the budget", post_id="undo-en") for i in range(2)
+    ]
+    log_in(page, base, "sam@newsroom.example", "/moderation/?post_id=undo-en")
+    page.keyboard.press("a")
+    expect(page.locator("li.item")).to_have_count(1)
+    assert page.locator("#toast-text").inner_text() == "Approved: 1"
+    page.keyboard.press("u")
+    expect(page.locator("li.item")).to_have_count(2)
+    repo = site.extensions["mizan"].repo
+    assert factories.get_status(repo, ids[0]) == "held"
+    # a decided comment is restored from its own page (the no-JavaScript form)
+    page.keyboard.press("s")
+    expect(page.locator("li.item")).to_have_count(1)
+    page.goto(base + f"/moderation/comments/{ids[0]}")
+    assert page.locator(".status strong").inner_text() == "Spam"
+    page.click(f'button[value="restore:{ids[0]}"]')
+    expect(page.locator(".status strong")).to_have_text("Held")
+    assert factories.get_status(repo, ids[0]) == "held"
     assert page.js_errors == []
