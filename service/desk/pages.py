@@ -28,6 +28,7 @@ from mizan.service.desk.usecase import (
     QUEUE_STATUSES,
     REJECT_REASONS,
     SORTS,
+    Actor,
     segments,
 )
 from mizan.service.desk.words import CATALOGUE, Words, bdi
@@ -357,6 +358,78 @@ def posts_save():
         request_id=request.environ.get("mizan.request_id"),
     )
     return redirect(url_for("desk.posts", post_id=post_id), 303)
+
+
+# --- accounts (admins) ------------------------------------------------------------------------
+def _rid() -> str | None:
+    return request.environ.get("mizan.request_id")
+
+
+def _me() -> Actor:
+    """The account of a request that passed require_page."""
+    actor = current_actor()
+    assert actor is not None
+    return actor
+
+
+def _accounts_page(http_status: int = 200, **ctx) -> Response:
+    return _render("desk/accounts.html", http_status=http_status, accounts=desk().accounts(), **ctx)
+
+
+@bp.get("/accounts")
+@require_page(admin=True)
+def accounts():
+    return _accounts_page()
+
+
+@bp.post("/accounts")
+@require_page(admin=True)
+def accounts_add():
+    f = request.form
+    try:
+        desk().create_account(
+            _me(),
+            f.get("email", ""),
+            f.get("role", "moderator"),
+            f.get("lang", "ar"),
+            f.get("password", ""),
+            _rid(),
+        )
+    except MizanError as exc:
+        return _accounts_page(exc.status, error=exc)
+    return redirect(url_for("desk.accounts"), 303)
+
+
+@bp.post("/accounts/<int:account_id>")
+@require_page(admin=True)
+def accounts_update(account_id: int):
+    f = request.form
+    active = {"on": True, "off": False}.get(f.get("active", ""))
+    try:
+        desk().update_account(
+            _me(),
+            account_id,
+            role=f.get("role") or None,
+            active=active,
+            request_id=_rid(),
+        )
+    except MizanError as exc:
+        return _accounts_page(exc.status, error=exc)
+    return redirect(url_for("desk.accounts"), 303)
+
+
+@bp.post("/accounts/<int:account_id>/password")
+@require_page(admin=True)
+def accounts_password(account_id: int):
+    password = desk().reset_password(_me(), account_id, _rid())
+    return _accounts_page(new_password={"account_id": account_id, "password": password})
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@require_page(admin=True)
+def tokens_revoke(token_id: int):
+    desk().revoke_token_id(_me(), token_id, _rid())
+    return redirect(url_for("desk.accounts"), 303)
 
 
 @bp.get("/stats")

@@ -198,3 +198,49 @@ def test_undo_with_the_keyboard_and_restore_from_the_comment_page(site, page):
     expect(page.locator(".status strong")).to_have_text("Held")
     assert factories.get_status(repo, ids[0]) == "held"
     assert page.js_errors == []
+
+
+def test_accounts_page_in_arabic(site, page, browser):
+    base = site.config["BASE_URL"]
+    desk = site.extensions["mizan_desk"]
+    log_in(page, base, "huda@newsroom.example")
+    page.click("nav >> text=الحسابات")
+    page.wait_for_url(base + "/moderation/accounts")
+    form = page.locator("#add-account")
+    form.locator('input[name="email"]').fill("omar@newsroom.example")
+    form.locator('select[name="lang"]').select_option("ar")
+    form.locator('input[name="password"]').fill("a long enough password")
+    form.locator('button[type="submit"]').click()
+    row = page.locator('tr[data-account="omar@newsroom.example"]')
+    expect(row).to_contain_text("مشرف")
+    token, prefix = desk.create_token("omar@newsroom.example", "ci")
+    page.reload()
+    # promote, reset the password (shown once), revoke the token, disable
+    row.locator('select[name="role"]').select_option("admin")
+    row.locator("[data-role-for]").click()
+    expect(row.locator("td").nth(1)).to_have_text("مدير")
+    row.locator("[data-reset-for]").click()
+    shown = page.locator("#new-password").inner_text()
+    new_password = shown.rsplit(": ", 1)[1].strip()
+    assert desk.authenticate("omar@newsroom.example", new_password, "198.51.100.9").role == "admin"
+    screenshot(page, "desk-accounts-ar", docs=True)
+    row.locator(f'[data-revoke="{prefix}"]').click()
+    expect(row).to_contain_text("ملغى")
+    assert desk.actor_for_token(token) is None
+    row.locator("[data-toggle-for]").click()
+    expect(row.locator("td").nth(2)).to_have_text("معطّل")
+    with pytest.raises(Exception, match="Wrong email or password"):
+        desk.authenticate("omar@newsroom.example", new_password, "198.51.100.9")
+    # an admin cannot lock themself out
+    me = page.locator('tr[data-account="huda@newsroom.example"]')
+    me.locator("[data-toggle-for]").click()
+    expect(page.locator(".error")).to_be_visible()
+    actions = [
+        e["action"]
+        for e in page.request.get(base + "/api/v1/moderation/audit?limit=50").json()["entries"]
+    ]
+    for action in ("account_add", "account_update", "password_reset", "token_revoke"):
+        assert action in actions
+    page.goto(base + "/moderation/audit")
+    assert "إعادة تعيين كلمة المرور" in page.locator("table.audit").inner_text()
+    assert page.js_errors == []
