@@ -8,6 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from mizan.service.db import CURSOR_PATTERN
 from mizan.service.desk.auth import desk, require_api
+from mizan.service.desk.lists import DOMAIN_PATTERN
 from mizan.service.desk.usecase import (
     ACTIONS,
     MSG_FIELDS,
@@ -305,6 +306,29 @@ class WordTermOut(Schema):
     created_at = fields.String(allow_none=True)
 
 
+class DomainIn(Schema):
+    """A domain to block; links to it or to its subdomains make a comment spam."""
+
+    class Meta:
+        unknown = RAISE
+
+    domain = fields.String(
+        required=True,
+        validate=validate.Length(1, 253),
+        error_messages=_REQ,  # type: ignore[arg-type]
+        metadata={"pattern": DOMAIN_PATTERN},
+    )
+
+
+class DomainOut(Schema):
+    id = fields.Integer()
+    domain = fields.String()
+    created_by = fields.String(allow_none=True)
+    created_at = fields.String(allow_none=True)
+    hits = fields.Integer(metadata={"description": "Comments it sent to spam in 30 days."})
+    last_hit_at = fields.String(allow_none=True)
+
+
 class StatsQuery(Schema):
     class Meta:
         unknown = RAISE
@@ -539,6 +563,28 @@ def remove_word_term(term_id: int):
     if term_id > _MAX_ID:
         raise NotFound("Not found.")
     desk().remove_term(_actor(), term_id, _rid())
+    return Response(status=204)
+
+
+@bp.get("/domains")
+@require_api()
+def domains():
+    return _json(DomainOut(many=True), desk().domains())
+
+
+@bp.post("/domains")
+@require_api(admin=True)
+def add_domain():
+    data = _body(DomainIn())
+    return _json(DomainOut(), desk().add_domain(_actor(), data["domain"], _rid()), 201)
+
+
+@bp.delete("/domains/<int:domain_id>")
+@require_api(admin=True)
+def remove_domain(domain_id: int):
+    if domain_id > _MAX_ID:
+        raise NotFound("Not found.")
+    desk().remove_domain(_actor(), domain_id, _rid())
     return Response(status=204)
 
 

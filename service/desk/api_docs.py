@@ -34,6 +34,8 @@ from mizan.service.desk.api import (
     BulkActionIn,
     BulkResultOut,
     CommentDetailOut,
+    DomainIn,
+    DomainOut,
     MeOut,
     ModelVersionOut,
     PostSettingsIn,
@@ -274,6 +276,39 @@ def describe() -> None:
         responses={204: None},
         errors=(*WRITE, 404),
         operation_id="moderation_remove_word_term",
+    )
+    document(
+        f"{PREFIX}/domains",
+        "get",
+        tags=TAGS,
+        security=SECURITY,
+        summary="Blocked domains, with the comments each sent to spam in the last 30 days.",
+        responses={200: DomainOut(many=True)},
+        errors=READ,
+        operation_id="moderation_domains",
+    )
+    document(
+        f"{PREFIX}/domains",
+        "post",
+        tags=TAGS,
+        security=SECURITY,
+        summary="Block a domain and its subdomains (admins): links to it make a comment spam.",
+        description="409 when the domain is already blocked.",
+        body=DomainIn,
+        responses={201: (DomainOut, "The blocked domain.")},
+        errors=(*WRITE, *JSON_BODY, 409),
+        operation_id="moderation_add_domain",
+    )
+    document(
+        f"{PREFIX}/domains/{{domain_id}}",
+        "delete",
+        tags=TAGS,
+        security=SECURITY,
+        summary="Unblock a domain (admins).",
+        parameters=[path_param("domain_id", "The blocked domain's id.", ROW_ID)],
+        responses={204: None},
+        errors=(*WRITE, 404),
+        operation_id="moderation_remove_domain",
     )
     document(
         f"{PREFIX}/stats",

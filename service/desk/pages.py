@@ -360,6 +360,32 @@ def posts_save():
     return redirect(url_for("desk.posts", post_id=post_id), 303)
 
 
+# --- blocked domains ---------------------------------------------------------------------------
+@bp.get("/domains")
+@require_page()
+def domains():
+    return _render("desk/domains.html", domains=desk().domains())
+
+
+@bp.post("/domains")
+@require_page(admin=True)
+def domains_add():
+    try:
+        desk().add_domain(_me(), request.form.get("domain", ""), _rid())
+    except MizanError as exc:
+        return _render(
+            "desk/domains.html", http_status=exc.status, domains=desk().domains(), error=exc
+        )
+    return redirect(url_for("desk.domains"), 303)
+
+
+@bp.post("/domains/<int:domain_id>/delete")
+@require_page(admin=True)
+def domains_remove(domain_id: int):
+    desk().remove_domain(_me(), domain_id, _rid())
+    return redirect(url_for("desk.domains"), 303)
+
+
 # --- accounts (admins) ------------------------------------------------------------------------
 def _rid() -> str | None:
     return request.environ.get("mizan.request_id")

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, Text, and_, cast, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from mizan.service.tables import (
     ApiToken,
     AuditEntry,
     AuthorBan,
+    BlockedDomain,
     Comment,
     Decision,
     ModelVersion,
@@ -518,6 +519,43 @@ class ModerationRepository:
             session.add(AuditEntry(**{**audit_for(row), "created_at": utcnow()}))
             session.delete(row)
         return True
+
+    # --- blocked domains ----------------------------------------------------------------------
+    def blocked_domains(self) -> list[BlockedDomain]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(select(BlockedDomain).order_by(BlockedDomain.domain)))
+
+    def add_blocked_domain(self, domain: str, actor: str, audit: dict) -> int | None:
+        """Insert a domain; None when it is already blocked."""
+        try:
+            with self.engine.begin() as conn:
+                domain_id = conn.execute(
+                    insert(BlockedDomain).returning(BlockedDomain.id),
+                    {"domain": domain, "created_by": actor[:100], "created_at": utcnow()},
+                ).scalar_one()
+                conn.execute(insert(AuditEntry), {**audit, "created_at": utcnow()})
+                return domain_id
+        except IntegrityError:
+            return None
+
+    def remove_blocked_domain(self, domain_id: int, audit_for: Callable[[str], dict]) -> bool:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            row = session.get(BlockedDomain, domain_id)
+            if row is None:
+                return False
+            session.add(AuditEntry(**{**audit_for(row.domain), "created_at": utcnow()}))
+            session.delete(row)
+        return True
+
+    def blocked_domain_decisions(self, since: datetime) -> list[tuple[list, datetime]]:
+        """(reasons, created_at) of automatic decisions since `since` that name a blocked domain."""
+        stmt = select(Decision.reasons, Decision.created_at).where(
+            Decision.kind == "automatic",
+            Decision.created_at >= since,
+            cast(Decision.reasons, Text).like('%"blocked_domain"%'),
+        )
+        with self.engine.connect() as conn:
+            return [(r or [], aware(at)) for r, at in conn.execute(stmt)]
 
     # --- reader reports -----------------------------------------------------------------------
     def reports_since(

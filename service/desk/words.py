@@ -266,6 +266,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "acc.no_tokens": "none",
         "acc.password_hint": "at least 12 characters",
         "error": "Could not be done: {message}",
+        "dom.domain": "Domain",
+        "dom.hint": "Links to this domain and its subdomains make a comment spam.",
+        "dom.hits": "Comments sent to spam (30 days)",
+        "dom.last_hit": "Last one",
     },
     "ar": {
         "dir": "rtl",
@@ -493,6 +497,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "acc.no_tokens": "لا شيء",
         "acc.password_hint": "12 حرفًا على الأقل",
         "error": "تعذّر التنفيذ: {message}",
+        "dom.domain": "النطاق",
+        "dom.hint": "الروابط إلى هذا النطاق ونطاقاته الفرعية تجعل التعليق مزعجًا.",
+        "dom.hits": "تعليقات عُلّمت مزعجة (30 يومًا)",
+        "dom.last_hit": "آخرها",
     },
 }
 

@@ -1,0 +1,76 @@
+"""The newsroom desk's API and use cases: blocked domains, queue order, the backlog alert, the
+author view, stats series and CSV, and readers' data rights (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mizan.service.policy import PolicyRepository
+from tests.service.desk.test_support import add_account, build_app, make_comment, token_for
+
+
+@pytest.fixture
+def app(tmp_path, db_url, sender):
+    app = build_app(tmp_path, db_url, sender)
+    yield app
+    app.extensions["mizan"].repo.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def auth(app):
+    email = add_account(app)
+    return {"Authorization": f"Bearer {token_for(app, email)}"}
+
+
+@pytest.fixture
+def admin(app):
+    email = add_account(app, "editor@newsroom.example", role="admin")
+    return {"Authorization": f"Bearer {token_for(app, email)}"}
+
+
+def post_json(client, url, body, headers):
+    return client.post(url, data=json.dumps(body), content_type="application/json", headers=headers)
+
+
+def audit_actions(client, headers) -> list[str]:
+    resp = client.get("/api/v1/moderation/audit?limit=200", headers=headers)
+    return [e["action"] for e in resp.get_json()["entries"]]
+
+
+# --- blocked domains --------------------------------------------------------------------------
+def test_blocked_domains_are_added_counted_and_removed(app, client, auth, admin):
+    url = "/api/v1/moderation/domains"
+    resp = post_json(client, url, {"domain": "https://WWW.Win-Cash.xyz/offer?x=1"}, admin)
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    added = resp.get_json()
+    assert added["domain"] == "win-cash.xyz" and added["hits"] == 0
+    assert post_json(client, url, {"domain": "win-cash.xyz"}, admin).status_code == 409
+    bad = post_json(client, url, {"domain": "not a domain"}, admin)
+    assert bad.status_code == 422 and "domain" in bad.get_json()["error"]["fields"]
+    assert post_json(client, url, {"domain": "other.example"}, auth).status_code == 403
+    # the policy reads what the desk wrote
+    policy = PolicyRepository(app.extensions["mizan"].repo.engine)
+    assert "win-cash.xyz" in policy.blocked_domains()
+    # a hit is a comment the rule sent to spam
+    for _ in range(2):
+        make_comment(
+            app,
+            "spam",
+            decided_by="rule",
+            reasons=[{"code": "blocked_domain", "domain": "win-cash.xyz"}],
+        )
+    listed = client.get(url, headers=auth).get_json()
+    assert [(d["domain"], d["hits"]) for d in listed] == [("win-cash.xyz", 2)]
+    assert listed[0]["last_hit_at"]
+    assert client.delete(f"{url}/{added['id']}", headers=auth).status_code == 403
+    assert client.delete(f"{url}/{added['id']}", headers=admin).status_code == 204
+    assert client.delete(f"{url}/{added['id']}", headers=admin).status_code == 404
+    assert client.get(url, headers=auth).get_json() == []
+    assert {"domain_add", "domain_remove"} <= set(audit_actions(client, admin))
