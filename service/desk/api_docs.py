@@ -67,7 +67,7 @@ _QUERY_NOTES = {
     "status": "Which queue (default held).",
     "post_id": "Only the comments of this article.",
     "q": "Only comments whose text contains this.",
-    "sort": "oldest (default) or newest first.",
+    "sort": "oldest (default), newest, or uncertain: scores nearest a threshold first.",
     "cursor": "next_cursor of the previous page.",
     "limit": "Items per page.",
     "comment_id": "Only entries about this comment.",

@@ -30,7 +30,7 @@ QUEUE_STATUSES = ("held", "spam", "reported", "approved", "rejected")
 ACTIONS = ("approve", "reject", "spam", "not_spam", "restore")
 REJECT_REASONS = ("abusive", "hate", "spam", "off_topic", "personal_data", "other")
 REPORT_REASONS = ("spam", "abusive", "off_topic", "other")
-SORTS = ("oldest", "newest")
+SORTS = ("oldest", "newest", "uncertain")
 
 # Which statuses each action may start from, and where it leads ("restore" undoes instead).
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {

@@ -704,6 +704,13 @@ class ModerationRepository:
             )
         return before
 
+    def active_model_thresholds(self) -> dict | None:
+        """The thresholds shipped with the active model version (None when none is active)."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(ModelVersion.thresholds).where(ModelVersion.active.is_(True))
+            ).scalar()
+
     def active_model_version(self) -> str | None:
         with self.engine.connect() as conn:
             return conn.execute(

@@ -74,3 +74,20 @@ def test_blocked_domains_are_added_counted_and_removed(app, client, auth, admin)
     assert client.delete(f"{url}/{added['id']}", headers=admin).status_code == 404
     assert client.get(url, headers=auth).get_json() == []
     assert {"domain_add", "domain_remove"} <= set(audit_actions(client, admin))
+
+
+# --- queue order ------------------------------------------------------------------------------
+def test_most_uncertain_first_orders_by_distance_to_a_threshold(app, client, auth):
+    # Default thresholds: abuse holds from 0.5 and rejects from 0.95, spam from 0.9.
+    far = make_comment(app, post_id="order", scores={"spam": 0.1, "abuse": 0.75})
+    near = make_comment(app, post_id="order", scores={"spam": 0.1, "abuse": 0.52})
+    spam_near = make_comment(app, post_id="order", scores={"spam": 0.87, "abuse": 0.7})
+    rule_only = make_comment(app, post_id="order", scores={}, decided_by="rule")
+    url = "/api/v1/moderation/comments?post_id=order&sort=uncertain"
+    page = client.get(url + "&limit=2", headers=auth).get_json()
+    assert [c["id"] for c in page["comments"]] == [near, spam_near]
+    rest = client.get(url + f"&limit=2&cursor={page['next_cursor']}", headers=auth).get_json()
+    assert [c["id"] for c in rest["comments"]] == [far, rule_only]
+    assert rest["next_cursor"] is None
+    oldest = client.get("/api/v1/moderation/comments?post_id=order", headers=auth).get_json()
+    assert [c["id"] for c in oldest["comments"]] == [far, near, spam_near, rule_only]
