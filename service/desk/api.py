@@ -150,6 +150,13 @@ class QueueOut(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class AuthorViewOut(Schema):
+    comment_id = fields.String()
+    author = fields.Nested(AuthorOut)
+    comments = fields.List(fields.Nested(QueueCommentOut))
+    waiting = fields.List(fields.String())
+
+
 class RevealOut(Schema):
     id = fields.String()
     email = fields.String()
@@ -463,6 +470,19 @@ def act_many():
     results = desk().act_many(
         _actor(), data["ids"], data["action"], data["reason"], data["note"], _rid()
     )
+    return _json(BulkResultOut(), {"results": results, "counts": desk().counts()})
+
+
+@bp.get("/comments/<comment_id>/author")
+@require_api()
+def author(comment_id: str):
+    return _json(AuthorViewOut(), desk().author(comment_id))
+
+
+@bp.post("/comments/<comment_id>/author/approve")
+@require_api()
+def approve_author(comment_id: str):
+    results = desk().approve_author(_actor(), comment_id, _rid())
     return _json(BulkResultOut(), {"results": results, "counts": desk().counts()})
 
 

@@ -29,6 +29,7 @@ from mizan.service.desk.api import (
     ActionResultOut,
     AuditOut,
     AuditQuery,
+    AuthorViewOut,
     BanIn,
     BanOut,
     BulkActionIn,
@@ -161,6 +162,32 @@ def describe() -> None:
         responses={200: (BulkResultOut, "Each comment's outcome and the new queue counts.")},
         errors=(*WRITE, *JSON_BODY),
         operation_id="moderation_act_many",
+    )
+    document(
+        f"{PREFIX}/comments/{{comment_id}}/author",
+        "get",
+        tags=TAGS,
+        security=SECURITY,
+        summary="The comment's author: their comments (same email, matched by its keyed hash, "
+        "newest first, at most 200) with decisions; the email stays masked.",
+        parameters=[_comment_id()],
+        responses={200: AuthorViewOut},
+        errors=(*READ, 404),
+        operation_id="moderation_author",
+    )
+    document(
+        f"{PREFIX}/comments/{{comment_id}}/author/approve",
+        "post",
+        tags=TAGS,
+        security=SECURITY,
+        summary="Approve and trust: approve every held, spam or reported comment of the author.",
+        description="Each comment in its own transaction, audited as approve with the note "
+        "approve_and_trust. With enough approved comments the author's later comments from the "
+        "same browser pass as a trusted author's (MIZAN_TRUSTED_MIN_APPROVED).",
+        parameters=[_comment_id()],
+        responses={200: (BulkResultOut, "Each comment's outcome and the new queue counts.")},
+        errors=(*WRITE, 404),
+        operation_id="moderation_approve_author",
     )
     document(
         f"{PREFIX}/comments/{{comment_id}}/reveal",

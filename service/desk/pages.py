@@ -248,6 +248,26 @@ def comment(comment_id: str):
     )
 
 
+@bp.get("/comments/<comment_id>/author")
+@require_page()
+def author(comment_id: str):
+    view = desk().author(comment_id)
+    for item in view["comments"]:
+        item["segments"] = segments(item["body"], item["spans"])
+    return _render(
+        "desk/author.html",
+        view=view,
+        back=url_for("desk.author", comment_id=comment_id),
+    )
+
+
+@bp.post("/comments/<comment_id>/author/approve")
+@require_page()
+def author_approve(comment_id: str):
+    desk().approve_author(_me(), comment_id, _rid())
+    return redirect(url_for("desk.author", comment_id=comment_id), 303)
+
+
 @bp.post("/comments/<comment_id>/reveal")
 @require_page()
 def reveal(comment_id: str):
@@ -373,8 +393,9 @@ def domains_add():
     try:
         desk().add_domain(_me(), request.form.get("domain", ""), _rid())
     except MizanError as exc:
+        key = "dom.exists" if exc.status == 409 else "dom.invalid"
         return _render(
-            "desk/domains.html", http_status=exc.status, domains=desk().domains(), error=exc
+            "desk/domains.html", http_status=exc.status, domains=desk().domains(), error=key
         )
     return redirect(url_for("desk.domains"), 303)
 
@@ -422,7 +443,9 @@ def accounts_add():
             _rid(),
         )
     except MizanError as exc:
-        return _accounts_page(exc.status, error=exc)
+        return _accounts_page(
+            exc.status, error="acc.exists" if exc.status == 409 else "acc.invalid"
+        )
     return redirect(url_for("desk.accounts"), 303)
 
 
@@ -440,7 +463,7 @@ def accounts_update(account_id: int):
             request_id=_rid(),
         )
     except MizanError as exc:
-        return _accounts_page(exc.status, error=exc)
+        return _accounts_page(exc.status, error="acc.self" if exc.status == 409 else "acc.invalid")
     return redirect(url_for("desk.accounts"), 303)
 
 

@@ -25,6 +25,9 @@ from mizan.service.errors import (
 )
 from mizan.service.policy import PolicyConfig
 
+# Statuses of an author's comments that "approve and trust" approves.
+WAITING = ("held", "spam", "reported")
+AUTHOR_COMMENTS = 200
 # How many of the oldest comments of a queue "most uncertain first" looks at.
 UNCERTAIN_SCAN = 2000
 
@@ -194,6 +197,25 @@ class Queue(DeskBase):
         )
         item["audit"] = [audit_dict(e) for e in entries]
         return item
+
+    def author(self, comment_id: str, limit: int = AUTHOR_COMMENTS) -> dict[str, Any]:
+        """The author of a comment: their comments (by the email's keyed hash) and decisions.
+
+        The email stays masked here; revealing it is its own audited action.
+        """
+        row = self.repo.comment(comment_id)
+        if row is None:
+            raise NotFound("Not found.")
+        rows = self.repo.comments_by_author(row.author_email_hash, limit)
+        items = self._items(rows)
+        me = next((i for i in items if i["id"] == comment_id), None) or self._items([row])[0]
+        waiting = [i["id"] for i in items if i["status"] in WAITING]
+        return {
+            "comment_id": comment_id,
+            "author": me["author"],
+            "comments": items,
+            "waiting": waiting,
+        }
 
     def reveal_email(self, actor: Actor, comment_id: str, request_id: str | None = None) -> str:
         """The author's email in clear; every reveal is audited."""

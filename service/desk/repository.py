@@ -290,6 +290,17 @@ class ModerationRepository:
                 out.setdefault(cid, {})[reason] = int(n)
         return out
 
+    def comments_by_author(self, email_hash: str, limit: int) -> list[Comment]:
+        """An author's comments (by the email's keyed hash), newest first."""
+        stmt = (
+            select(Comment)
+            .where(Comment.author_email_hash == email_hash)
+            .order_by(Comment.created_at.desc(), Comment.id.desc())
+            .limit(limit)
+        )
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(stmt))
+
     def reports_for(self, comment_id: str) -> list[ReaderReport]:
         stmt = (
             select(ReaderReport)

@@ -234,7 +234,7 @@ def test_accounts_page_in_arabic(site, page, browser):
     # an admin cannot lock themself out
     me = page.locator('tr[data-account="huda@newsroom.example"]')
     me.locator("[data-toggle-for]").click()
-    expect(page.locator(".error")).to_be_visible()
+    expect(page.locator(".error")).to_have_text("لا يمكنك تعطيل حسابك أو خفض دوره.")
     actions = [
         e["action"]
         for e in page.request.get(base + "/api/v1/moderation/audit?limit=50").json()["entries"]
@@ -243,4 +243,50 @@ def test_accounts_page_in_arabic(site, page, browser):
         assert action in actions
     page.goto(base + "/moderation/audit")
     assert "إعادة تعيين كلمة المرور" in page.locator("table.audit").inner_text()
+    assert page.js_errors == []
+
+
+def test_author_view_and_blocked_domains_in_english(site, page):
+    base = site.config["BASE_URL"]
+    email = "karim@example.ly"
+    ids = [
+        make_comment(site, "held", email=email, post_id="author-en", body="First try"),
+        make_comment(site, "spam", email=email, post_id="author-en", body="Second try"),
+        make_comment(site, "approved", email=email, post_id="author-en", body="Earlier one"),
+    ]
+    log_in(page, base, "sam@newsroom.example", "/moderation/?post_id=author-en")
+    page.click(f'[data-id="{ids[0]}"] a >> text="Author"')
+    page.wait_for_url(f"**/moderation/comments/{ids[0]}/author")
+    assert page.locator(".author-comments > li").count() == 3
+    assert "k•••@e•••.ly" in page.locator(".author-view .email").inner_text()
+    assert email not in page.content()
+    screenshot(page, "desk-author-en", docs=True)
+    page.click(f'button[data-reveal="{ids[0]}"]')
+    expect(page.locator(f'[data-email-for="{ids[0]}"]')).to_have_text(email)
+    page.click("#approve-author")
+    page.wait_for_load_state()
+    expect(page.locator('.author-comments li[data-status="approved"]')).to_have_count(3)
+    page.click("#ban-author")
+    page.wait_for_url(f"**/moderation/comments/{ids[0]}/author")
+    repo = site.extensions["mizan"].repo
+    assert [factories.get_status(repo, c) for c in ids] == ["approved"] * 3
+    audit = page.request.get(base + f"/api/v1/moderation/audit?comment_id={ids[0]}").json()
+    assert [e["action"] for e in audit["entries"]] == ["ban", "approve", "reveal_email"]
+
+    # blocked domains: add one, see the hits of the comments it sent to spam
+    for _ in range(3):
+        make_comment(
+            site,
+            "spam",
+            decided_by="rule",
+            reasons=[{"code": "blocked_domain", "domain": "cheap-pills.example"}],
+        )
+    page.click("nav >> text=Blocked domains")
+    page.fill('#add-domain input[name="domain"]', "https://www.Cheap-Pills.example/buy")
+    page.click('#add-domain button[type="submit"]')
+    row = page.locator('tr[data-domain="cheap-pills.example"]')
+    expect(row.locator(".hits")).to_have_text("3")
+    page.fill('#add-domain input[name="domain"]', "not a domain")
+    page.click('#add-domain button[type="submit"]')
+    expect(page.locator(".error")).to_contain_text("Not a valid domain name")
     assert page.js_errors == []

@@ -91,3 +91,31 @@ def test_most_uncertain_first_orders_by_distance_to_a_threshold(app, client, aut
     assert rest["next_cursor"] is None
     oldest = client.get("/api/v1/moderation/comments?post_id=order", headers=auth).get_json()
     assert [c["id"] for c in oldest["comments"]] == [far, near, spam_near, rule_only]
+
+
+# --- the author view --------------------------------------------------------------------------
+def test_author_view_and_approve_and_trust(app, client, auth):
+    email = "nadia@example.ly"
+    held = make_comment(app, "held", email=email, post_id="a-1")
+    spam = make_comment(app, "spam", email=email, post_id="a-2")
+    rejected = make_comment(app, "rejected", email=email, post_id="a-3")
+    other = make_comment(app, "held", email="someone.else@example.ly")
+    view = client.get(f"/api/v1/moderation/comments/{held}/author", headers=auth).get_json()
+    assert {c["id"] for c in view["comments"]} == {held, spam, rejected}
+    assert sorted(view["waiting"]) == sorted([held, spam])
+    assert view["author"]["email_masked"] == "n•••@e•••.ly"
+    assert email not in json.dumps(view)
+    resp = client.post(f"/api/v1/moderation/comments/{held}/author/approve", headers=auth)
+    assert resp.status_code == 200
+    assert sorted(r["id"] for r in resp.get_json()["results"] if r["ok"]) == sorted([held, spam])
+    view = client.get(f"/api/v1/moderation/comments/{held}/author", headers=auth).get_json()
+    assert {c["id"]: c["status"] for c in view["comments"]} == {
+        held: "approved",
+        spam: "approved",
+        rejected: "rejected",
+    }
+    other_status = client.get(f"/api/v1/moderation/comments/{other}", headers=auth).get_json()
+    assert other_status["status"] == "held"
+    audit = client.get(f"/api/v1/moderation/audit?comment_id={spam}", headers=auth).get_json()
+    assert audit["entries"][0]["detail"] == {"note": "approve_and_trust"}
+    assert client.get("/api/v1/moderation/comments/nope/author", headers=auth).status_code == 404
