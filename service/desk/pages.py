@@ -481,10 +481,86 @@ def tokens_revoke(token_id: int):
     return redirect(url_for("desk.accounts"), 303)
 
 
+def _charts(w: Words, data: dict) -> list:
+    """The stats page's charts, drawn on the server."""
+    from mizan.service.desk import charts
+
+    labels = [d[5:] for d in data["days"]]  # MM-DD: the year is in the table below
+    days = len(labels)
+    out = [
+        charts.stacked_bars(
+            "chart-comments",
+            w("chart.comments"),
+            w("chart.comments_desc", days=days),
+            labels,
+            [(s, str(w.status(s)), v) for s, v in data["comments"].items() if any(v)],
+        ),
+        charts.line(
+            "chart-queue",
+            w("chart.queue"),
+            w("chart.queue_desc"),
+            labels,
+            "queue",
+            w("chart.held_now"),
+            data["queue"],
+        ),
+        charts.line(
+            "chart-age",
+            w("chart.age"),
+            w("chart.age_desc"),
+            labels,
+            "age",
+            w("chart.hours"),
+            data["oldest_hours"],
+            counts=False,
+        ),
+        charts.stacked_bars(
+            "chart-reports",
+            w("chart.reports"),
+            w("chart.reports_desc"),
+            labels,
+            [("reports", w("chart.reports_n"), data["reports"])],
+        ),
+    ]
+    rows = data["overturned"]
+    if rows:
+        versions = [r["model_version"] for r in rows]
+        out.insert(
+            1,
+            charts.stacked_bars(
+                "chart-overturned",
+                w("chart.overturned"),
+                w("chart.overturned_desc"),
+                versions,
+                [
+                    ("overturned", w("chart.overturned_n"), [r["overturned"] for r in rows]),
+                    (
+                        "reviewed",
+                        w("chart.reviewed"),
+                        [r["reviewed"] - r["overturned"] for r in rows],
+                    ),
+                ],
+            ),
+        )
+    return out
+
+
 @bp.get("/stats")
 @require_page()
 def stats():
-    return _render("desk/stats.html", stats=desk().stats(30))
+    data = desk().series(30)
+    return _render(
+        "desk/stats.html", stats=desk().stats(30), series=data, charts=_charts(_words(), data)
+    )
+
+
+@bp.get("/stats.csv")
+@require_page()
+def stats_csv():
+    resp = Response(desk().series_csv(30), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = 'attachment; filename="mizan-stats.csv"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 __all__ = ["bp", "check_csrf", "inert", "safe_url"]

@@ -729,6 +729,53 @@ class ModerationRepository:
             ).scalar()
 
     # --- stats --------------------------------------------------------------------------------
+    def comment_days(self, since: datetime) -> list[tuple[datetime, str]]:
+        """(created_at, status) of the comments created since `since`."""
+        stmt = select(Comment.created_at, Comment.status).where(Comment.created_at >= since)
+        with self.engine.connect() as conn:
+            return [(aware(at), status) for at, status in conn.execute(stmt)]
+
+    def report_times(self, since: datetime) -> list[datetime]:
+        stmt = select(ReaderReport.created_at).where(ReaderReport.created_at >= since)
+        with self.engine.connect() as conn:
+            return [aware(at) for (at,) in conn.execute(stmt)]
+
+    def status_changes(self, since: datetime) -> list[tuple]:
+        """Every status change of the comments that were held at some point since `since`.
+
+        (comment_id, comment created_at, outcome, applied, reasons, decided at) ordered by
+        decision id: enough to replay which comments were held at any moment of the window.
+        """
+        touched = select(Decision.comment_id).where(Decision.created_at >= since)
+        held_now = select(Comment.id).where(Comment.status == "held")
+        stmt = (
+            select(
+                Decision.comment_id,
+                Comment.created_at,
+                Decision.outcome,
+                Decision.applied,
+                Decision.reasons,
+                Decision.created_at,
+            )
+            .join(Comment, Comment.id == Decision.comment_id)
+            .where(or_(Decision.comment_id.in_(touched), Decision.comment_id.in_(held_now)))
+            .order_by(Decision.id)
+        )
+        with self.engine.connect() as conn:
+            return [
+                (cid, aware(created), outcome, applied, reasons, aware(at))
+                for cid, created, outcome, applied, reasons, at in conn.execute(stmt)
+            ]
+
+    def oldest_held(self) -> datetime | None:
+        """When the oldest comment still held was posted (None: the queue is empty)."""
+        with self.engine.connect() as conn:
+            return aware(
+                conn.execute(
+                    select(func.min(Comment.created_at)).where(Comment.status == "held")
+                ).scalar()
+            )
+
     def decisions_since(self, since: datetime) -> list[tuple]:
         """(comment_id, kind, outcome, model_version, created_at, id) of decisions since `since`."""
         auto = select(Decision.comment_id).where(

@@ -119,3 +119,59 @@ def test_author_view_and_approve_and_trust(app, client, auth):
     audit = client.get(f"/api/v1/moderation/audit?comment_id={spam}", headers=auth).get_json()
     assert audit["entries"][0]["detail"] == {"note": "approve_and_trust"}
     assert client.get("/api/v1/moderation/comments/nope/author", headers=auth).status_code == 404
+
+
+# --- stats series and CSV ---------------------------------------------------------------------
+def seed_stats(app) -> dict[str, str]:
+    """Comments over three days, two automatic decisions reversed, one still-held backlog."""
+    from datetime import timedelta
+
+    from mizan.service.db import utcnow
+
+    desk = app.extensions["mizan_desk"]
+    now = utcnow()
+    ids = {
+        "c1": make_comment(app, "approved", at=now - timedelta(days=2)),
+        "c2": make_comment(app, "spam", at=now - timedelta(days=2), model_version="model-B"),
+        "c3": make_comment(app, "approved", at=now - timedelta(days=1)),
+        "c4": make_comment(app, "held", at=now - timedelta(days=1)),
+        "c5": make_comment(app, "held", at=now - timedelta(seconds=1)),
+    }
+    actor = desk.actor(desk.add_user("stats@newsroom.example", "admin", "stats-password-123"))
+    desk.act(actor, ids["c1"], "reject", "abusive")
+    desk.act(actor, ids["c2"], "approve")
+    desk.report(ids["c3"], "abusive", None, "192.0.2.10")
+    return ids
+
+
+def test_stats_series_count_what_happened(app, client, auth):
+    seed_stats(app)
+    data = app.extensions["mizan_desk"].series(3)
+    assert len(data["days"]) == 3
+    c = data["comments"]
+    assert (c["approved"], c["rejected"], c["held"], c["spam"]) == (
+        [1, 1, 0],
+        [1, 0, 0],
+        [0, 1, 1],
+        [0, 0, 0],
+    )
+    assert data["reports"] == [0, 0, 1]
+    assert data["queue"] == [0, 1, 2]
+    assert 23.9 <= data["oldest_hours"][2] <= 24.1
+    assert data["overturned"] == [
+        {"model_version": "model-B", "decisions": 1, "reviewed": 1, "overturned": 1, "rate": 1.0},
+        {
+            "model_version": "test-model-1",
+            "decisions": 4,
+            "reviewed": 1,
+            "overturned": 1,
+            "rate": 1.0,
+        },
+    ]
+    resp = client.get("/moderation/stats.csv", headers=auth)
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    lines = resp.get_data(as_text=True).splitlines()
+    assert lines[0] == "chart,day,series,value"
+    assert f"held_queue,{data['days'][2]},held,2" in lines
+    assert "overturned_by_model,model-B,overturned,1" in lines
+    assert f"reports_per_day,{data['days'][2]},reports,1" in lines
