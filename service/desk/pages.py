@@ -106,14 +106,16 @@ def _words() -> Words:
 
 def _render(template: str, http_status: int = 200, **ctx) -> Response:
     w = _words()
+    actor = current_actor()
     html = render_template(
         template,
+        backlog=desk().backlog() if actor is not None else None,
         w=w,
         t=w.t,
         bdi=bdi,
         lang=w.lang,
         dir=w.t["dir"],
-        actor=current_actor(),
+        actor=actor,
         statuses=QUEUE_STATUSES,
         reject_reasons=REJECT_REASONS,
         safe_url=safe_url,

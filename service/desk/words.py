@@ -119,9 +119,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "why.watched_term": "It contains the watched word {term}.",
         "why.too_many_links": "It has {count} links; more than {limit} are held.",
         "why.blocked_domain": "It links to the blocked domain {domain}.",
-        "why.flood.email": "The same email sent {count} comments in {minutes} minutes "
+        "why.flood.email": "The same email sent {count} comments in {minutes} "
         "(more than {limit} are held).",
-        "why.flood.ip": "The same address sent {count} comments in {minutes} minutes "
+        "why.flood.ip": "The same address sent {count} comments in {minutes} "
         "(more than {limit} are held).",
         "why.duplicate.other_article": "It repeats a comment on another article "
         "({similarity} alike).",
@@ -284,6 +284,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "chart.reports_n": "Reports",
         "chart.csv": "Download these numbers (CSV)",
         "chart.none": "No automatic decision in this period.",
+        "backlog": "The queue is growing old: the oldest held comment was posted {ago} "
+        "(the alert is at {minutes}).",
         "author.view": "Author",
         "author.title": "The author's comments",
         "author.approve": "Approve and trust ({n} waiting)",
@@ -386,9 +388,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "why.watched_term": "فيه الكلمة المراقبة {term}.",
         "why.too_many_links": "فيه {count} روابط؛ ويُحجز ما زاد على {limit}.",
         "why.blocked_domain": "فيه رابط إلى النطاق المحظور {domain}.",
-        "why.flood.email": "أرسل البريد نفسه {count} تعليقات في {minutes} دقيقة (يُحجز ما "
+        "why.flood.email": "أرسل البريد نفسه {count} تعليقات خلال {minutes} (يُحجز ما "
         "زاد على {limit}).",
-        "why.flood.ip": "أرسل العنوان نفسه {count} تعليقات في {minutes} دقيقة (يُحجز ما زاد "
+        "why.flood.ip": "أرسل العنوان نفسه {count} تعليقات خلال {minutes} (يُحجز ما زاد "
         "على {limit}).",
         "why.duplicate.other_article": "يكرر تعليقًا على مقال آخر (تشابه {similarity}).",
         "why.duplicate.same_author": "يكرر تعليقًا سابقًا للكاتب نفسه (تشابه {similarity}).",
@@ -543,6 +545,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "chart.reports_n": "بلاغات",
         "chart.csv": "تنزيل هذه الأرقام (CSV)",
         "chart.none": "لا قرارات آلية في هذه المدة.",
+        "backlog": "الطابور يتأخر: أُرسل أقدم تعليق محجوز {ago} (التنبيه بعد {minutes}).",
         "author.view": "الكاتب",
         "author.title": "تعليقات الكاتب",
         "author.approve": "نشر ووثوق ({n} بانتظار القرار)",
@@ -591,6 +594,18 @@ def _ago(lang: str, n: int, unit: str) -> str:
             return f"منذ {two}"
         return f"منذ {n} {few if 3 <= n <= 10 else many}"
     return f"{n} {unit}{'' if n == 1 else 's'} ago"
+
+
+def span(lang: str, n: int, unit: str = "minute") -> str:
+    """ "5 minutes" / "5 دقائق" / "دقيقتين": a count with its unit, counted as the language does."""
+    if lang == "ar":
+        one, two, few, many = _AR_UNITS[unit]
+        if n == 1:
+            return one
+        if n == 2:
+            return two
+        return f"{n} {few if 3 <= n <= 10 else many}"
+    return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
 def relative(lang: str, then: datetime, now: datetime) -> str | None:
@@ -726,7 +741,9 @@ class Words:
                 f"why.flood.{by}",
                 count=p.get("count", ""),
                 limit=p.get("limit", ""),
-                minutes=max(1, int(window) // 60) if isinstance(window, int | float) else window,
+                minutes=escape(span(self.lang, max(1, int(window) // 60)))
+                if isinstance(window, int | float)
+                else window,
             )
         if code == "duplicate":
             scope = "same_author" if p.get("scope") == "same_author" else "other_article"
@@ -794,6 +811,10 @@ class Words:
         return Markup('<time datetime="{}" title="{}">{}</time>').format(
             dt.isoformat(timespec="seconds"), full, rel
         )
+
+    def span(self, minutes: int) -> Markup:
+        """A number of minutes in words, left to the sentence's direction (not isolated)."""
+        return escape(span(self.lang, int(minutes)))
 
     def day(self, value: Any) -> Markup:
         return bdi(value or "")

@@ -127,6 +127,8 @@ def test_arabic_desk_speaks_arabic_and_shows_why(site, page):
     assert rules.locator(".body mark").inner_text() == "مراقبة"
     assert "أرسل البريد نفسه" in rules.locator("ul.why").inner_text()
     assert rules.locator(".when time").inner_text() == "منذ يومين"
+    # a comment held for two days is past the two-hour alert of this site
+    assert "الطابور يتأخر" in page.locator("#backlog-alert").inner_text()
     screenshot(page, "desk-why-ar", docs=True)
 
     page.goto(base + f"/moderation/comments/{ids['abuse']}")

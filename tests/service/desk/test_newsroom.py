@@ -175,3 +175,38 @@ def test_stats_series_count_what_happened(app, client, auth):
     assert f"held_queue,{data['days'][2]},held,2" in lines
     assert "overturned_by_model,model-B,overturned,1" in lines
     assert f"reports_per_day,{data['days'][2]},reports,1" in lines
+
+
+# --- the backlog alert ------------------------------------------------------------------------
+def test_backlog_alert_in_the_desk_and_in_metrics(tmp_path, db_url, sender):
+    from datetime import timedelta
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from mizan.service.config import DeskSettings
+    from mizan.service.db import utcnow
+    from tests.service.desk.test_support import login
+
+    app = build_app(tmp_path, db_url, sender, desk=DeskSettings(queue_alert_minutes=30))
+    try:
+        desk = app.extensions["mizan_desk"]
+        add_account(app, "mod@newsroom.example", lang="en")
+        client = app.test_client()
+        login(client, "mod@newsroom.example")
+        make_comment(app, "held", at=utcnow() - timedelta(minutes=10))
+        assert desk.backlog()["alert"] is False
+        assert 'id="backlog-alert"' not in client.get("/moderation/").get_data(as_text=True)
+        make_comment(app, "held", at=utcnow() - timedelta(minutes=45))
+        backlog = desk.backlog()
+        assert backlog["alert"] is True and 45 <= backlog["oldest_minutes"] < 47
+        html = client.get("/moderation/stats").get_data(as_text=True)
+        assert 'id="backlog-alert"' in html and "45 minutes ago" in html
+        body = client.get("/metrics").get_data(as_text=True)
+        samples = {
+            s.name: s.value for f in text_string_to_metric_families(body) for s in f.samples
+        }
+        assert samples["mizan_held_comments"] == 2
+        assert 45 * 60 <= samples["mizan_oldest_held_comment_age_seconds"] < 47 * 60
+        assert samples["mizan_held_queue_alert"] == 1
+    finally:
+        app.extensions["mizan"].repo.engine.dispose()
