@@ -9,6 +9,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from mizan.service.db import CURSOR_PATTERN
 from mizan.service.desk.auth import desk, require_api
 from mizan.service.desk.lists import DOMAIN_PATTERN
+from mizan.service.desk.rights import ERASE_MODES
 from mizan.service.desk.usecase import (
     ACTIONS,
     MSG_FIELDS,
@@ -336,6 +337,38 @@ class DomainOut(Schema):
     last_hit_at = fields.String(allow_none=True)
 
 
+class ReaderIn(Schema):
+    """One reader, by the email address they commented with."""
+
+    class Meta:
+        unknown = RAISE
+
+    email = fields.String(
+        required=True,
+        validate=validate.Length(3, 254),
+        error_messages=_REQ,  # type: ignore[arg-type]
+        metadata={"pattern": "^[^@]*@[^@]*$"},
+    )
+
+
+class EraseIn(ReaderIn):
+    mode = fields.String(required=True, validate=_one_of(ERASE_MODES), error_messages=_REQ)  # type: ignore[arg-type]
+
+
+class ReaderExportOut(Schema):
+    email = fields.String()
+    exported_at = fields.String()
+    comments = fields.List(fields.Dict())
+    bans = fields.List(fields.Dict())
+    training_examples = fields.Integer()
+
+
+class EraseOut(Schema):
+    mode = fields.String()
+    removed = fields.Integer(metadata={"description": "Comments kept as removed by request."})
+    deleted = fields.Integer(metadata={"description": "Comments deleted."})
+
+
 class StatsQuery(Schema):
     class Meta:
         unknown = RAISE
@@ -606,6 +639,22 @@ def remove_domain(domain_id: int):
         raise NotFound("Not found.")
     desk().remove_domain(_actor(), domain_id, _rid())
     return Response(status=204)
+
+
+@bp.post("/readers/export")
+@require_api(admin=True)
+def export_reader():
+    data = _body(ReaderIn())
+    resp = _json(ReaderExportOut(), desk().export_reader(_actor(), data["email"], _rid()))
+    resp.headers["Content-Disposition"] = 'attachment; filename="mizan-reader-data.json"'
+    return resp
+
+
+@bp.post("/readers/erase")
+@require_api(admin=True)
+def erase_reader():
+    data = _body(EraseIn())
+    return _json(EraseOut(), desk().erase_reader(_actor(), data["email"], data["mode"], _rid()))
 
 
 @bp.get("/stats")

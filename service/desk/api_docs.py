@@ -37,12 +37,16 @@ from mizan.service.desk.api import (
     CommentDetailOut,
     DomainIn,
     DomainOut,
+    EraseIn,
+    EraseOut,
     MeOut,
     ModelVersionOut,
     PostSettingsIn,
     PostSettingsOut,
     QueueOut,
     QueueQuery,
+    ReaderExportOut,
+    ReaderIn,
     RevealOut,
     StatsOut,
     StatsQuery,
@@ -336,6 +340,36 @@ def describe() -> None:
         responses={204: None},
         errors=(*WRITE, 404),
         operation_id="moderation_remove_domain",
+    )
+    document(
+        f"{PREFIX}/readers/export",
+        "post",
+        tags=TAGS,
+        security=SECURITY,
+        summary="Export everything stored for one reader's email address (admins, audited).",
+        description="The address is matched as intake stored it (trimmed, lower-case): every "
+        "comment with its text, article, name, website, IP and user agent while still kept, its "
+        "decisions and report count, and bans on the address. The audit entry records how many "
+        "comments, never the address.",
+        body=ReaderIn,
+        responses={200: (ReaderExportOut, "The reader's data as JSON.")},
+        errors=(*WRITE, *JSON_BODY),
+        operation_id="moderation_export_reader",
+    )
+    document(
+        f"{PREFIX}/readers/erase",
+        "post",
+        tags=TAGS,
+        security=SECURITY,
+        summary="Erase everything stored for one reader's email address (admins, audited).",
+        description="mode remove keeps each comment as removed by request (text replaced, every "
+        "personal field wiped, a waiting comment rejected); mode delete deletes them, except "
+        "those others' replies hang on, which are removed instead. Training examples made from "
+        "them are deleted either way.",
+        body=EraseIn,
+        responses={200: (EraseOut, "How many comments were removed and deleted.")},
+        errors=(*WRITE, *JSON_BODY),
+        operation_id="moderation_erase_reader",
     )
     document(
         f"{PREFIX}/stats",

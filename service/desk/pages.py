@@ -409,6 +409,41 @@ def domains_remove(domain_id: int):
     return redirect(url_for("desk.domains"), 303)
 
 
+# --- readers' data rights (admins) ------------------------------------------------------------
+@bp.get("/readers")
+@require_page(admin=True)
+def readers():
+    return _render("desk/readers.html", result=None, error=None)
+
+
+@bp.post("/readers/export")
+@require_page(admin=True)
+def readers_export():
+    import json
+
+    try:
+        data = desk().export_reader(_me(), request.form.get("email", ""), _rid())
+    except MizanError as exc:
+        return _render("desk/readers.html", http_status=exc.status, result=None, error="bad")
+    resp = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
+    resp.headers["Content-Disposition"] = 'attachment; filename="mizan-reader-data.json"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.post("/readers/erase")
+@require_page(admin=True)
+def readers_erase():
+    f = request.form
+    if f.get("confirm") != "on":
+        return _render("desk/readers.html", http_status=422, result=None, error="confirm")
+    try:
+        result = desk().erase_reader(_me(), f.get("email", ""), f.get("mode", ""), _rid())
+    except MizanError as exc:
+        return _render("desk/readers.html", http_status=exc.status, result=None, error="bad")
+    return _render("desk/readers.html", result=result, error=None)
+
+
 # --- accounts (admins) ------------------------------------------------------------------------
 def _rid() -> str | None:
     return request.environ.get("mizan.request_id")

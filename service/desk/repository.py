@@ -568,6 +568,125 @@ class ModerationRepository:
         with self.engine.connect() as conn:
             return [(r or [], aware(at)) for r, at in conn.execute(stmt)]
 
+    # --- readers' data rights ------------------------------------------------------------------
+    def reader_data(self, email_hash: str) -> dict:
+        """Everything stored under one email's keyed hash: comments with their decisions and
+        report counts, bans on the address, and how many training examples came from them."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            comments = list(
+                session.scalars(
+                    select(Comment)
+                    .where(Comment.author_email_hash == email_hash)
+                    .order_by(Comment.created_at, Comment.id)
+                )
+            )
+            ids = [c.id for c in comments]
+            decisions: dict[str, list[Decision]] = {}
+            reports: dict[str, int] = {}
+            examples = 0
+            if ids:
+                for d in session.scalars(
+                    select(Decision).where(Decision.comment_id.in_(ids)).order_by(Decision.id)
+                ):
+                    decisions.setdefault(d.comment_id, []).append(d)
+                for cid, n in session.execute(
+                    select(ReaderReport.comment_id, func.count())
+                    .where(ReaderReport.comment_id.in_(ids))
+                    .group_by(ReaderReport.comment_id)
+                ):
+                    reports[cid] = int(n)
+                examples = int(
+                    session.execute(
+                        select(func.count())
+                        .select_from(TrainingExample)
+                        .where(TrainingExample.comment_id.in_(ids))
+                    ).scalar_one()
+                )
+            bans = list(
+                session.scalars(
+                    select(AuthorBan).where(
+                        AuthorBan.kind == "email", AuthorBan.value_hash == email_hash
+                    )
+                )
+            )
+        return {
+            "comments": comments,
+            "decisions": decisions,
+            "reports": reports,
+            "examples": examples,
+            "bans": bans,
+        }
+
+    def erase_reader(
+        self, email_hash: str, delete_rows: bool, removed: dict, decision: dict, audit: dict
+    ) -> tuple[int, int]:
+        """Erase one email's comments in one transaction: delete them, or keep them with the
+        `removed` values (text and every personal field replaced). A comment that others'
+        replies hang on is kept as removed even when deleting. Training examples made from
+        them are deleted; a removed comment still waiting for a moderator is rejected with
+        `decision`. Returns (removed, deleted)."""
+        now = utcnow()
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            stmt = select(Comment.id, Comment.status).where(Comment.author_email_hash == email_hash)
+            if self.postgres:
+                stmt = stmt.with_for_update()
+            rows = {cid: status for cid, status in session.execute(stmt)}
+            ids = list(rows)
+            to_delete: list[str] = []
+            if delete_rows and ids:
+                others = or_(Comment.parent_id.in_(ids), Comment.root_id.in_(ids))
+                anchored = set(
+                    session.scalars(select(Comment.parent_id).where(others, Comment.id.not_in(ids)))
+                ) | set(
+                    session.scalars(select(Comment.root_id).where(others, Comment.id.not_in(ids)))
+                )
+                to_delete = [cid for cid in ids if cid not in anchored]
+            to_remove = [cid for cid in ids if cid not in set(to_delete)]
+            if ids:
+                session.execute(delete(TrainingExample).where(TrainingExample.comment_id.in_(ids)))
+            if to_delete:
+                session.execute(delete(Decision).where(Decision.comment_id.in_(to_delete)))
+                session.execute(delete(ReaderReport).where(ReaderReport.comment_id.in_(to_delete)))
+                session.execute(delete(Comment).where(Comment.id.in_(to_delete)))
+            if to_remove:
+                session.execute(
+                    update(Comment)
+                    .where(Comment.id.in_(to_remove))
+                    .values(**removed, metadata_erased_at=now, updated_at=now)
+                )
+                waiting = [
+                    c for c in to_remove if rows[c] in ("pending", "held", "spam", "reported")
+                ]
+                if waiting:
+                    session.execute(
+                        update(Comment)
+                        .where(Comment.id.in_(waiting))
+                        .values(status="rejected", decided_at=now)
+                    )
+                    for cid in waiting:
+                        session.execute(
+                            insert(Decision),
+                            {
+                                **decision,
+                                "comment_id": cid,
+                                "from_status": rows[cid],
+                                "created_at": now,
+                            },
+                        )
+            session.execute(
+                insert(AuditEntry),
+                {
+                    **audit,
+                    "detail": {
+                        **audit.get("detail", {}),
+                        "removed": len(to_remove),
+                        "deleted": len(to_delete),
+                    },
+                    "created_at": now,
+                },
+            )
+        return len(to_remove), len(to_delete)
+
     # --- reader reports -----------------------------------------------------------------------
     def reports_since(
         self, *, reporter_hash: str | None = None, comment_id: str | None = None, since: datetime

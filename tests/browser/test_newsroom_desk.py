@@ -5,6 +5,7 @@ readers' data, and an axe-core accessibility check. One server for the whole mod
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -291,4 +292,39 @@ def test_author_view_and_blocked_domains_in_english(site, page):
     page.fill('#add-domain input[name="domain"]', "not a domain")
     page.click('#add-domain button[type="submit"]')
     expect(page.locator(".error")).to_contain_text("Not a valid domain name")
+    assert page.js_errors == []
+
+
+def test_export_and_erase_a_readers_data_in_arabic(site, page):
+    import json
+
+    base = site.config["BASE_URL"]
+    email = "layla@example.ly"
+    ids = [
+        make_comment(site, "approved", email=email, body="تعليق منشور", post_id="rights-ar"),
+        make_comment(site, "held", email=email, body="تعليق محجوز", post_id="rights-ar"),
+    ]
+    log_in(page, base, "huda@newsroom.example")
+    page.click("nav >> text=بيانات القراء")
+    page.fill('#export-form input[name="email"]', email)
+    with page.expect_download() as info:
+        page.click('#export-form button[type="submit"]')
+    data = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert sorted(c["id"] for c in data["comments"]) == sorted(ids)
+    assert {c["body"] for c in data["comments"]} == {"تعليق منشور", "تعليق محجوز"}
+    page.fill('#erase-form input[name="email"]', email)
+    page.click('#erase-form button[type="submit"]')  # not confirmed: refused
+    expect(page.locator(".error")).to_have_text("أكّد التحقق أولًا.")
+    page.fill('#erase-form input[name="email"]', email)
+    page.check('#erase-form input[name="confirm"]')
+    screenshot(page, "desk-readers-ar", docs=True)
+    page.click('#erase-form button[type="submit"]')
+    expect(page.locator("#erase-result")).to_contain_text("مُحي: 2")
+    repo = site.extensions["mizan"].repo
+    assert [factories.get_status(repo, c) for c in ids] == ["approved", "rejected"]
+    assert "بطلب من كاتبه" in factories.get_comment(repo, ids[0]).body
+    page.goto(base + "/moderation/audit")
+    audit = page.locator("table.audit").inner_text()
+    assert "تصدير بيانات قارئ" in audit and "محو بيانات قارئ" in audit
+    assert email not in page.content()
     assert page.js_errors == []

@@ -202,11 +202,100 @@ def test_backlog_alert_in_the_desk_and_in_metrics(tmp_path, db_url, sender):
         html = client.get("/moderation/stats").get_data(as_text=True)
         assert 'id="backlog-alert"' in html and "45 minutes ago" in html
         body = client.get("/metrics").get_data(as_text=True)
-        samples = {
-            s.name: s.value for f in text_string_to_metric_families(body) for s in f.samples
-        }
+        samples = {s.name: s.value for f in text_string_to_metric_families(body) for s in f.samples}
         assert samples["mizan_held_comments"] == 2
         assert 45 * 60 <= samples["mizan_oldest_held_comment_age_seconds"] < 47 * 60
         assert samples["mizan_held_queue_alert"] == 1
     finally:
         app.extensions["mizan"].repo.engine.dispose()
+
+
+# --- readers' data rights ---------------------------------------------------------------------
+def test_export_and_erase_everything_stored_for_one_email(app, client, auth, admin):
+    from sqlalchemy import func, select
+
+    from mizan.service.tables import AuditEntry, Comment, TrainingExample
+    from tests import factories
+
+    repo = app.extensions["mizan"].repo
+    desk = app.extensions["mizan_desk"]
+    email = "Reader.One@Example.ly"
+    answered = make_comment(app, "approved", email=email, body="رأيي في الموضوع", post_id="r-1")
+    reply = make_comment(app, "approved", body="أوافقك", post_id="r-1")
+    factories.make_reply(repo, reply, answered)
+    waiting = make_comment(app, "held", email=email, body="تعليق ينتظر", post_id="r-2")
+    alone = make_comment(app, "approved", email=email, body="تعليق وحيد", post_id="r-3")
+    other = make_comment(app, "held", email="someone@example.ly", post_id="r-3")
+    actor = desk.actor(desk.add_user("boss@newsroom.example", "admin", "boss-password-123"))
+    desk.act(actor, alone, "reject", "abusive")  # a training example from this reader
+    desk.ban(actor, "email", comment_id=waiting, days=30)
+
+    url = "/api/v1/moderation/readers/export"
+    assert post_json(client, url, {"email": email}, auth).status_code == 403
+    resp = post_json(client, url, {"email": " reader.one@example.ly "}, admin)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    data = resp.get_json()
+    assert {c["id"] for c in data["comments"]} == {answered, waiting, alone}
+    by_id = {c["id"]: c for c in data["comments"]}
+    assert by_id[waiting]["body"] == "تعليق ينتظر" and by_id[waiting]["ip"] == "203.0.113.7"
+    assert by_id[alone]["author_email"] == email and by_id[alone]["decisions"]
+    assert [b["kind"] for b in data["bans"]] == ["email"] and data["training_examples"] == 1
+    assert "attachment" in resp.headers["Content-Disposition"]
+
+    bad = post_json(client, "/api/v1/moderation/readers/erase", {"email": email}, admin)
+    assert bad.status_code == 422 and "mode" in bad.get_json()["error"]["fields"]
+    resp = post_json(
+        client, "/api/v1/moderation/readers/erase", {"email": email, "mode": "delete"}, admin
+    )
+    assert resp.get_json() == {"mode": "delete", "removed": 1, "deleted": 2}
+    assert (
+        factories.get_comment(repo, waiting) is None and factories.get_comment(repo, alone) is None
+    )
+    kept = factories.get_comment(repo, answered)
+    assert kept.body.endswith("removed at its author's request.") and kept.status == "approved"
+    assert kept.author_name == "—" and kept.ip_enc is None and kept.author_email_enc == ""
+    assert kept.author_email_hash.startswith("erased:")
+    assert factories.get_status(repo, other) == "held"  # another reader is untouched
+    public = client.get("/api/v1/posts/r-1/comments").get_json()
+    assert email.lower() not in json.dumps(public).lower()
+    assert "رأيي في الموضوع" not in json.dumps(public, ensure_ascii=False)
+    with repo.engine.connect() as conn:
+        examples = conn.execute(
+            select(func.count())
+            .select_from(TrainingExample)
+            .where(TrainingExample.comment_id.in_([answered, waiting, alone]))
+        ).scalar_one()
+        audits = conn.execute(
+            select(AuditEntry.action, AuditEntry.detail)
+            .where(AuditEntry.action.in_(["data_export", "data_erase"]))
+            .order_by(AuditEntry.id)
+        ).all()
+        left = conn.execute(
+            select(func.count())
+            .select_from(Comment)
+            .where(Comment.author_email_hash.like("erased:%"))
+        ).scalar_one()
+    assert examples == 0 and left == 1
+    assert [a for a, _ in audits] == ["data_export", "data_erase"]
+    assert audits[1][1] == {"mode": "delete", "removed": 1, "deleted": 2}
+    assert email.lower() not in json.dumps([d for _, d in audits]).lower()
+    again = post_json(client, url, {"email": email}, admin).get_json()
+    assert again["comments"] == []
+
+
+def test_erase_keeping_comments_rejects_what_was_waiting(app, client, admin):
+    from tests import factories
+
+    repo = app.extensions["mizan"].repo
+    email = "two@example.ly"
+    published = make_comment(app, "approved", email=email)
+    waiting = make_comment(app, "held", email=email)
+    resp = post_json(
+        client, "/api/v1/moderation/readers/erase", {"email": email, "mode": "remove"}, admin
+    )
+    assert resp.get_json() == {"mode": "remove", "removed": 2, "deleted": 0}
+    assert factories.get_status(repo, published) == "approved"
+    assert factories.get_status(repo, waiting) == "rejected"
+    detail = client.get(f"/api/v1/moderation/comments/{waiting}", headers=admin).get_json()
+    assert detail["decisions"][-1]["reasons"] == [{"code": "erased", "action": "data_erase"}]
+    assert detail["author"]["email_masked"] is None
