@@ -110,6 +110,51 @@ def live(tmp_path):
         yield app
 
 
+AXE_VERSION = "4.10.3"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from the npm registry, installed once into a cache directory."""
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed (the accessibility check needs axe-core from npm)")
+    cache = Path(
+        os.environ.get("MIZAN_NPM_CACHE") or Path.home() / ".cache" / "mizan-tests" / "npm"
+    )
+    script = cache / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(cache),
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                f"axe-core@{AXE_VERSION}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return script.read_text(encoding="utf-8")
+
+
+def axe_violations(page, source: str, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core on the page; the violations of the given impacts (id, impact, targets)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(source)
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " targets: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))"
+    )
+    return [v for v in found if v["impact"] in impacts]
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from mizan.service.db import utcnow
 from tests import factories
-from tests.browser.conftest import screenshot, serve
+from tests.browser.conftest import axe_violations, screenshot, serve
 from tests.service.desk.test_support import PASSWORD, add_account, make_comment
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -328,3 +328,21 @@ def test_export_and_erase_a_readers_data_in_arabic(site, page):
     assert "تصدير بيانات قارئ" in audit and "محو بيانات قارئ" in audit
     assert email not in page.content()
     assert page.js_errors == []
+
+
+@pytest.mark.parametrize("who", ["huda@newsroom.example", "sam@newsroom.example"])
+def test_no_serious_accessibility_violations(site, page, axe_source, who):
+    """axe-core (from npm) on the queue, a comment and the stats page, in Arabic and English."""
+    base = site.config["BASE_URL"]
+    ids = seed_reasons(site, f"a11y-{who[:3]}")
+    log_in(page, base, who)
+    pages = {
+        "queue": f"/moderation/?post_id=a11y-{who[:3]}",
+        "comment": f"/moderation/comments/{ids['abuse']}",
+        "stats": "/moderation/stats",
+    }
+    found = {}
+    for name, url in pages.items():
+        page.goto(base + url)
+        found[name] = axe_violations(page, axe_source)
+    assert found == {name: [] for name in pages}
