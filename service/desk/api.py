@@ -347,7 +347,8 @@ class ReaderIn(Schema):
         required=True,
         validate=validate.Length(3, 254),
         error_messages=_REQ,  # type: ignore[arg-type]
-        metadata={"pattern": "^[^@]*@[^@]*$"},
+        # One @, and no NUL (refused in every body, service/http/payload.py).
+        metadata={"pattern": "^[^@\\x00]*@[^@\\x00]*$"},
     )
 
 
