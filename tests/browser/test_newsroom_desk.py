@@ -136,6 +136,7 @@ def test_arabic_desk_speaks_arabic_and_shows_why(site, page):
     detail = page.locator("main").inner_text()
     assert "النموذج" in detail and "محجوزة" in detail
     assert "UTC+2" in page.locator("table.decisions").inner_text()
+    screenshot(page, "desk-comment-ar", docs=True)
     assert page.js_errors == []
 
 
