@@ -103,6 +103,19 @@ def _networks(raw: str, name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IP
     return tuple(out)
 
 
+def _timezone(name: str) -> str:
+    """An IANA zone name the system (or the tzdata package) knows, e.g. Africa/Tripoli."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"MIZAN_TIMEZONE must be an IANA time zone like Africa/Tripoli, got {name!r}"
+        ) from None
+    return name
+
+
 @dataclass(frozen=True)
 class DeskSettings:
     """The moderation desk's settings (part of Settings, read and validated with it)."""
@@ -113,11 +126,17 @@ class DeskSettings:
     login_max_failures: int = 5
     login_window_seconds: int = 900
     session_hours: int = 12
+    # The IANA zone every time in the desk is shown in (validated at start).
+    timezone: str = "UTC"
+    # A banner (and /metrics) once the oldest held comment waits longer than this (0: never).
+    queue_alert_minutes: int = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DeskSettings:
         env = os.environ if env is None else env
         return cls(
+            timezone=_timezone(env.get("MIZAN_TIMEZONE", "").strip() or "UTC"),
+            queue_alert_minutes=env_int(env, "MIZAN_QUEUE_ALERT_MINUTES", 60, 0, 525_600),
             report_threshold=env_int(env, "MIZAN_REPORT_THRESHOLD", 3, 1, 1000),
             reports_per_ip_hour=env_int(env, "MIZAN_REPORTS_PER_IP_HOUR", 10, 1, 10_000),
             reports_per_comment_hour=env_int(

@@ -152,3 +152,26 @@ def add_ban(
                 expires_at=expires_at,
             )
         ).inserted_primary_key[0]
+
+
+def backdate(repo: Repository, comment_id: str, at: datetime) -> None:
+    """Move a comment and its automatic decision back in time (queue ages, stats per day)."""
+    with repo.engine.begin() as conn:
+        conn.execute(
+            update(Comment).where(Comment.id == comment_id).values(created_at=at, updated_at=at)
+        )
+        conn.execute(
+            update(Decision)
+            .where(Decision.comment_id == comment_id, Decision.kind == "automatic")
+            .values(created_at=at)
+        )
+
+
+def make_reply(repo: Repository, comment_id: str, parent_id: str) -> None:
+    """Hang a comment under another one (a reply in the same thread)."""
+    with repo.engine.begin() as conn:
+        conn.execute(
+            update(Comment)
+            .where(Comment.id == comment_id)
+            .values(parent_id=parent_id, root_id=parent_id)
+        )

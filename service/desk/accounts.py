@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -18,6 +19,7 @@ from mizan.service.desk.common import (
     DeskBase,
     Unauthorized,
     _hasher,
+    _iso,
     hash_token,
 )
 from mizan.service.errors import (
@@ -150,3 +152,115 @@ class Accounts(DeskBase):
 
     def revoke_token(self, prefix: str) -> int:
         return self.repo.revoke_token(prefix=prefix)
+
+    # --- the accounts page (admins) --------------------------------------------------------------
+    def accounts(self) -> list[dict[str, Any]]:
+        """Every account with its API tokens (prefixes only: a token is shown once, at creation)."""
+        tokens: dict[int, list[dict[str, Any]]] = {}
+        for t in self.repo.tokens():
+            tokens.setdefault(t.moderator_id, []).append(
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "prefix": t.prefix,
+                    "created_at": _iso(t.created_at),
+                    "last_used_at": _iso(t.last_used_at),
+                    "revoked_at": _iso(t.revoked_at),
+                }
+            )
+        return [
+            {
+                "id": m.id,
+                "email": m.email,
+                "role": m.role,
+                "lang": m.lang,
+                "active": bool(m.active),
+                "created_at": _iso(m.created_at),
+                "last_login_at": _iso(m.last_login_at),
+                "tokens": tokens.get(m.id, []),
+            }
+            for m in self.repo.list_moderators()
+        ]
+
+    def _account_audit(
+        self, actor: Actor, action: str, detail: dict[str, Any], rid: str | None
+    ) -> None:
+        self.repo.audit(
+            {
+                "actor_id": actor.id,
+                "actor": actor.email,
+                "action": action,
+                "comment_id": None,
+                "from_status": None,
+                "to_status": None,
+                "reason": None,
+                "detail": detail,
+                "request_id": rid,
+            }
+        )
+
+    def create_account(
+        self,
+        actor: Actor,
+        email: str,
+        role: str,
+        lang: str,
+        password: str,
+        request_id: str | None = None,
+    ) -> int:
+        """An admin adds an account (audited)."""
+        mid = self.add_user(email, role, password, lang)
+        self._account_audit(
+            actor, "account_add", {"account_id": mid, "role": role, "lang": lang}, request_id
+        )
+        return mid
+
+    def update_account(
+        self,
+        actor: Actor,
+        account_id: int,
+        *,
+        role: str | None = None,
+        active: bool | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        """Change an account's role or switch it off (its sessions and tokens stop at once)."""
+        mod = self.repo.moderator(account_id)
+        if mod is None:
+            raise NotFound("Not found.")
+        if role is not None and role not in ROLES:
+            raise ValidationFailed(
+                MSG_FIELDS, fields={"role": [f"Must be one of: {', '.join(ROLES)}."]}
+            )
+        if account_id == actor.id and (active is False or (role and role != "admin")):
+            raise Conflict("Admins cannot disable or demote their own account.")
+        values: dict[str, Any] = {}
+        if role is not None and role != mod.role:
+            values["role"] = role
+        if active is not None and active != bool(mod.active):
+            values["active"] = active
+            values["session_epoch"] = mod.session_epoch + 1
+        if not values:
+            return
+        self.repo.update_moderator(account_id, **values)
+        detail = {"account_id": account_id, "account": mod.email}
+        detail.update({k: v for k, v in values.items() if k in ("role", "active")})
+        self._account_audit(actor, "account_update", detail, request_id)
+
+    def reset_password(self, actor: Actor, account_id: int, request_id: str | None = None) -> str:
+        """A new random password for an account, shown once; its sessions end (audited)."""
+        mod = self.repo.moderator(account_id)
+        if mod is None:
+            raise NotFound("Not found.")
+        password = secrets.token_urlsafe(12)
+        self.repo.set_password(account_id, _hasher.hash(password))
+        self._account_audit(
+            actor, "password_reset", {"account_id": account_id, "account": mod.email}, request_id
+        )
+        return password
+
+    def revoke_token_id(self, actor: Actor, token_id: int, request_id: str | None = None) -> None:
+        """Revoke one API token by its id (audited)."""
+        if not self.repo.revoke_token(token_id=token_id):
+            raise NotFound("Not found.")
+        self._account_audit(actor, "token_revoke", {"token_id": token_id}, request_id)

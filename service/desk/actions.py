@@ -84,6 +84,24 @@ class Actions(DeskBase):
                 )
         return results
 
+    def approve_author(
+        self, actor: Actor, comment_id: str, request_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Approve every waiting comment of a comment's author (held, spam, reported).
+
+        Their later comments from the same browser then pass as a trusted author's once they
+        have MIZAN_TRUSTED_MIN_APPROVED approved ones (the policy's trusted-author rule).
+        """
+        row = self.repo.comment(comment_id)
+        if row is None:
+            raise NotFound("Not found.")
+        ids = [
+            c.id
+            for c in self.repo.comments_by_author(row.author_email_hash, 200)
+            if c.status in ("held", "spam", "reported")
+        ]
+        return self.act_many(actor, ids, "approve", None, "approve_and_trust", request_id)
+
     @staticmethod
     def _check_action(action: str, reason: str | None) -> None:
         if action not in ACTIONS:

@@ -8,6 +8,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from mizan.service.db import CURSOR_PATTERN
 from mizan.service.desk.auth import desk, require_api
+from mizan.service.desk.lists import DOMAIN_PATTERN
+from mizan.service.desk.rights import ERASE_MODES
 from mizan.service.desk.usecase import (
     ACTIONS,
     MSG_FIELDS,
@@ -147,6 +149,13 @@ class QueueOut(Schema):
     duplicate_groups = fields.List(fields.Nested(DuplicateGroupOut))
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     next_cursor = fields.String(allow_none=True)
+
+
+class AuthorViewOut(Schema):
+    comment_id = fields.String()
+    author = fields.Nested(AuthorOut)
+    comments = fields.List(fields.Nested(QueueCommentOut))
+    waiting = fields.List(fields.String())
 
 
 class RevealOut(Schema):
@@ -305,6 +314,62 @@ class WordTermOut(Schema):
     created_at = fields.String(allow_none=True)
 
 
+class DomainIn(Schema):
+    """A domain to block; links to it or to its subdomains make a comment spam."""
+
+    class Meta:
+        unknown = RAISE
+
+    domain = fields.String(
+        required=True,
+        validate=validate.Length(1, 253),
+        error_messages=_REQ,  # type: ignore[arg-type]
+        metadata={"pattern": DOMAIN_PATTERN},
+    )
+
+
+class DomainOut(Schema):
+    id = fields.Integer()
+    domain = fields.String()
+    created_by = fields.String(allow_none=True)
+    created_at = fields.String(allow_none=True)
+    hits = fields.Integer(metadata={"description": "Comments it sent to spam in 30 days."})
+    last_hit_at = fields.String(allow_none=True)
+
+
+class ReaderIn(Schema):
+    """One reader, by the email address they commented with."""
+
+    class Meta:
+        unknown = RAISE
+
+    email = fields.String(
+        required=True,
+        validate=validate.Length(3, 254),
+        error_messages=_REQ,  # type: ignore[arg-type]
+        # One @, and no NUL (refused in every body, service/http/payload.py).
+        metadata={"pattern": "^[^@\\x00]*@[^@\\x00]*$"},
+    )
+
+
+class EraseIn(ReaderIn):
+    mode = fields.String(required=True, validate=_one_of(ERASE_MODES), error_messages=_REQ)  # type: ignore[arg-type]
+
+
+class ReaderExportOut(Schema):
+    email = fields.String()
+    exported_at = fields.String()
+    comments = fields.List(fields.Dict())
+    bans = fields.List(fields.Dict())
+    training_examples = fields.Integer()
+
+
+class EraseOut(Schema):
+    mode = fields.String()
+    removed = fields.Integer(metadata={"description": "Comments kept as removed by request."})
+    deleted = fields.Integer(metadata={"description": "Comments deleted."})
+
+
 class StatsQuery(Schema):
     class Meta:
         unknown = RAISE
@@ -442,6 +507,19 @@ def act_many():
     return _json(BulkResultOut(), {"results": results, "counts": desk().counts()})
 
 
+@bp.get("/comments/<comment_id>/author")
+@require_api()
+def author(comment_id: str):
+    return _json(AuthorViewOut(), desk().author(comment_id))
+
+
+@bp.post("/comments/<comment_id>/author/approve")
+@require_api()
+def approve_author(comment_id: str):
+    results = desk().approve_author(_actor(), comment_id, _rid())
+    return _json(BulkResultOut(), {"results": results, "counts": desk().counts()})
+
+
 @bp.post("/comments/<comment_id>/reveal")
 @require_api()
 def reveal(comment_id: str):
@@ -540,6 +618,44 @@ def remove_word_term(term_id: int):
         raise NotFound("Not found.")
     desk().remove_term(_actor(), term_id, _rid())
     return Response(status=204)
+
+
+@bp.get("/domains")
+@require_api()
+def domains():
+    return _json(DomainOut(many=True), desk().domains())
+
+
+@bp.post("/domains")
+@require_api(admin=True)
+def add_domain():
+    data = _body(DomainIn())
+    return _json(DomainOut(), desk().add_domain(_actor(), data["domain"], _rid()), 201)
+
+
+@bp.delete("/domains/<int:domain_id>")
+@require_api(admin=True)
+def remove_domain(domain_id: int):
+    if domain_id > _MAX_ID:
+        raise NotFound("Not found.")
+    desk().remove_domain(_actor(), domain_id, _rid())
+    return Response(status=204)
+
+
+@bp.post("/readers/export")
+@require_api(admin=True)
+def export_reader():
+    data = _body(ReaderIn())
+    resp = _json(ReaderExportOut(), desk().export_reader(_actor(), data["email"], _rid()))
+    resp.headers["Content-Disposition"] = 'attachment; filename="mizan-reader-data.json"'
+    return resp
+
+
+@bp.post("/readers/erase")
+@require_api(admin=True)
+def erase_reader():
+    data = _body(EraseIn())
+    return _json(EraseOut(), desk().erase_reader(_actor(), data["email"], data["mode"], _rid()))
 
 
 @bp.get("/stats")

@@ -29,17 +29,24 @@ from mizan.service.desk.api import (
     ActionResultOut,
     AuditOut,
     AuditQuery,
+    AuthorViewOut,
     BanIn,
     BanOut,
     BulkActionIn,
     BulkResultOut,
     CommentDetailOut,
+    DomainIn,
+    DomainOut,
+    EraseIn,
+    EraseOut,
     MeOut,
     ModelVersionOut,
     PostSettingsIn,
     PostSettingsOut,
     QueueOut,
     QueueQuery,
+    ReaderExportOut,
+    ReaderIn,
     RevealOut,
     StatsOut,
     StatsQuery,
@@ -65,7 +72,7 @@ _QUERY_NOTES = {
     "status": "Which queue (default held).",
     "post_id": "Only the comments of this article.",
     "q": "Only comments whose text contains this.",
-    "sort": "oldest (default) or newest first.",
+    "sort": "oldest (default), newest, or uncertain: scores nearest a threshold first.",
     "cursor": "next_cursor of the previous page.",
     "limit": "Items per page.",
     "comment_id": "Only entries about this comment.",
@@ -159,6 +166,32 @@ def describe() -> None:
         responses={200: (BulkResultOut, "Each comment's outcome and the new queue counts.")},
         errors=(*WRITE, *JSON_BODY),
         operation_id="moderation_act_many",
+    )
+    document(
+        f"{PREFIX}/comments/{{comment_id}}/author",
+        "get",
+        tags=TAGS,
+        security=SECURITY,
+        summary="The comment's author: their comments (same email, matched by its keyed hash, "
+        "newest first, at most 200) with decisions; the email stays masked.",
+        parameters=[_comment_id()],
+        responses={200: AuthorViewOut},
+        errors=(*READ, 404),
+        operation_id="moderation_author",
+    )
+    document(
+        f"{PREFIX}/comments/{{comment_id}}/author/approve",
+        "post",
+        tags=TAGS,
+        security=SECURITY,
+        summary="Approve and trust: approve every held, spam or reported comment of the author.",
+        description="Each comment in its own transaction, audited as approve with the note "
+        "approve_and_trust. With enough approved comments the author's later comments from the "
+        "same browser pass as a trusted author's (MIZAN_TRUSTED_MIN_APPROVED).",
+        parameters=[_comment_id()],
+        responses={200: (BulkResultOut, "Each comment's outcome and the new queue counts.")},
+        errors=(*WRITE, 404),
+        operation_id="moderation_approve_author",
     )
     document(
         f"{PREFIX}/comments/{{comment_id}}/reveal",
@@ -274,6 +307,69 @@ def describe() -> None:
         responses={204: None},
         errors=(*WRITE, 404),
         operation_id="moderation_remove_word_term",
+    )
+    document(
+        f"{PREFIX}/domains",
+        "get",
+        tags=TAGS,
+        security=SECURITY,
+        summary="Blocked domains, with the comments each sent to spam in the last 30 days.",
+        responses={200: DomainOut(many=True)},
+        errors=READ,
+        operation_id="moderation_domains",
+    )
+    document(
+        f"{PREFIX}/domains",
+        "post",
+        tags=TAGS,
+        security=SECURITY,
+        summary="Block a domain and its subdomains (admins): links to it make a comment spam.",
+        description="409 when the domain is already blocked.",
+        body=DomainIn,
+        responses={201: (DomainOut, "The blocked domain.")},
+        errors=(*WRITE, *JSON_BODY, 409),
+        operation_id="moderation_add_domain",
+    )
+    document(
+        f"{PREFIX}/domains/{{domain_id}}",
+        "delete",
+        tags=TAGS,
+        security=SECURITY,
+        summary="Unblock a domain (admins).",
+        parameters=[path_param("domain_id", "The blocked domain's id.", ROW_ID)],
+        responses={204: None},
+        errors=(*WRITE, 404),
+        operation_id="moderation_remove_domain",
+    )
+    document(
+        f"{PREFIX}/readers/export",
+        "post",
+        tags=TAGS,
+        security=SECURITY,
+        summary="Export everything stored for one reader's email address (admins, audited).",
+        description="The address is matched as intake stored it (trimmed, lower-case): every "
+        "comment with its text, article, name, website, IP and user agent while still kept, its "
+        "decisions and report count, and bans on the address. The audit entry records how many "
+        "comments, never the address.",
+        body=ReaderIn,
+        responses={200: (ReaderExportOut, "The reader's data as JSON.")},
+        errors=(*WRITE, *JSON_BODY),
+        operation_id="moderation_export_reader",
+    )
+    document(
+        f"{PREFIX}/readers/erase",
+        "post",
+        tags=TAGS,
+        security=SECURITY,
+        summary="Erase everything stored for one reader's email address (admins, audited).",
+        description="mode remove keeps each comment as removed by request (text replaced, every "
+        "personal field wiped, a waiting comment rejected); mode delete deletes them, except "
+        "those others' replies hang on, which are removed instead. Training examples made from "
+        "them are deleted either way.",
+        body=EraseIn,
+        responses={200: (EraseOut, "How many comments were removed and deleted.")},
+        errors=(*WRITE, *JSON_BODY),
+        operation_id="moderation_erase_reader",
     )
     document(
         f"{PREFIX}/stats",

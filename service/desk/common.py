@@ -30,7 +30,7 @@ QUEUE_STATUSES = ("held", "spam", "reported", "approved", "rejected")
 ACTIONS = ("approve", "reject", "spam", "not_spam", "restore")
 REJECT_REASONS = ("abusive", "hate", "spam", "off_topic", "personal_data", "other")
 REPORT_REASONS = ("spam", "abusive", "off_topic", "other")
-SORTS = ("oldest", "newest")
+SORTS = ("oldest", "newest", "uncertain")
 
 # Which statuses each action may start from, and where it leads ("restore" undoes instead).
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
@@ -158,6 +158,36 @@ def reason_spans(reasons: Sequence[Any], length: int) -> list[dict[str, Any]]:
             continue
         merged.append(dict(s))
     return merged
+
+
+# A link as a reader would see it: a scheme or www., or a bare domain with a common ending.
+_LINK = re.compile(
+    r"(?i)(?:https?://|www\.)[^\s<>\"']+"
+    r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|net|org|info|biz|xyz|top|site|online|shop"
+    r"|ly|me|io|co|ru|tk)\b(?:/[^\s<>\"']*)?"
+)
+_PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s.-]{6,}\d(?!\w)")
+# Reasons that are about the links in a comment.
+_LINK_CODES = ("too_many_links", "blocked_domain")
+
+
+def link_spans(text: str) -> list[list[int]]:
+    """Where the links are in a comment, as [start, end] character ranges."""
+    return [[m.start(), m.end()] for m in _LINK.finditer(text or "")]
+
+
+def why_spans(reasons: Sequence[Any], text: str) -> list[dict[str, Any]]:
+    """The ranges to highlight: the reasons' own spans, and links or phones a reason is about."""
+    rs = [r for r in reasons or [] if isinstance(r, dict)]
+    about_links = any(
+        r.get("code") in _LINK_CODES or "link" in (r.get("signals") or ()) for r in rs
+    )
+    if about_links:
+        rs = [*rs, {"code": "link", "spans": link_spans(text)}]
+    if any("phone" in (r.get("signals") or ()) for r in rs):
+        phones = [[m.start(), m.end()] for m in _PHONE.finditer(text or "")]
+        rs = [*rs, {"code": "phone", "spans": phones}]
+    return reason_spans(rs, len(text or ""))
 
 
 def segments(text: str, spans: Sequence[dict[str, Any]]) -> list[tuple[str, str | None]]:

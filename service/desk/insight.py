@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mizan.service.db import aware, utcnow
 from mizan.service.desk.common import (
     MSG_FIELDS,
     DeskBase,
     _bucket,
+    _iso,
     _ratio,
     audit_dict,
 )
@@ -129,4 +132,126 @@ class Insight(DeskBase):
             "days": rows,
             "models": sorted(totals.values(), key=lambda t: t["model_version"]),
             "active_model": self.repo.active_model_version(),
+        }
+
+    # --- series for the charts -------------------------------------------------------------------
+    def series(self, days: int = 30) -> dict[str, Any]:
+        """Day by day (in the desk's time zone) over `days` days, today included.
+
+        comments: comments posted per day by their status now; reports: reader reports per
+        day; queue: comments held at the end of each day (now for today) and how many hours the
+        oldest of them had waited; overturned: per model version, automatic decisions a
+        moderator later reversed (approved -> spam/rejected or spam/rejected -> approved).
+        """
+        if not 1 <= days <= 365:
+            raise ValidationFailed(
+                MSG_FIELDS, fields={"days": ["Must be a whole number between 1 and 365."]}
+            )
+        tz = ZoneInfo(self.conf.timezone)
+        now = utcnow()
+        today = now.astimezone(tz).date()
+        labels = [(today - timedelta(days=days - 1 - i)).isoformat() for i in range(days)]
+        start = datetime.combine(today - timedelta(days=days - 1), time.min, tzinfo=tz)
+        index = {d: i for i, d in enumerate(labels)}
+
+        def day_of(at: datetime) -> int | None:
+            return index.get(at.astimezone(tz).date().isoformat())
+
+        statuses = ("approved", "held", "spam", "rejected", "reported", "pending")
+        comments = {s: [0] * days for s in statuses}
+        for at, status in self.repo.comment_days(start):
+            i = day_of(at)
+            if i is not None and status in comments:
+                comments[status][i] += 1
+        reports = [0] * days
+        for at in self.repo.report_times(start):
+            i = day_of(at)
+            if i is not None:
+                reports[i] += 1
+        # Replay each comment's statuses: held at the end of day d if its last change before
+        # then left it held.
+        ends = [
+            min(now, datetime.combine(date.fromisoformat(d), time.max, tzinfo=tz)) for d in labels
+        ]
+        timelines: dict[str, tuple[datetime, list[tuple[datetime, str]]]] = {}
+        for cid, created, outcome, applied, reasons, at in self.repo.status_changes(start):
+            status = str(outcome)
+            if not applied:  # shadow mode: the comment got the fixed status, not the outcome
+                shadow = [r for r in reasons or [] if isinstance(r, dict)]
+                status = next(
+                    (str(r.get("status")) for r in shadow if r.get("code") == "shadow_mode"),
+                    outcome,
+                )
+            timelines.setdefault(cid, (created, []))[1].append((at, status))
+        queue = [0] * days
+        oldest = [0.0] * days
+        for created, changes in timelines.values():
+            for i, end in enumerate(ends):
+                state = None
+                for at, status in changes:
+                    if at > end:
+                        break
+                    state = status
+                if state == "held":
+                    queue[i] += 1
+                    oldest[i] = max(oldest[i], (end - created).total_seconds() / 3600)
+        overturned: dict[str, dict[str, int]] = {}
+        auto: dict[str, tuple[str, str]] = {}
+        final: dict[str, str] = {}
+        for cid, kind, outcome, version, _created, _id in self.repo.decisions_since(start):
+            if kind == "automatic":
+                auto[cid] = (outcome, version or "none")
+            else:
+                final[cid] = outcome
+        for cid, (outcome, version) in auto.items():
+            row = overturned.setdefault(version, {"decisions": 0, "reviewed": 0, "overturned": 0})
+            row["decisions"] += 1
+            later = final.get(cid)
+            if later is None or outcome == "held":
+                continue
+            row["reviewed"] += 1
+            if (outcome == "approved") != (later == "approved"):
+                row["overturned"] += 1
+        return {
+            "days": labels,
+            "comments": comments,
+            "reports": reports,
+            "queue": queue,
+            "oldest_hours": [round(h, 1) for h in oldest],
+            "overturned": [
+                {"model_version": v, **row, "rate": _ratio(row["overturned"], row["reviewed"])}
+                for v, row in sorted(overturned.items())
+            ],
+        }
+
+    def series_csv(self, days: int = 30) -> str:
+        """The charts' numbers as CSV: chart, day or model version, series, value."""
+        data = self.series(days)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["chart", "day", "series", "value"])
+        for status, values in data["comments"].items():
+            for day, v in zip(data["days"], values, strict=True):
+                writer.writerow(["comments_per_day", day, status, v])
+        for day, v in zip(data["days"], data["reports"], strict=True):
+            writer.writerow(["reports_per_day", day, "reports", v])
+        for day, v, h in zip(data["days"], data["queue"], data["oldest_hours"], strict=True):
+            writer.writerow(["held_queue", day, "held", v])
+            writer.writerow(["held_queue", day, "oldest_hours", h])
+        for row in data["overturned"]:
+            for key in ("decisions", "reviewed", "overturned"):
+                writer.writerow(["overturned_by_model", row["model_version"], key, row[key]])
+        return out.getvalue()
+
+    # --- the backlog -----------------------------------------------------------------------------
+    def backlog(self) -> dict[str, Any]:
+        """How long the oldest held comment has waited, and whether that is past the alert."""
+        oldest = self.repo.oldest_held()
+        minutes = (utcnow() - oldest).total_seconds() / 60 if oldest else 0.0
+        limit = self.conf.queue_alert_minutes
+        return {
+            "oldest_held_at": _iso(oldest),
+            "oldest_minutes": round(minutes, 1),
+            "alert_minutes": limit,
+            "alert": bool(limit and oldest and minutes > limit),
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,29 @@ from mizan.service.errors import (
     ValidationFailed,
 )
 from mizan.service.policy import BAN_KINDS, WORD_LISTS
+
+# A host name as the links rule compares it: lower-case labels, a dot-separated name with a
+# letter first in the last label (the OpenAPI pattern of DomainIn says the same).
+DOMAIN_PATTERN = r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+_DOMAIN = re.compile(DOMAIN_PATTERN)
+DOMAIN_HIT_DAYS = 30
+
+
+def clean_domain(value: str) -> str | None:
+    """A pasted URL or host name as the bare, lower-case domain the rule matches, or None."""
+    v = (value or "").strip().lower()
+    v = re.sub(r"^[a-z][a-z0-9+.-]*://", "", v)
+    v = v.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
+    v = v.split(":", 1)[0].strip(".")
+    if v.startswith("www."):
+        v = v[4:]
+    try:
+        v = v.encode("idna").decode("ascii") if not v.isascii() else v
+    except UnicodeError:
+        return None
+    if not v or len(v) > 253 or not _DOMAIN.match(v):
+        return None
+    return v
 
 
 class Lists(DeskBase):
@@ -266,4 +290,71 @@ class Lists(DeskBase):
             }
 
         if not self.repo.remove_word_term(term_id, audit_for):
+            raise NotFound("Not found.")
+
+    # --- blocked domains ---------------------------------------------------------------------
+    def domains(self, days: int = DOMAIN_HIT_DAYS) -> list[dict[str, Any]]:
+        """Blocked domains with how many comments each sent to spam lately, and the last one."""
+        hits: dict[str, list[Any]] = {}
+        since = utcnow() - timedelta(days=days)
+        for reasons, at in self.repo.blocked_domain_decisions(since):
+            for r in reasons:
+                if isinstance(r, dict) and r.get("code") == "blocked_domain":
+                    h = hits.setdefault(str(r.get("domain")), [0, None])
+                    h[0] += 1
+                    h[1] = at if h[1] is None or at > h[1] else h[1]
+        return [
+            {
+                "id": d.id,
+                "domain": d.domain,
+                "created_by": d.created_by,
+                "created_at": _iso(d.created_at),
+                "hits": hits.get(d.domain, [0, None])[0],
+                "last_hit_at": _iso(hits.get(d.domain, [0, None])[1]),
+            }
+            for d in self.repo.blocked_domains()
+        ]
+
+    def add_domain(self, actor: Actor, value: str, request_id: str | None = None) -> dict[str, Any]:
+        """Block a domain (and its subdomains): links to it make a comment spam."""
+        domain = clean_domain(value)
+        if domain is None:
+            raise ValidationFailed(
+                MSG_FIELDS, fields={"domain": ["Not a valid domain name (like spam.example)."]}
+            )
+        domain_id = self.repo.add_blocked_domain(
+            domain,
+            actor.email,
+            {
+                "actor_id": actor.id,
+                "actor": actor.email,
+                "action": "domain_add",
+                "comment_id": None,
+                "from_status": None,
+                "to_status": None,
+                "reason": None,
+                "detail": {"domain": domain},
+                "request_id": request_id,
+            },
+        )
+        if domain_id is None:
+            raise Conflict("This domain is already blocked.")
+        row = next(d for d in self.domains() if d["id"] == domain_id)
+        return row
+
+    def remove_domain(self, actor: Actor, domain_id: int, request_id: str | None = None) -> None:
+        def audit_for(domain: str) -> dict[str, Any]:
+            return {
+                "actor_id": actor.id,
+                "actor": actor.email,
+                "action": "domain_remove",
+                "comment_id": None,
+                "from_status": None,
+                "to_status": None,
+                "reason": None,
+                "detail": {"domain": domain},
+                "request_id": request_id,
+            }
+
+        if not self.repo.remove_blocked_domain(domain_id, audit_for):
             raise NotFound("Not found.")

@@ -27,8 +27,11 @@ from mizan.service.desk.auth import (
 from mizan.service.desk.usecase import (
     QUEUE_STATUSES,
     REJECT_REASONS,
+    SORTS,
+    Actor,
     segments,
 )
+from mizan.service.desk.words import CATALOGUE, Words, bdi
 from mizan.service.errors import MizanError
 from mizan.service.http.payload import refuse_unusable, strict_int
 
@@ -46,186 +49,6 @@ def _refuse_unusable_form_text() -> None:
 # characters that could make a comment display differently from what it says.
 _BIDI = re.compile(r"[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
-T = {
-    "en": {
-        "dir": "ltr",
-        "title": "Moderation desk",
-        "login": "Log in",
-        "logout": "Log out",
-        "email": "Email",
-        "password": "Password",
-        "bad_login": "Wrong email or password.",
-        "too_many": "Too many failed logins; try again later.",
-        "queue": "Queue",
-        "audit": "Audit log",
-        "wordlists": "Word lists",
-        "bans": "Bans",
-        "posts": "Posts",
-        "stats": "Statistics",
-        "held": "Held",
-        "spam": "Spam",
-        "reported": "Reported",
-        "approved": "Approved",
-        "rejected": "Rejected",
-        "approve": "Approve",
-        "reject": "Reject",
-        "mark_spam": "Spam",
-        "not_spam": "Not spam",
-        "restore": "Restore",
-        "select": "Select",
-        "selected": "With selected:",
-        "reason": "Reason",
-        "abusive": "Abusive",
-        "hate": "Hate",
-        "off_topic": "Off-topic",
-        "personal_data": "Personal data",
-        "other": "Other",
-        "scores": "Scores",
-        "reasons": "Reasons",
-        "history": "Author history",
-        "reveal": "Reveal email",
-        "post": "Post",
-        "reports": "Reader reports",
-        "duplicates": "Near-duplicates",
-        "empty": "The queue is clear.",
-        "next": "Next page",
-        "search": "Search",
-        "sort": "Sort",
-        "oldest": "Oldest first",
-        "newest": "Newest first",
-        "filter": "Filter",
-        "keys": "Keys: j/k move · a approve · r reject · s spam · x select",
-        "when": "When",
-        "who": "Who",
-        "what": "What",
-        "from": "From",
-        "to": "To",
-        "comment": "Comment",
-        "details": "Details",
-        "decisions": "Decisions",
-        "term": "Term",
-        "list": "List",
-        "action": "Action",
-        "add": "Add",
-        "remove": "Remove",
-        "blocked": "Blocked",
-        "watched": "Watched",
-        "hold": "Hold",
-        "kind": "Kind",
-        "value": "Value",
-        "days": "Days (empty: permanent)",
-        "note": "Note",
-        "expires": "Expires",
-        "never": "never",
-        "lift": "Lift",
-        "ban_author": "Ban author",
-        "ban_email": "Email",
-        "ban_ip": "IP",
-        "ban_network": "Network",
-        "comments_closed": "Comments closed",
-        "premoderation": "Pre-moderation",
-        "save": "Save",
-        "language": "العربية",
-        "by": "by",
-        "model": "Model",
-        "open": "Open",
-        "done": "Done",
-        "failed": "Failed",
-    },
-    "ar": {
-        "dir": "rtl",
-        "title": "مكتب الإشراف",
-        "login": "تسجيل الدخول",
-        "logout": "خروج",
-        "email": "البريد الإلكتروني",
-        "password": "كلمة المرور",
-        "bad_login": "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
-        "too_many": "محاولات دخول فاشلة كثيرة؛ حاول لاحقًا.",
-        "queue": "الطابور",
-        "audit": "سجل التدقيق",
-        "wordlists": "قوائم الكلمات",
-        "bans": "الحظر",
-        "posts": "المقالات",
-        "stats": "إحصاءات",
-        "held": "محجوزة",
-        "spam": "مزعجة",
-        "reported": "مُبلَّغ عنها",
-        "approved": "منشورة",
-        "rejected": "مرفوضة",
-        "approve": "نشر",
-        "reject": "رفض",
-        "mark_spam": "مزعج",
-        "not_spam": "ليس مزعجًا",
-        "restore": "استعادة",
-        "select": "تحديد",
-        "selected": "للمحدد:",
-        "reason": "السبب",
-        "abusive": "مسيء",
-        "hate": "كراهية",
-        "off_topic": "خارج الموضوع",
-        "personal_data": "بيانات شخصية",
-        "other": "آخر",
-        "scores": "الدرجات",
-        "reasons": "الأسباب",
-        "history": "سجل الكاتب",
-        "reveal": "إظهار البريد",
-        "post": "المقال",
-        "reports": "بلاغات القراء",
-        "duplicates": "تعليقات شبه مكررة",
-        "empty": "لا شيء في الطابور.",
-        "next": "الصفحة التالية",
-        "search": "بحث",
-        "sort": "الترتيب",
-        "oldest": "الأقدم أولًا",
-        "newest": "الأحدث أولًا",
-        "filter": "تصفية",
-        "keys": "المفاتيح: j/k تنقّل · a نشر · r رفض · s مزعج · x تحديد",
-        "when": "الوقت",
-        "who": "من",
-        "what": "الإجراء",
-        "from": "من حالة",
-        "to": "إلى حالة",
-        "comment": "التعليق",
-        "details": "تفاصيل",
-        "decisions": "القرارات",
-        "term": "الكلمة",
-        "list": "القائمة",
-        "action": "الإجراء",
-        "add": "إضافة",
-        "remove": "حذف",
-        "blocked": "محظورة",
-        "watched": "مراقبة",
-        "hold": "حجز",
-        "kind": "النوع",
-        "value": "القيمة",
-        "days": "أيام (فارغ: دائم)",
-        "note": "ملاحظة",
-        "expires": "ينتهي",
-        "never": "أبدًا",
-        "lift": "رفع",
-        "ban_author": "حظر الكاتب",
-        "ban_email": "البريد",
-        "ban_ip": "العنوان",
-        "ban_network": "الشبكة",
-        "comments_closed": "التعليقات مغلقة",
-        "premoderation": "مراجعة مسبقة",
-        "save": "حفظ",
-        "language": "English",
-        "by": "بواسطة",
-        "model": "النموذج",
-        "open": "فتح",
-        "done": "تم",
-        "failed": "تعذّر",
-    },
-}
-
-ACTION_LABEL = {
-    "approve": "approve",
-    "reject": "reject",
-    "spam": "mark_spam",
-    "not_spam": "not_spam",
-    "restore": "restore",
-}
 # Which buttons make sense in each queue.
 QUEUE_ACTIONS = {
     "held": ("approve", "reject", "spam"),
@@ -268,24 +91,33 @@ def _lang() -> str:
     if actor is not None:
         return actor.lang
     asked = request.args.get("lang")
-    if asked in T:
+    if asked in CATALOGUE:
         return asked
     from mizan.service.http.messages import prefers_arabic
 
     return "ar" if prefers_arabic(request.headers.get("Accept-Language")) else "en"
 
 
+def _words() -> Words:
+    from zoneinfo import ZoneInfo
+
+    return Words(_lang(), ZoneInfo(desk().conf.timezone))
+
+
 def _render(template: str, http_status: int = 200, **ctx) -> Response:
-    lang = _lang()
+    w = _words()
+    actor = current_actor()
     html = render_template(
         template,
-        t=T[lang],
-        lang=lang,
-        dir=T[lang]["dir"],
-        actor=current_actor(),
+        backlog=desk().backlog() if actor is not None else None,
+        w=w,
+        t=w.t,
+        bdi=bdi,
+        lang=w.lang,
+        dir=w.t["dir"],
+        actor=actor,
         statuses=QUEUE_STATUSES,
         reject_reasons=REJECT_REASONS,
-        action_label=ACTION_LABEL,
         safe_url=safe_url,
         **ctx,
     )
@@ -365,7 +197,7 @@ def queue():
         status,
         post_id=request.args.get("post_id") or None,
         q=request.args.get("q") or None,
-        sort=sort if sort in ("oldest", "newest") else "oldest",
+        sort=sort if sort in SORTS else "oldest",
         cursor=request.args.get("cursor") or None,
         limit=50,
     )
@@ -379,6 +211,7 @@ def queue():
         q=request.args.get("q", ""),
         post_id=request.args.get("post_id", ""),
         actions=QUEUE_ACTIONS[status],
+        sorts=SORTS,
         back=request.full_path.rstrip("?"),
     )
 
@@ -415,6 +248,26 @@ def comment(comment_id: str):
         actions=QUEUE_ACTIONS.get(item["status"], ()),
         back=url_for("desk.comment", comment_id=comment_id),
     )
+
+
+@bp.get("/comments/<comment_id>/author")
+@require_page()
+def author(comment_id: str):
+    view = desk().author(comment_id)
+    for item in view["comments"]:
+        item["segments"] = segments(item["body"], item["spans"])
+    return _render(
+        "desk/author.html",
+        view=view,
+        back=url_for("desk.author", comment_id=comment_id),
+    )
+
+
+@bp.post("/comments/<comment_id>/author/approve")
+@require_page()
+def author_approve(comment_id: str):
+    desk().approve_author(_me(), comment_id, _rid())
+    return redirect(url_for("desk.author", comment_id=comment_id), 303)
 
 
 @bp.post("/comments/<comment_id>/reveal")
@@ -529,10 +382,222 @@ def posts_save():
     return redirect(url_for("desk.posts", post_id=post_id), 303)
 
 
+# --- blocked domains ---------------------------------------------------------------------------
+@bp.get("/domains")
+@require_page()
+def domains():
+    return _render("desk/domains.html", domains=desk().domains())
+
+
+@bp.post("/domains")
+@require_page(admin=True)
+def domains_add():
+    try:
+        desk().add_domain(_me(), request.form.get("domain", ""), _rid())
+    except MizanError as exc:
+        key = "dom.exists" if exc.status == 409 else "dom.invalid"
+        return _render(
+            "desk/domains.html", http_status=exc.status, domains=desk().domains(), error=key
+        )
+    return redirect(url_for("desk.domains"), 303)
+
+
+@bp.post("/domains/<int:domain_id>/delete")
+@require_page(admin=True)
+def domains_remove(domain_id: int):
+    desk().remove_domain(_me(), domain_id, _rid())
+    return redirect(url_for("desk.domains"), 303)
+
+
+# --- readers' data rights (admins) ------------------------------------------------------------
+@bp.get("/readers")
+@require_page(admin=True)
+def readers():
+    return _render("desk/readers.html", result=None, error=None)
+
+
+@bp.post("/readers/export")
+@require_page(admin=True)
+def readers_export():
+    import json
+
+    try:
+        data = desk().export_reader(_me(), request.form.get("email", ""), _rid())
+    except MizanError as exc:
+        return _render("desk/readers.html", http_status=exc.status, result=None, error="bad")
+    resp = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
+    resp.headers["Content-Disposition"] = 'attachment; filename="mizan-reader-data.json"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.post("/readers/erase")
+@require_page(admin=True)
+def readers_erase():
+    f = request.form
+    if f.get("confirm") != "on":
+        return _render("desk/readers.html", http_status=422, result=None, error="confirm")
+    try:
+        result = desk().erase_reader(_me(), f.get("email", ""), f.get("mode", ""), _rid())
+    except MizanError as exc:
+        return _render("desk/readers.html", http_status=exc.status, result=None, error="bad")
+    return _render("desk/readers.html", result=result, error=None)
+
+
+# --- accounts (admins) ------------------------------------------------------------------------
+def _rid() -> str | None:
+    return request.environ.get("mizan.request_id")
+
+
+def _me() -> Actor:
+    """The account of a request that passed require_page."""
+    actor = current_actor()
+    assert actor is not None
+    return actor
+
+
+def _accounts_page(http_status: int = 200, **ctx) -> Response:
+    return _render("desk/accounts.html", http_status=http_status, accounts=desk().accounts(), **ctx)
+
+
+@bp.get("/accounts")
+@require_page(admin=True)
+def accounts():
+    return _accounts_page()
+
+
+@bp.post("/accounts")
+@require_page(admin=True)
+def accounts_add():
+    f = request.form
+    try:
+        desk().create_account(
+            _me(),
+            f.get("email", ""),
+            f.get("role", "moderator"),
+            f.get("lang", "ar"),
+            f.get("password", ""),
+            _rid(),
+        )
+    except MizanError as exc:
+        return _accounts_page(
+            exc.status, error="acc.exists" if exc.status == 409 else "acc.invalid"
+        )
+    return redirect(url_for("desk.accounts"), 303)
+
+
+@bp.post("/accounts/<int:account_id>")
+@require_page(admin=True)
+def accounts_update(account_id: int):
+    f = request.form
+    active = {"on": True, "off": False}.get(f.get("active", ""))
+    try:
+        desk().update_account(
+            _me(),
+            account_id,
+            role=f.get("role") or None,
+            active=active,
+            request_id=_rid(),
+        )
+    except MizanError as exc:
+        return _accounts_page(exc.status, error="acc.self" if exc.status == 409 else "acc.invalid")
+    return redirect(url_for("desk.accounts"), 303)
+
+
+@bp.post("/accounts/<int:account_id>/password")
+@require_page(admin=True)
+def accounts_password(account_id: int):
+    password = desk().reset_password(_me(), account_id, _rid())
+    return _accounts_page(new_password={"account_id": account_id, "password": password})
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@require_page(admin=True)
+def tokens_revoke(token_id: int):
+    desk().revoke_token_id(_me(), token_id, _rid())
+    return redirect(url_for("desk.accounts"), 303)
+
+
+def _charts(w: Words, data: dict) -> list:
+    """The stats page's charts, drawn on the server."""
+    from mizan.service.desk import charts
+
+    labels = [d[5:] for d in data["days"]]  # MM-DD: the year is in the table below
+    days = len(labels)
+    out = [
+        charts.stacked_bars(
+            "chart-comments",
+            w("chart.comments"),
+            w("chart.comments_desc", days=days),
+            labels,
+            [(s, str(w.status(s)), v) for s, v in data["comments"].items() if any(v)],
+        ),
+        charts.line(
+            "chart-queue",
+            w("chart.queue"),
+            w("chart.queue_desc"),
+            labels,
+            "queue",
+            w("chart.held_now"),
+            data["queue"],
+        ),
+        charts.line(
+            "chart-age",
+            w("chart.age"),
+            w("chart.age_desc"),
+            labels,
+            "age",
+            w("chart.hours"),
+            data["oldest_hours"],
+            counts=False,
+        ),
+        charts.stacked_bars(
+            "chart-reports",
+            w("chart.reports"),
+            w("chart.reports_desc"),
+            labels,
+            [("reports", w("chart.reports_n"), data["reports"])],
+        ),
+    ]
+    rows = data["overturned"]
+    if rows:
+        versions = [r["model_version"] for r in rows]
+        out.insert(
+            1,
+            charts.stacked_bars(
+                "chart-overturned",
+                w("chart.overturned"),
+                w("chart.overturned_desc"),
+                versions,
+                [
+                    ("overturned", w("chart.overturned_n"), [r["overturned"] for r in rows]),
+                    (
+                        "reviewed",
+                        w("chart.reviewed"),
+                        [r["reviewed"] - r["overturned"] for r in rows],
+                    ),
+                ],
+            ),
+        )
+    return out
+
+
 @bp.get("/stats")
 @require_page()
 def stats():
-    return _render("desk/stats.html", stats=desk().stats(30))
+    data = desk().series(30)
+    return _render(
+        "desk/stats.html", stats=desk().stats(30), series=data, charts=_charts(_words(), data)
+    )
+
+
+@bp.get("/stats.csv")
+@require_page()
+def stats_csv():
+    resp = Response(desk().series_csv(30), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = 'attachment; filename="mizan-stats.csv"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 __all__ = ["bp", "check_csrf", "inert", "safe_url"]

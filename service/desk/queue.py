@@ -16,13 +16,20 @@ from mizan.service.desk.common import (
     audit_dict,
     mask_email,
     near_duplicate_groups,
-    reason_spans,
+    why_spans,
 )
 from mizan.service.errors import (
     Conflict,
     NotFound,
     ValidationFailed,
 )
+from mizan.service.policy import PolicyConfig
+
+# Statuses of an author's comments that "approve and trust" approves.
+WAITING = ("held", "spam", "reported")
+AUTHOR_COMMENTS = 200
+# How many of the oldest comments of a queue "most uncertain first" looks at.
+UNCERTAIN_SCAN = 2000
 
 
 class Queue(DeskBase):
@@ -54,9 +61,16 @@ class Queue(DeskBase):
                 problems["cursor"] = ["Invalid cursor."]
         if problems:
             raise ValidationFailed(MSG_FIELDS, fields=problems)
-        rows, more = self.repo.queue_page(
-            status, post_id or None, (q or "").strip() or None, sort == "newest", after, limit
-        )
+        search = (q or "").strip() or None
+        if sort == "uncertain":
+            offset = int(cursor.partition(".")[0]) if cursor and cursor[:1].isdigit() else 0
+            rows, more = self._most_uncertain(status, post_id or None, search, offset, limit)
+            next_cursor = f"{offset + limit}.u" if more else None
+        else:
+            rows, more = self.repo.queue_page(
+                status, post_id or None, search, sort == "newest", after, limit
+            )
+            next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
         items = self._items(rows)
         groups = near_duplicate_groups([(i["id"], i["body"]) for i in items])
         by_id = {i["id"]: i for i in items}
@@ -71,8 +85,38 @@ class Queue(DeskBase):
             "comments": items,
             "duplicate_groups": out_groups,
             "counts": self.counts(),
-            "next_cursor": encode_cursor(rows[-1].created_at, rows[-1].id) if more else None,
+            "next_cursor": next_cursor,
         }
+
+    def _most_uncertain(
+        self, status: str, post_id: str | None, q: str | None, offset: int, limit: int
+    ) -> tuple[list[Any], bool]:
+        """The queue ordered by how close each comment's scores came to a threshold.
+
+        Those are the comments the model was least sure of: a moderator's decision on them
+        settles the most, and they make the best retraining examples. Comments without scores
+        (held by a rule alone) come last, oldest first. Sorted in memory over the oldest
+        UNCERTAIN_SCAN comments of the queue.
+        """
+        rows, _ = self.repo.queue_page(status, post_id, q, False, None, UNCERTAIN_SCAN)
+        autos = self.repo.automatic_decisions([r.id for r in rows])
+        config = PolicyConfig.from_settings(self.settings)
+        model_thresholds = self.repo.active_model_thresholds()
+
+        def distance(row: Any) -> float:
+            d = autos.get(row.id)
+            scores = (d.scores or {}) if d else {}
+            t = config.thresholds(model_thresholds, row.section)
+            gaps = []
+            if isinstance(scores.get("spam"), int | float):
+                gaps += [abs(scores["spam"] - t[k]) for k in ("spam", "hold_spam_unsupported")]
+            if isinstance(scores.get("abuse"), int | float):
+                gaps += [abs(scores["abuse"] - t[k]) for k in ("approve_abuse", "reject_abuse")]
+            return min(gaps) if gaps else float("inf")
+
+        ordered = sorted(rows, key=lambda r: (distance(r), r.created_at, r.id))
+        page = ordered[offset : offset + limit]
+        return page, len(ordered) > offset + limit
 
     def counts(self) -> dict[str, int]:
         counts = self.repo.queue_counts()
@@ -112,8 +156,9 @@ class Queue(DeskBase):
                     },
                     "scores": dict(d.scores or {}) if d else {},
                     "reasons": reasons,
-                    "spans": reason_spans(reasons, len(r.body)),
+                    "spans": why_spans(reasons, r.body),
                     "decided_by": d.decided_by if d else None,
+                    "auto_outcome": d.outcome if d else None,
                     "model_version": d.model_version if d else None,
                     "reports": {"count": sum(rep.values()), "reasons": rep},
                     "duplicate_group": None,
@@ -152,6 +197,25 @@ class Queue(DeskBase):
         )
         item["audit"] = [audit_dict(e) for e in entries]
         return item
+
+    def author(self, comment_id: str, limit: int = AUTHOR_COMMENTS) -> dict[str, Any]:
+        """The author of a comment: their comments (by the email's keyed hash) and decisions.
+
+        The email stays masked here; revealing it is its own audited action.
+        """
+        row = self.repo.comment(comment_id)
+        if row is None:
+            raise NotFound("Not found.")
+        rows = self.repo.comments_by_author(row.author_email_hash, limit)
+        items = self._items(rows)
+        me = next((i for i in items if i["id"] == comment_id), None) or self._items([row])[0]
+        waiting = [i["id"] for i in items if i["status"] in WAITING]
+        return {
+            "comment_id": comment_id,
+            "author": me["author"],
+            "comments": items,
+            "waiting": waiting,
+        }
 
     def reveal_email(self, actor: Actor, comment_id: str, request_id: str | None = None) -> str:
         """The author's email in clear; every reveal is audited."""

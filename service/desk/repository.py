@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, Text, and_, cast, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from mizan.service.tables import (
     ApiToken,
     AuditEntry,
     AuthorBan,
+    BlockedDomain,
     Comment,
     Decision,
     ModelVersion,
@@ -289,6 +290,17 @@ class ModerationRepository:
                 out.setdefault(cid, {})[reason] = int(n)
         return out
 
+    def comments_by_author(self, email_hash: str, limit: int) -> list[Comment]:
+        """An author's comments (by the email's keyed hash), newest first."""
+        stmt = (
+            select(Comment)
+            .where(Comment.author_email_hash == email_hash)
+            .order_by(Comment.created_at.desc(), Comment.id.desc())
+            .limit(limit)
+        )
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(stmt))
+
     def reports_for(self, comment_id: str) -> list[ReaderReport]:
         stmt = (
             select(ReaderReport)
@@ -519,6 +531,162 @@ class ModerationRepository:
             session.delete(row)
         return True
 
+    # --- blocked domains ----------------------------------------------------------------------
+    def blocked_domains(self) -> list[BlockedDomain]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(select(BlockedDomain).order_by(BlockedDomain.domain)))
+
+    def add_blocked_domain(self, domain: str, actor: str, audit: dict) -> int | None:
+        """Insert a domain; None when it is already blocked."""
+        try:
+            with self.engine.begin() as conn:
+                domain_id = conn.execute(
+                    insert(BlockedDomain).returning(BlockedDomain.id),
+                    {"domain": domain, "created_by": actor[:100], "created_at": utcnow()},
+                ).scalar_one()
+                conn.execute(insert(AuditEntry), {**audit, "created_at": utcnow()})
+                return domain_id
+        except IntegrityError:
+            return None
+
+    def remove_blocked_domain(self, domain_id: int, audit_for: Callable[[str], dict]) -> bool:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            row = session.get(BlockedDomain, domain_id)
+            if row is None:
+                return False
+            session.add(AuditEntry(**{**audit_for(row.domain), "created_at": utcnow()}))
+            session.delete(row)
+        return True
+
+    def blocked_domain_decisions(self, since: datetime) -> list[tuple[list, datetime]]:
+        """(reasons, created_at) of automatic decisions since `since` that name a blocked domain."""
+        stmt = select(Decision.reasons, Decision.created_at).where(
+            Decision.kind == "automatic",
+            Decision.created_at >= since,
+            cast(Decision.reasons, Text).like('%"blocked_domain"%'),
+        )
+        with self.engine.connect() as conn:
+            return [(r or [], aware(at)) for r, at in conn.execute(stmt)]
+
+    # --- readers' data rights ------------------------------------------------------------------
+    def reader_data(self, email_hash: str) -> dict:
+        """Everything stored under one email's keyed hash: comments with their decisions and
+        report counts, bans on the address, and how many training examples came from them."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            comments = list(
+                session.scalars(
+                    select(Comment)
+                    .where(Comment.author_email_hash == email_hash)
+                    .order_by(Comment.created_at, Comment.id)
+                )
+            )
+            ids = [c.id for c in comments]
+            decisions: dict[str, list[Decision]] = {}
+            reports: dict[str, int] = {}
+            examples = 0
+            if ids:
+                for d in session.scalars(
+                    select(Decision).where(Decision.comment_id.in_(ids)).order_by(Decision.id)
+                ):
+                    decisions.setdefault(d.comment_id, []).append(d)
+                for cid, n in session.execute(
+                    select(ReaderReport.comment_id, func.count())
+                    .where(ReaderReport.comment_id.in_(ids))
+                    .group_by(ReaderReport.comment_id)
+                ):
+                    reports[cid] = int(n)
+                examples = int(
+                    session.execute(
+                        select(func.count())
+                        .select_from(TrainingExample)
+                        .where(TrainingExample.comment_id.in_(ids))
+                    ).scalar_one()
+                )
+            bans = list(
+                session.scalars(
+                    select(AuthorBan).where(
+                        AuthorBan.kind == "email", AuthorBan.value_hash == email_hash
+                    )
+                )
+            )
+        return {
+            "comments": comments,
+            "decisions": decisions,
+            "reports": reports,
+            "examples": examples,
+            "bans": bans,
+        }
+
+    def erase_reader(
+        self, email_hash: str, delete_rows: bool, removed: dict, decision: dict, audit: dict
+    ) -> tuple[int, int]:
+        """Erase one email's comments in one transaction: delete them, or keep them with the
+        `removed` values (text and every personal field replaced). A comment that others'
+        replies hang on is kept as removed even when deleting. Training examples made from
+        them are deleted; a removed comment still waiting for a moderator is rejected with
+        `decision`. Returns (removed, deleted)."""
+        now = utcnow()
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            stmt = select(Comment.id, Comment.status).where(Comment.author_email_hash == email_hash)
+            if self.postgres:
+                stmt = stmt.with_for_update()
+            rows = {cid: status for cid, status in session.execute(stmt)}
+            ids = list(rows)
+            to_delete: list[str] = []
+            if delete_rows and ids:
+                others = or_(Comment.parent_id.in_(ids), Comment.root_id.in_(ids))
+                anchored = set(
+                    session.scalars(select(Comment.parent_id).where(others, Comment.id.not_in(ids)))
+                ) | set(
+                    session.scalars(select(Comment.root_id).where(others, Comment.id.not_in(ids)))
+                )
+                to_delete = [cid for cid in ids if cid not in anchored]
+            to_remove = [cid for cid in ids if cid not in set(to_delete)]
+            if ids:
+                session.execute(delete(TrainingExample).where(TrainingExample.comment_id.in_(ids)))
+            if to_delete:
+                session.execute(delete(Decision).where(Decision.comment_id.in_(to_delete)))
+                session.execute(delete(ReaderReport).where(ReaderReport.comment_id.in_(to_delete)))
+                session.execute(delete(Comment).where(Comment.id.in_(to_delete)))
+            if to_remove:
+                session.execute(
+                    update(Comment)
+                    .where(Comment.id.in_(to_remove))
+                    .values(**removed, metadata_erased_at=now, updated_at=now)
+                )
+                waiting = [
+                    c for c in to_remove if rows[c] in ("pending", "held", "spam", "reported")
+                ]
+                if waiting:
+                    session.execute(
+                        update(Comment)
+                        .where(Comment.id.in_(waiting))
+                        .values(status="rejected", decided_at=now)
+                    )
+                    for cid in waiting:
+                        session.execute(
+                            insert(Decision),
+                            {
+                                **decision,
+                                "comment_id": cid,
+                                "from_status": rows[cid],
+                                "created_at": now,
+                            },
+                        )
+            session.execute(
+                insert(AuditEntry),
+                {
+                    **audit,
+                    "detail": {
+                        **audit.get("detail", {}),
+                        "removed": len(to_remove),
+                        "deleted": len(to_delete),
+                    },
+                    "created_at": now,
+                },
+            )
+        return len(to_remove), len(to_delete)
+
     # --- reader reports -----------------------------------------------------------------------
     def reports_since(
         self, *, reporter_hash: str | None = None, comment_id: str | None = None, since: datetime
@@ -666,6 +834,13 @@ class ModerationRepository:
             )
         return before
 
+    def active_model_thresholds(self) -> dict | None:
+        """The thresholds shipped with the active model version (None when none is active)."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(ModelVersion.thresholds).where(ModelVersion.active.is_(True))
+            ).scalar()
+
     def active_model_version(self) -> str | None:
         with self.engine.connect() as conn:
             return conn.execute(
@@ -673,6 +848,53 @@ class ModerationRepository:
             ).scalar()
 
     # --- stats --------------------------------------------------------------------------------
+    def comment_days(self, since: datetime) -> list[tuple[datetime, str]]:
+        """(created_at, status) of the comments created since `since`."""
+        stmt = select(Comment.created_at, Comment.status).where(Comment.created_at >= since)
+        with self.engine.connect() as conn:
+            return [(aware(at), status) for at, status in conn.execute(stmt)]
+
+    def report_times(self, since: datetime) -> list[datetime]:
+        stmt = select(ReaderReport.created_at).where(ReaderReport.created_at >= since)
+        with self.engine.connect() as conn:
+            return [aware(at) for (at,) in conn.execute(stmt)]
+
+    def status_changes(self, since: datetime) -> list[tuple]:
+        """Every status change of the comments that were held at some point since `since`.
+
+        (comment_id, comment created_at, outcome, applied, reasons, decided at) ordered by
+        decision id: enough to replay which comments were held at any moment of the window.
+        """
+        touched = select(Decision.comment_id).where(Decision.created_at >= since)
+        held_now = select(Comment.id).where(Comment.status == "held")
+        stmt = (
+            select(
+                Decision.comment_id,
+                Comment.created_at,
+                Decision.outcome,
+                Decision.applied,
+                Decision.reasons,
+                Decision.created_at,
+            )
+            .join(Comment, Comment.id == Decision.comment_id)
+            .where(or_(Decision.comment_id.in_(touched), Decision.comment_id.in_(held_now)))
+            .order_by(Decision.id)
+        )
+        with self.engine.connect() as conn:
+            return [
+                (cid, aware(created), outcome, applied, reasons, aware(at))
+                for cid, created, outcome, applied, reasons, at in conn.execute(stmt)
+            ]
+
+    def oldest_held(self) -> datetime | None:
+        """When the oldest comment still held was posted (None: the queue is empty)."""
+        with self.engine.connect() as conn:
+            return aware(
+                conn.execute(
+                    select(func.min(Comment.created_at)).where(Comment.status == "held")
+                ).scalar()
+            )
+
     def decisions_since(self, since: datetime) -> list[tuple]:
         """(comment_id, kind, outcome, model_version, created_at, id) of decisions since `since`."""
         auto = select(Decision.comment_id).where(

@@ -37,9 +37,10 @@ from mizan.service.desk.common import (
 from mizan.service.desk.insight import Insight
 from mizan.service.desk.lists import Lists
 from mizan.service.desk.queue import Queue
+from mizan.service.desk.rights import Rights
 
 
-class Desk(Accounts, Queue, Actions, Lists, Insight):
+class Desk(Accounts, Queue, Actions, Lists, Insight, Rights):
     """The moderation desk's use cases over the desk repository and the service's keys."""
 
 

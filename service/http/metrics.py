@@ -321,6 +321,24 @@ class ScrapeCollector:
             )
             g.add_metric([], oldest)
             out.append(g)
+            held, held_age = self._held()
+            g = GaugeMetricFamily("mizan_held_comments", "Comments held for a moderator.")
+            g.add_metric([], held)
+            out.append(g)
+            g = GaugeMetricFamily(
+                "mizan_oldest_held_comment_age_seconds",
+                "Age of the oldest comment held for a moderator (0 when the queue is empty).",
+            )
+            g.add_metric([], held_age)
+            out.append(g)
+            alert = self.service.settings.desk.queue_alert_minutes
+            g = GaugeMetricFamily(
+                "mizan_held_queue_alert",
+                "1 when the oldest held comment is older than MIZAN_QUEUE_ALERT_MINUTES "
+                "(the desk shows a banner), else 0.",
+            )
+            g.add_metric([], 1 if alert and held_age > alert * 60 else 0)
+            out.append(g)
             c = CounterMetricFamily(
                 "mizan_decisions",
                 "Decisions recorded, by outcome and by "
@@ -381,6 +399,13 @@ class ScrapeCollector:
         out.append(g)
         out.append(up)
         return out
+
+    def _held(self) -> tuple[int, float]:
+        from mizan.service.http import repository
+
+        n, oldest = repository.held_backlog(self.service.repo.engine)
+        age = max(0.0, (datetime.now(UTC) - _aware(oldest)).total_seconds()) if oldest else 0.0
+        return n, age
 
     def _pending(self) -> tuple[int, float, str | None]:
         from mizan.service.http import repository

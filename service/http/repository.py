@@ -57,3 +57,12 @@ def pending_and_model(engine: Engine) -> tuple[int, datetime | None, str | None]
             .limit(1)
         ).scalar()
     return n, oldest, version
+
+
+def held_backlog(engine: Engine) -> tuple[int, datetime | None]:
+    """Comments held for a moderator, and when the oldest of them was posted."""
+    with engine.connect() as conn:
+        n, oldest = conn.execute(
+            select(func.count(), func.min(Comment.created_at)).where(Comment.status == "held")
+        ).one()
+    return int(n), oldest

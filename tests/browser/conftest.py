@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -36,8 +37,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def live(tmp_path):
+@contextlib.contextmanager
+def serve(tmp_path: Path, **env_extra: str):
     """Data set up in-process; pages served by a separate gunicorn process on the same database."""
     url = f"sqlite:///{tmp_path / 'mizan.sqlite3'}"
     from mizan.service.db import upgrade
@@ -53,8 +54,9 @@ def live(tmp_path):
         "MIZAN_BROKER_URL": REDIS_URL,
         "MIZAN_ALLOWED_ORIGINS": "https://news.example",
         "MIZAN_MODE": "embedded",
+        **env_extra,
     }
-    log = open(tmp_path / "api.log", "wb")  # noqa: SIM115 - closed in the finalizer below
+    log = open(tmp_path / "api.log", "wb")  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -100,6 +102,57 @@ def live(tmp_path):
             proc.wait(5)
         log.close()
         app.extensions["mizan"].repo.engine.dispose()
+
+
+@pytest.fixture
+def live(tmp_path):
+    with serve(tmp_path) as app:
+        yield app
+
+
+AXE_VERSION = "4.10.3"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from the npm registry, installed once into a cache directory."""
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed (the accessibility check needs axe-core from npm)")
+    cache = Path(
+        os.environ.get("MIZAN_NPM_CACHE") or Path.home() / ".cache" / "mizan-tests" / "npm"
+    )
+    script = cache / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(cache),
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                f"axe-core@{AXE_VERSION}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return script.read_text(encoding="utf-8")
+
+
+def axe_violations(page, source: str, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core on the page; the violations of the given impacts (id, impact, targets)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(source)
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " targets: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))"
+    )
+    return [v for v in found if v["impact"] in impacts]
 
 
 @pytest.fixture(scope="session")

@@ -229,6 +229,7 @@ def _aim_at_seeded_data(case, seeded: Seeded, data) -> None:
         "comment_id": seeded.comment_ids,
         "ban_id": seeded.ban_ids + [1, 2, 3],
         "term_id": seeded.term_ids + [1, 2, 3],
+        "domain_id": [1, 2, 3],
         "version": [CONTRACT_MODEL],
         "post_id": ["contract-article"],
     }

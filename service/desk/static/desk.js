@@ -6,14 +6,27 @@
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var form = document.getElementById("queue-form");
   var toast = document.getElementById("toast");
+  var toastText = document.getElementById("toast-text");
+  var undoButton = document.getElementById("toast-undo");
   var current = -1;
+  var UNDO_MS = 10000;  // how long the toast offers to undo the last action
+  var undoable = null;  // {ids: [...], removed: [{el, before}]} of the last action
 
-  function say(text) {
+  function words(key, n) {
+    var text = (toast && toast.getAttribute("data-done-" + key.replace(/_/g, "-"))) || key + ": {n}";
+    return text.replace("{n}", String(n));
+  }
+
+  function say(text, canUndo) {
     if (!toast) return;
-    toast.textContent = text;
+    toastText.textContent = text;
+    undoButton.hidden = !canUndo;
     toast.hidden = false;
     clearTimeout(say.timer);
-    say.timer = setTimeout(function () { toast.hidden = true; }, 2500);
+    say.timer = setTimeout(function () {
+      toast.hidden = true;
+      undoable = null;
+    }, canUndo ? UNDO_MS : 3000);
   }
 
   function api(path, body) {
@@ -44,7 +57,7 @@
       var span = document.querySelector('[data-email-for="' + CSS.escape(id) + '"]');
       if (span) span.textContent = data.email;
       btn.remove();
-    }).catch(function (e) { say(e.message); });
+    }).catch(function (e) { say(e.message, false); });
   });
 
   if (!form) return;
@@ -84,25 +97,56 @@
     var body = { action: action, ids: ids };
     if (action === "reject") body.reason = document.getElementById("reject-reason").value;
     api("/api/v1/moderation/actions", body).then(function (data) {
-      var done = 0, failed = 0;
+      var done = [], failed = 0, removed = [];
       data.results.forEach(function (r) {
         var el = document.getElementById("c-" + r.id);
         if (r.ok) {
-          done += 1;
-          if (el) el.remove();
+          done.push(r.id);
+          if (el) {
+            removed.push({ el: el, before: el.nextElementSibling });
+            el.remove();
+          }
         } else {
           failed += 1;
         }
       });
       setCounts(data.counts);
-      say((done ? "✓ " + done : "") + (failed ? "  ✗ " + failed : ""));
+      undoable = done.length ? { ids: done, removed: removed.reverse() } : null;
+      var text = done.length ? words(action, done.length) : "";
+      if (failed) text += (text ? " · " : "") + words("failed", failed);
+      say(text, !!undoable);
       if (!items().length) {
         if (form.getAttribute("data-more") === "1") { window.location.reload(); return; }
         document.getElementById("empty-after").hidden = false;
       }
       focus(current);
-    }).catch(function (e) { say(e.message); });
+    }).catch(function (e) { say(e.message, false); });
   }
+
+  // Undo the last action: restore each comment (audited on the server) and put it back.
+  function undo() {
+    if (!undoable) return;
+    var last = undoable;
+    undoable = null;
+    api("/api/v1/moderation/actions", { action: "restore", ids: last.ids }).then(function (data) {
+      var back = {};
+      var n = 0;
+      data.results.forEach(function (r) { if (r.ok) { back[r.id] = true; n += 1; } });
+      last.removed.forEach(function (r) {
+        if (!back[r.el.getAttribute("data-id")]) return;
+        r.el.classList.remove("selected", "current");
+        var box = r.el.querySelector('input[name="ids"]');
+        if (box) box.checked = false;
+        if (r.before && r.before.parentNode === list) list.insertBefore(r.el, r.before);
+        else list.appendChild(r.el);
+      });
+      setCounts(data.counts);
+      document.getElementById("empty-after").hidden = items().length > 0;
+      say(words("undone", n), false);
+      focus(Math.max(current, 0));
+    }).catch(function (e) { say(e.message, false); });
+  }
+  if (undoButton) undoButton.addEventListener("click", undo);
 
   function targets() {
     var sel = selectedIds();
@@ -148,6 +192,7 @@
       case "a": act(form.getAttribute("data-status") === "spam" ? "not_spam" : "approve", targets()); break;
       case "r": act("reject", targets()); break;
       case "s": act("spam", targets()); break;
+      case "u": undo(); break;
       default: return;
     }
     ev.preventDefault();

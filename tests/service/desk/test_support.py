@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,7 @@ def make_comment(
     reasons: list | None = None,
     model_version: str | None = "test-model-1",
     decided_by: str = "model",
+    at: datetime | None = None,
 ) -> str:
     """Store a comment as intake would, then its automatic decision (unless pending)."""
     svc = app.extensions["mizan"]
@@ -124,6 +126,8 @@ def make_comment(
                 )
             ],
         )
+    if at is not None:
+        factories.backdate(svc.repo, cid, at)
     return cid
 
 
