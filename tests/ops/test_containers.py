@@ -99,6 +99,10 @@ def _with_compose(tmp_path, mutate) -> subprocess.CompletedProcess:
             "MIZAN_TRUSTED_PROXIES is the subnet of the front's edge network",
         ),
         (
+            lambda d: d["networks"]["edge"]["ipam"]["config"][0].update(subnet="172.31.250.0/24"),
+            "is outside Docker's address pools",
+        ),
+        (
             lambda d: d["services"]["worker"]["networks"].append("edge"),
             "only front and api are on the edge network",
         ),
