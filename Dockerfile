@@ -38,9 +38,10 @@ COPY --from=build /opt/mizan /opt/mizan
 USER 10001:10001
 WORKDIR /var/lib/mizan
 EXPOSE 8000
-# Liveness of the API (the default command); compose gives the worker its own check
-# (`mizan worker-ready`). Readiness for a load balancer is GET /readyz.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('MIZAN_PORT', '8000'), timeout=4)"]
+# Health of whatever role this container runs (api: /healthz answers; worker: it answers a ping
+# with its database and model; beat: it keeps sending the sweep). Readiness for a load balancer
+# is GET /readyz.
+HEALTHCHECK --interval=30s --timeout=20s --start-period=60s --retries=3 \
+  CMD ["mizan", "healthcheck"]
 ENTRYPOINT ["mizan"]
 CMD ["api"]

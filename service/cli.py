@@ -11,6 +11,7 @@ import time
 import click
 
 from mizan.service.config import ConfigError, Settings, load_settings
+from mizan.service.roles import ROLES
 
 
 def _settings() -> Settings:
@@ -38,11 +39,33 @@ def db() -> None:
 
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
-def db_upgrade(revision: str) -> None:
+@click.option(
+    "--wait",
+    "wait_seconds",
+    default=0.0,
+    type=click.FloatRange(0, 3600),
+    show_default=True,
+    help="Retry for up to this many seconds while the database cannot be reached "
+    "(a server still starting).",
+)
+def db_upgrade(revision: str, wait_seconds: float) -> None:
     """Create the schema or migrate it to the latest revision."""
-    from mizan.service.db import upgrade
+    from sqlalchemy.exc import DBAPIError
 
-    upgrade(_settings().database_url, revision)
+    from mizan.service.db import upgrade_when_reachable
+
+    def retrying(exc: Exception, delay: float) -> None:
+        # The exception's type only: a driver's message can name hosts and users.
+        name = type(getattr(exc, "orig", None) or exc).__name__
+        click.echo(f"database not reachable yet ({name}); retrying in {delay:.1f} s", err=True)
+
+    try:
+        upgrade_when_reachable(_settings().database_url, revision, wait_seconds, retrying)
+    except DBAPIError as exc:
+        name = type(exc.orig or exc).__name__
+        raise click.ClickException(
+            f"cannot reach the database ({name}); check MIZAN_DATABASE_URL"
+        ) from None
     click.echo("database is at revision " + revision)
 
 
@@ -76,6 +99,30 @@ def worker_ready(node: str | None, timeout: float) -> None:
     result = check(node, timeout)
     click.echo(json.dumps(result))
     sys.exit(0 if result["ready"] else 1)
+
+
+@main.command("healthcheck")
+@click.argument("role", required=False, type=click.Choice(ROLES))
+@click.option("--timeout", default=4.0, type=float, show_default=True)
+def healthcheck(role: str | None, timeout: float) -> None:
+    """Exit 0 when this container's Mizan process is healthy (its role found when not given).
+
+    api: /healthz answers on MIZAN_PORT; worker: as `mizan worker-ready`; beat: it sent the
+    sweep within the last three sweep intervals (at least 60 s).
+    """
+    from mizan.service import roles
+
+    found = [role] if role else roles.running_roles()
+    if not found:
+        click.echo("no Mizan api, worker or beat runs here")
+        return
+    failures = []
+    for name in found:
+        problem = roles.check(name, timeout)
+        click.echo(f"{name}: {problem or 'ok'}")
+        if problem:
+            failures.append(name)
+    sys.exit(1 if failures else 0)
 
 
 @main.command()

@@ -6,6 +6,7 @@ import base64
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -90,6 +91,37 @@ def upgrade(url: str, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
+
+
+def upgrade_when_reachable(
+    url: str,
+    revision: str = "head",
+    wait_seconds: float = 0.0,
+    on_retry: Callable[[Exception, float], None] | None = None,
+) -> None:
+    """`upgrade`, retried for up to `wait_seconds` while the database cannot be reached.
+
+    A database server that is still starting, or restarting, refuses connections or drops
+    them; a migration run then fails with an OperationalError before or during its (single,
+    transactional on PostgreSQL) run, so running it again is safe. Any other error, and the
+    last one after the deadline, is raised.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    deadline = time.monotonic() + max(0.0, wait_seconds)
+    delay = 0.5
+    while True:
+        try:
+            upgrade(url, revision)
+            return
+        except (OperationalError, DisconnectionError) as exc:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            delay = min(delay * 2, 5.0, left)
+            if on_retry is not None:
+                on_retry(exc, delay)
+            time.sleep(delay)
 
 
 # --- values shared by the features' repositories -------------------------------------------

@@ -30,6 +30,22 @@ ORIGIN = "https://news.example"
 SECRET = "test-secret-" + "x" * 40
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--containers",
+        action="store_true",
+        help="Run tests/containers: build the images and run the compose stack on a real Docker "
+        "engine (minutes; .ci/run runs it as its own step after the suite).",
+    )
+
+
+def pytest_ignore_collect(collection_path, config):
+    # The container test is a separate step, kept out of the ordinary run's time.
+    if collection_path.name == "containers" and collection_path.parent == Path(__file__).parent:
+        return not config.getoption("--containers")
+    return None
+
+
 class RecordingSender:
     """Stands in for the broker in unit tests of the API (one faked neighbour)."""
 

@@ -33,6 +33,8 @@ def make_celery() -> Celery:
         # A pool process loads the model before it reports up (signals.py); Celery's default
         # of 4 s would kill it on a busy machine.
         worker_proc_alive_timeout=60.0,
+        # Beat notes each task it sends in a file: its health check (`mizan healthcheck beat`).
+        beat_scheduler="mizan.worker.beat:Scheduler",
         beat_schedule={
             "mizan-sweep": {
                 "task": SWEEP_TASK,

@@ -45,7 +45,13 @@ def test_the_shipped_container_files_pass_every_check():
         "commands: mizan worker --help",
         "commands: mizan beat --help",
         "commands: mizan db upgrade --help",
-        "commands: mizan worker-ready --help",
+        "commands: mizan healthcheck api --help",
+        "commands: mizan healthcheck worker --help",
+        "commands: mizan healthcheck beat --help",
+        "the front publishes exactly one fixed port",
+        "only the front publishes a port",
+        "MIZAN_TRUSTED_PROXIES is the subnet of the front's edge network",
+        ".env is git-ignored",
         "hadolint reports nothing",
         "documents every MIZAN_* variable",
     ):
@@ -75,6 +81,38 @@ def _with_compose(tmp_path, mutate) -> subprocess.CompletedProcess:
             lambda d: d["services"]["worker"]["depends_on"].pop("migrate"),
             "worker waits for migrate",
         ),
+        # What running the stack for real showed (docs/deploy.md).
+        (
+            lambda d: d["services"]["api"].update(tmpfs=["/tmp", "/var/lib/mizan"]),
+            "api's /var/lib/mizan tmpfs belongs to the image's user",
+        ),
+        (
+            lambda d: d["services"]["api"].update(ports=["127.0.0.1:8000-8009:8000"]),
+            "only the front publishes a port",
+        ),
+        (
+            lambda d: d["services"]["front"].update(ports=["127.0.0.1:8000-8009:8080"]),
+            "the front publishes exactly one fixed port",
+        ),
+        (
+            lambda d: d["services"]["api"]["environment"].update(MIZAN_TRUSTED_PROXIES="0.0.0.0/0"),
+            "MIZAN_TRUSTED_PROXIES is the subnet of the front's edge network",
+        ),
+        (
+            lambda d: d["networks"]["edge"]["ipam"]["config"][0].update(subnet="172.31.250.0/24"),
+            "is outside Docker's address pools",
+        ),
+        (
+            lambda d: d["services"]["worker"]["networks"].append("edge"),
+            "only front and api are on the edge network",
+        ),
+        (
+            lambda d: d["services"]["worker"]["environment"].pop("POSTGRES_PASSWORD"),
+            "worker does not get POSTGRES_PASSWORD from .env",
+        ),
+        (lambda d: d["services"]["beat"].update(healthcheck={"disable": True}), "beat has a"),
+        (lambda d: d["services"]["redis"].pop("logging"), "redis rotates its logs"),
+        (lambda d: d["services"]["worker"].pop("deploy"), "worker has memory and CPU limits"),
     ],
 )
 def test_a_broken_compose_file_fails(tmp_path, mutate, message):
