@@ -184,11 +184,14 @@ def page(browser, request):
 
 
 def screenshot(page, name: str, docs: bool = False) -> Path:
-    """Save under test-artifacts/ (and, for the documentation, copy into docs/screenshots/)."""
+    """Save under test-artifacts/; with MIZAN_DOCS_SCREENSHOTS=1, also refresh docs/screenshots/.
+
+    Opt-in, so that an ordinary test run leaves the checkout clean.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
-    if docs:
+    if docs and os.environ.get("MIZAN_DOCS_SCREENSHOTS") == "1":
         target = REPO / "docs" / "screenshots"
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target / f"{name}.png")
