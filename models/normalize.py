@@ -35,8 +35,9 @@ Public API
 ``fold(text)``
     Character-level folding only, for word lists and dictionaries: strip invisible characters
     (zero-width, bidi controls, soft hyphen, CGJ, Unicode tags, Hangul fillers, C0/C1 controls
-    other than whitespace), Arabic diacritics and tatweel; NFKC; casefold; unify alef/hamza
-    forms (أ إ آ ٱ -> ا, ؤ -> و, ئ -> ي, standalone ء kept), ى -> ي, ة -> ه, Persian/Urdu
+    other than whitespace), Arabic diacritics and tatweel (a gap with tatweel on both sides,
+    "يلـ ـعن", is closed first: it is how a word is cut to hide it); NFKC; casefold; unify
+    alef/hamza forms (أ إ آ ٱ -> ا, ؤ -> و, ئ -> ي, standalone ء kept), ى -> ي, ة -> ه, Persian/Urdu
     look-alikes (ک گ -> ك, ی -> ي, ہ ھ ۀ -> ه, ڤ -> ف, پ -> ب, چ -> ج, plus ڪ ڭ -> ك, ڨ -> ق,
     ے ې -> ي); Arabic-Indic and Persian digits -> ASCII; Cyrillic/Greek homoglyphs -> Latin.
     Homoglyphs are mapped inside a word only when the word also contains a Latin letter, or when
@@ -298,6 +299,11 @@ def _translate(text: str) -> str:
     return text
 
 
+# A word cut in two with tatweel on both sides of the gap ("يلـ ـعن"): no honest writer types
+# that, and it hides an insult from every word-level match, so the gap is closed before folding.
+_TATWEEL_SPLIT = re.compile(r"\u0640+\s+\u0640+")
+
+
 def fold(text: str) -> str:
     """Character-level folding only (no entity marking, repeat collapsing or rejoining).
 
@@ -307,6 +313,8 @@ def fold(text: str) -> str:
         if _ASCII_CONTROL.search(text):
             text = text.translate(_TABLE)
         return text.lower()
+    if "\u0640" in text:
+        text = _TATWEEL_SPLIT.sub("", text)
     s = _fold_chars(_translate(text))
     if _CG_HINT.search(s):
         t = _CG_TOKEN.sub(_homoglyph_repl, s)
@@ -659,7 +667,10 @@ def _fold_tracked(text: str) -> tuple[str, list[int]]:
     # 1. table, char by char (deletions drop the char, mappings keep its index)
     chars: list[str] = []
     idx: list[int] = []
+    gaps = {i for m in _TATWEEL_SPLIT.finditer(text) for i in range(*m.span())}
     for i, ch in enumerate(text):
+        if i in gaps:
+            continue
         t = ch.translate(_TABLE)
         for c in t:
             chars.append(c)

@@ -63,3 +63,20 @@ def test_neutral_news_words_never_count_as_insults(tmp_path):
     assert {"شمال", "عميل", "يهود"}.isdisjoint(lex.insults)
     assert "يهود" in lex.identities
     assert "شمال" in NEUTRAL_TERMS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "نعرف وين ساكن وبنجيك",  # a threat: "we'll come for you"
+        "ربي ياخذك قبل الصبح",
+        "يلـ ـعن ابـ ـوك",  # cut with tatweel
+        "k.l.b ibn k.l.b",  # dotted Arabizi
+        "espece de connard",
+        "go back to your country, rats",
+    ],
+)
+def test_threats_curses_and_obfuscated_insults_hit_the_built_in_lexicon(text, tmp_path):
+    lex = read_lexicon(tmp_path)  # no shared lexicon files: the built-in lists alone
+    feats = HashedTextFeatures(lexicon_terms=lex.insults, identity_terms=lex.identities).fit(None)
+    assert _meta(feats, text)[HIT] == 1, text

@@ -99,6 +99,10 @@ CASES = [
     ("@ahmed شكرا", "@ahmed شكرا"),
     # whitespace
     ("  كلام \t\n  جميل  ", "كلام جميل"),
+    # a word cut in two with tatweel on both sides of the gap is joined again
+    ("يلـ ـعن ابـ ـوك", "يلعن ابوك"),
+    ("كلـــ   ـــب", "كلب"),
+    ("قال ـ ثم مضى", "قال ثم مضي"),  # a lone tatweel between words joins nothing
     ("a\u00a0b", "a b"),
 ]
 

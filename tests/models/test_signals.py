@@ -19,6 +19,8 @@ from mizan.models.signals import spam_signals
         ("الشيخ الروحاني لجلب الحبيب وفك السحر", {"healer"}),
         ("1xbet promo code LY100 bonus on first deposit", {"money"}),
         ("abonnez-vous a ma chaine", {"commerce"}),
+        ("شاركت الخبر في بودكاستي، تابعوني على سبوتيفاي", {"promotion"}),
+        ("My new book is out on Amazon, leave a review!", {"promotion"}),
     ],
 )
 def test_spam_comments_carry_evidence(text, expected):

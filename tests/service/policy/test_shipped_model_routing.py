@@ -70,7 +70,7 @@ POLITE = [
     "Je ne suis pas d'accord avec l'auteur, mais merci pour cet article.",
 ]
 ABUSIVE = [
-    pytest.param("نعرف وين ساكن وبنجيك", marks=MISSED),
+    "نعرف وين ساكن وبنجيك",
     "هذا الخاين يستاهل رصاصة في راسه",
     "allah yen3al babak ya khayen",
     "يا ك*ب",
@@ -124,7 +124,7 @@ def test_no_single_word_sends_to_spam_or_rejects(model, frequent_news_words):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="about 11% of frequent words alone and 13% in a neutral sentence are held: the "
+    reason="about 15% of frequent words alone and 4% in a neutral sentence are held: the "
     "abuse cut chosen on in-domain data sits near the score of plain text (see the card)",
 )
 def test_at_most_one_percent_of_single_words_hold(model, frequent_news_words):
