@@ -116,6 +116,9 @@ class QueueCommentOut(Schema):
     id = fields.String()
     post_id = fields.String()
     permalink = fields.String(allow_none=True)
+    # The article as the site named it (form fields, widget attributes, the Referer), if known.
+    article_url = fields.String(allow_none=True)
+    article_title = fields.String(allow_none=True)
     parent_id = fields.String(allow_none=True)
     section = fields.String(allow_none=True)
     status = fields.String()

@@ -130,6 +130,26 @@ def near_duplicate_groups(
     return [g for g in groups.values() if len(g) > 1]
 
 
+def article_groups(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Group queue items by article (post id), groups in order of their first item.
+
+    Items keep the order they came in. A group's title and URL are those given with its most
+    recent comment that has one, since a site may rename an article after it is published.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for item in items:
+        group = groups.setdefault(
+            item["post_id"],
+            {"post_id": item["post_id"], "article_url": None, "article_title": None, "items": []},
+        )
+        group["items"].append(item)
+    for group in groups.values():
+        latest = sorted(group["items"], key=lambda i: i.get("created_at") or "", reverse=True)
+        for key in ("article_url", "article_title"):
+            group[key] = next((i[key] for i in latest if i.get(key)), None)
+    return list(groups.values())
+
+
 def reason_spans(reasons: Sequence[Any], length: int) -> list[dict[str, Any]]:
     """The character spans a decision's reasons point at, clipped to the text and merged."""
     spans = []

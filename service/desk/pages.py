@@ -29,6 +29,7 @@ from mizan.service.desk.usecase import (
     REJECT_REASONS,
     SORTS,
     Actor,
+    article_groups,
     segments,
 )
 from mizan.service.desk.words import CATALOGUE, Words, bdi
@@ -203,11 +204,15 @@ def queue():
     )
     for item in page["comments"]:
         item["segments"] = segments(item["body"], item["spans"])
+    # Grouped by article on demand, within the page, each group in the order asked for.
+    group = "article" if request.args.get("group") == "article" else None
     return _render(
         "desk/queue.html",
         page=page,
         status=status,
         sort=sort,
+        group=group,
+        groups=article_groups(page["comments"]) if group else None,
         q=request.args.get("q", ""),
         post_id=request.args.get("post_id", ""),
         actions=QUEUE_ACTIONS[status],

@@ -139,6 +139,8 @@ class Queue(DeskBase):
                     "id": r.id,
                     "post_id": r.post_id,
                     "permalink": r.permalink,
+                    "article_url": r.article_url,
+                    "article_title": r.article_title,
                     "parent_id": r.parent_id,
                     "section": r.section,
                     "status": r.status,

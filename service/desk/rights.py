@@ -59,6 +59,8 @@ class Rights(DeskBase):
                     "id": c.id,
                     "post_id": c.post_id,
                     "permalink": c.permalink,
+                    "article_url": c.article_url,
+                    "article_title": c.article_title,
                     "parent_id": c.parent_id,
                     "section": c.section,
                     "author_name": c.author_name,

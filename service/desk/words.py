@@ -22,7 +22,7 @@ LANGS = ("ar", "en")
 
 # --- the catalogue ----------------------------------------------------------------------------
 # Keys are flat; groups share a prefix: status., act., done., reject., report., reason., why.,
-# signal., score., by., audit., stats., chart.
+# signal., score., by., audit., stats., chart., group.
 CATALOGUE: dict[str, dict[str, str]] = {
     "en": {
         "dir": "ltr",
@@ -201,6 +201,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "sort.oldest": "Oldest first",
         "sort.newest": "Newest first",
         "sort.uncertain": "Most uncertain first",
+        "group.by_article": "Group by article",
+        "group.count": "Comments: {n}",
+        "group.only": "Only this article",
         "filter": "Filter",
         "keys": "Keys: j/k move · a approve · r reject · s spam · x select · u undo",
         "when": "When",
@@ -478,6 +481,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "sort.oldest": "الأقدم أولًا",
         "sort.newest": "الأحدث أولًا",
         "sort.uncertain": "الأكثر التباسًا أولًا",
+        "group.by_article": "تجميع بحسب المقال",
+        "group.count": "التعليقات: {n}",
+        "group.only": "تعليقات هذا المقال وحدها",
         "filter": "تصفية",
         "keys": "المفاتيح: j/k تنقّل · a نشر · r رفض · s مزعج · x تحديد · u تراجع",
         "when": "الوقت",

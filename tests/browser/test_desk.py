@@ -13,6 +13,8 @@ from tests.service.desk.test_support import PASSWORD, add_account, make_comment
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+POWER_CUTS = "https://news.example/2026/11/power-cuts/"
+
 
 def log_in(page, base: str, email: str) -> None:
     page.goto(base + "/moderation/")
@@ -34,12 +36,21 @@ def test_clear_a_queue_of_50_with_the_keyboard_in_arabic(live, page):
     base = live.config["BASE_URL"]
     add_account(live, "huda@newsroom.example", lang="ar")
     ids = [
-        make_comment(live, "held", body=f"تعليق رقم {i} عن انقطاع الكهرباء في طرابلس")
+        make_comment(
+            live,
+            "held",
+            body=f"تعليق رقم {i} عن انقطاع الكهرباء في طرابلس",
+            article_url=POWER_CUTS,
+            article_title="انقطاع الكهرباء في طرابلس: ساعات بلا تيار",
+        )
         for i in range(50)
     ]
     log_in(page, base, "huda@newsroom.example")
     assert page.get_attribute("html", "dir") == "rtl" and page.get_attribute("html", "lang") == "ar"
     expect(page.locator("li.item")).to_have_count(50)
+    article = page.locator("li.item").first.locator("a.article")
+    assert article.inner_text() == "انقطاع الكهرباء في طرابلس: ساعات بلا تيار"
+    assert article.get_attribute("href") == POWER_CUTS
     screenshot(page, "desk-queue-ar", docs=True)
 
     # j / k move the cursor
@@ -78,7 +89,16 @@ def test_clear_a_queue_of_50_with_the_keyboard_in_arabic(live, page):
 def test_bulk_approve_in_english(live, page):
     base = live.config["BASE_URL"]
     add_account(live, "sam@newsroom.example", lang="en")
-    ids = [make_comment(live, "held", body=f"Comment {i} on the power cuts") for i in range(5)]
+    ids = [
+        make_comment(
+            live,
+            "held",
+            body=f"Comment {i} on the power cuts",
+            article_url=POWER_CUTS,
+            article_title="Power cuts in Tripoli: hours without electricity",
+        )
+        for i in range(5)
+    ]
     log_in(page, base, "sam@newsroom.example")
     assert page.get_attribute("html", "dir") == "ltr"
     for key in ("x", "j", "j", "x", "j", "x"):  # select the 1st, 3rd and 4th

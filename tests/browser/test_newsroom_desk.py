@@ -4,6 +4,7 @@ readers' data, and an axe-core accessibility check. One server for the whole mod
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -204,6 +205,88 @@ def test_undo_with_the_keyboard_and_restore_from_the_comment_page(site, page):
     assert page.js_errors == []
 
 
+def test_article_titles_linked_and_the_queue_grouped_by_article_in_arabic(site, page):
+    base = site.config["BASE_URL"]
+    now = utcnow()
+    fuel = ("https://news.example/2026/11/fuel/", "طوابير الوقود تعود إلى طرابلس")
+    league = ("https://news.example/2026/11/league/", "الدوري الليبي: الأهلي يتصدر")
+    seeds = [  # oldest first: fuel, league, fuel, an article the site never named, league
+        ("f1", "g-fuel", fuel),
+        ("l1", "g-league", league),
+        ("f2", "g-fuel", fuel),
+        ("n1", "g-48213", (None, None)),
+        ("l2", "g-league", league),
+    ]
+    ids = {
+        name: make_comment(
+            site,
+            body=f"تعليق {name} عن غدامس",
+            post_id=post,
+            article_url=url,
+            article_title=title,
+            at=now - timedelta(minutes=50 - n),
+        )
+        for n, (name, post, (url, title)) in enumerate(seeds)
+    }
+    log_in(page, base, "huda@newsroom.example", "/moderation/?q=غدامس")
+    row = page.locator(f'[data-id="{ids["f1"]}"]')
+    link = row.locator(".meta a.article")
+    assert link.inner_text() == fuel[1]
+    assert link.get_attribute("href") == fuel[0]
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    assert link.locator("bdi").count() == 1
+    # no title known: the post id, isolated
+    assert page.locator(f'[data-id="{ids["n1"]}"] .meta .post bdi').inner_text() == "g-48213"
+    assert page.locator("section.group").count() == 0
+
+    # group by article from the filters
+    page.check('input[name="group"]')
+    page.click('form.filters button[type="submit"]')
+    page.wait_for_url(re.compile(r"group=article"))
+    groups = page.locator("section.group")
+    expect(groups).to_have_count(3)
+    headings = [" ".join(h.split()) for h in groups.locator("h2").all_inner_texts()]
+    assert headings == [
+        f"{fuel[1]} التعليقات: 2",
+        f"{league[1]} التعليقات: 2",
+        "g-48213 التعليقات: 1",
+    ]
+    assert groups.nth(0).locator("h2 a.article").get_attribute("href") == fuel[0]
+    order = [el.get_attribute("data-id") for el in page.locator("li.item").all()]
+    assert order == [ids[k] for k in ("f1", "f2", "l1", "l2", "n1")]
+    screenshot(page, "desk-queue-grouped-ar", docs=True)
+
+    # the keyboard walks across the groups; a bulk action takes from two of them
+    assert page.get_attribute("li.item.current", "data-id") == ids["f1"]
+    for key in ("j", "x", "j", "x"):  # f2 and l1
+        page.keyboard.press(key)
+    page.click('button[data-bulk="approve"]')
+    expect(page.locator("li.item")).to_have_count(3)
+    assert page.locator("#toast-text").inner_text() == "نُشر: 2"
+    assert [" ".join(h.split()) for h in groups.locator("h2").all_inner_texts()][:2] == [
+        f"{fuel[1]} التعليقات: 1",
+        f"{league[1]} التعليقات: 1",
+    ]
+    repo = site.extensions["mizan"].repo
+    assert factories.get_status(repo, ids["f2"]) == "approved"
+    assert factories.get_status(repo, ids["l1"]) == "approved"
+    # the last of a group approved: its heading goes; undo brings it back in its place
+    page.locator(f'[data-id="{ids["n1"]}"] button[data-action="approve"]').click()
+    expect(groups.nth(2)).to_be_hidden()
+    page.click("#toast-undo")
+    expect(groups.nth(2)).to_be_visible()
+    assert groups.nth(2).locator("li.item").get_attribute("data-id") == ids["n1"]
+    assert [" ".join(h.split()) for h in groups.locator("h2").all_inner_texts()][
+        2
+    ] == "g-48213 التعليقات: 1"
+    assert factories.get_status(repo, ids["n1"]) == "held"
+    # a fresh load keeps grouping, and the tabs carry it
+    page.reload()
+    expect(page.locator("section.group")).to_have_count(3)
+    assert "group=article" in page.get_attribute('a[data-status="spam"]', "href")
+    assert page.js_errors == []
+
+
 def test_accounts_page_in_arabic(site, page, browser):
     base = site.config["BASE_URL"]
     desk = site.extensions["mizan_desk"]
@@ -339,6 +422,7 @@ def test_no_serious_accessibility_violations(site, page, axe_source, who):
     log_in(page, base, who)
     pages = {
         "queue": f"/moderation/?post_id=a11y-{who[:3]}",
+        "grouped": f"/moderation/?post_id=a11y-{who[:3]}&group=article",
         "comment": f"/moderation/comments/{ids['abuse']}",
         "stats": "/moderation/stats",
     }

@@ -88,6 +88,16 @@
     });
   }
 
+  // Grouped by article: each heading counts what is left of its group; an empty group hides.
+  function groupCounts() {
+    Array.prototype.forEach.call(list.querySelectorAll("section.group"), function (g) {
+      var n = g.querySelectorAll("li.item").length;
+      var count = g.querySelector(".group-count bdi");
+      if (count) count.textContent = String(n);
+      g.hidden = n === 0;
+    });
+  }
+
   function allowed(action) {
     return !!form.querySelector('button[data-bulk="' + action + '"]');
   }
@@ -103,7 +113,7 @@
         if (r.ok) {
           done.push(r.id);
           if (el) {
-            removed.push({ el: el, before: el.nextElementSibling });
+            removed.push({ el: el, parent: el.parentNode, before: el.nextElementSibling });
             el.remove();
           }
         } else {
@@ -111,6 +121,7 @@
         }
       });
       setCounts(data.counts);
+      groupCounts();
       undoable = done.length ? { ids: done, removed: removed.reverse() } : null;
       var text = done.length ? words(action, done.length) : "";
       if (failed) text += (text ? " · " : "") + words("failed", failed);
@@ -137,10 +148,11 @@
         r.el.classList.remove("selected", "current");
         var box = r.el.querySelector('input[name="ids"]');
         if (box) box.checked = false;
-        if (r.before && r.before.parentNode === list) list.insertBefore(r.el, r.before);
-        else list.appendChild(r.el);
+        if (r.before && r.before.parentNode === r.parent) r.parent.insertBefore(r.el, r.before);
+        else r.parent.appendChild(r.el);
       });
       setCounts(data.counts);
+      groupCounts();
       document.getElementById("empty-after").hidden = items().length > 0;
       say(words("undone", n), false);
       focus(Math.max(current, 0));

@@ -223,7 +223,15 @@ def test_export_and_erase_everything_stored_for_one_email(app, client, auth, adm
     answered = make_comment(app, "approved", email=email, body="رأيي في الموضوع", post_id="r-1")
     reply = make_comment(app, "approved", body="أوافقك", post_id="r-1")
     factories.make_reply(repo, reply, answered)
-    waiting = make_comment(app, "held", email=email, body="تعليق ينتظر", post_id="r-2")
+    waiting = make_comment(
+        app,
+        "held",
+        email=email,
+        body="تعليق ينتظر",
+        post_id="r-2",
+        article_url="https://news.example/2026/11/r-2/?utm_source=x",
+        article_title="مقال r-2",
+    )
     alone = make_comment(app, "approved", email=email, body="تعليق وحيد", post_id="r-3")
     other = make_comment(app, "held", email="someone@example.ly", post_id="r-3")
     actor = desk.actor(desk.add_user("boss@newsroom.example", "admin", "boss-password-123"))
@@ -239,6 +247,9 @@ def test_export_and_erase_everything_stored_for_one_email(app, client, auth, adm
     by_id = {c["id"]: c for c in data["comments"]}
     assert by_id[waiting]["body"] == "تعليق ينتظر" and by_id[waiting]["ip"] == "203.0.113.7"
     assert by_id[alone]["author_email"] == email and by_id[alone]["decisions"]
+    # the URL the reader's browser sent as Referer may be the article URL: it is theirs to see
+    assert by_id[waiting]["article_url"] == "https://news.example/2026/11/r-2/?utm_source=x"
+    assert by_id[waiting]["article_title"] == "مقال r-2"
     assert [b["kind"] for b in data["bans"]] == ["email"] and data["training_examples"] == 1
     assert "attachment" in resp.headers["Content-Disposition"]
 

@@ -75,6 +75,8 @@ def make_comment(
     model_version: str | None = "test-model-1",
     decided_by: str = "model",
     at: datetime | None = None,
+    article_url: str | None = None,
+    article_title: str | None = None,
 ) -> str:
     """Store a comment as intake would, then its automatic decision (unless pending)."""
     svc = app.extensions["mizan"]
@@ -88,6 +90,8 @@ def make_comment(
             "id": cid,
             "post_id": post_id,
             "permalink": None,
+            "article_url": article_url,
+            "article_title": article_title,
             "parent_id": None,
             "root_id": None,
             "section": None,
