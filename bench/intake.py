@@ -226,8 +226,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--connections", type=int, default=16)
-    ap.add_argument("--workers", type=int, default=4)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
     ap.add_argument(
         "--no-front",
         dest="front",

@@ -52,7 +52,7 @@ def db_upgrade(revision: str) -> None:
 @click.option(
     "--workers",
     envvar="MIZAN_API_WORKERS",
-    default=4,
+    default=2,
     type=int,
     show_default=True,
     help="gunicorn worker processes.",
@@ -60,7 +60,7 @@ def db_upgrade(revision: str) -> None:
 @click.option(
     "--threads",
     envvar="MIZAN_API_THREADS",
-    default=1,
+    default=4,
     type=int,
     show_default=True,
     help="Threads per worker (1: sync workers, each runs one request at a time).",
