@@ -230,7 +230,10 @@ class _Client(asyncio.Protocol):
     def resume_writing(self) -> None:
         if self.upstream is not None:
             self.upstream.t.resume_reading()
-        self.deadline = time.monotonic() + self.limits.upstream_timeout
+        if self.state == _WAIT:
+            self.deadline = time.monotonic() + self.limits.upstream_timeout
+        elif self.state == _IDLE:
+            self.deadline = time.monotonic() + self.limits.keepalive
 
     # --- reading a request ----------------------------------------------------------------
     def _advance(self) -> None:
