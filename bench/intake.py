@@ -103,28 +103,29 @@ def wrk(
     return res
 
 
-def serve(
-    kind: str, port: int, env: dict, workers: int, threads: int, log: Path
-) -> subprocess.Popen:
-    code = (
-        "import sys; from mizan.service.http.server import serve; "
-        f"serve('127.0.0.1', {port}, {workers}, {threads})"
-        if kind == "mizan"
-        else "from gunicorn.app.base import BaseApplication\n"
-        "from mizan.service.http.server import _Gunicorn\n"
-        "from bench.bare_app import create_app\n"
-        "class G(_Gunicorn):\n    def load(self): return create_app()\n"
-        f"G({{'bind': '127.0.0.1:{port}', 'workers': {workers}, 'threads': {threads}, "
-        f"'worker_class': {'gthread' if threads > 1 else 'sync'!r}, 'accesslog': None, "
-        "'errorlog': '-', 'loglevel': 'warning', 'keepalive': 5}).run()"
-    )
+def serve(kind: str, port: int, env: dict, args, tmp: Path, log: Path) -> subprocess.Popen:
+    """Mizan or the bare reference, on exactly the same server: front (or not) and gunicorn."""
+    app = "mizan.service:create_app" if kind == "mizan" else "bench.bare_app:create_app"
+    if args.front:
+        code = (
+            "import sys\nfrom pathlib import Path\n"
+            "from mizan.service.http.front import Limits\n"
+            "from mizan.service.http.server import serve_with_front\n"
+            f"sys.exit(serve_with_front('127.0.0.1', {port}, {args.workers}, {args.threads}, "
+            f"Path({str(tmp / kind)!r}), Limits(), app={app!r}))"
+        )
+    else:
+        code = (
+            "from mizan.service.http.server import serve\n"
+            f"serve('127.0.0.1:{port}', {args.workers}, {args.threads}, app={app!r})"
+        )
     return subprocess.Popen(
         [sys.executable, "-c", code],
         env=env,
         cwd=ROOT,
-        stdout=open(log, "ab"),
+        stdout=open(log, "ab"),  # noqa: SIM115
         stderr=subprocess.STDOUT,
-    )  # noqa: SIM115
+    )
 
 
 def measure(db: str, args, tmp: Path) -> dict:
@@ -160,7 +161,7 @@ def measure(db: str, args, tmp: Path) -> dict:
     procs = []
     try:
         for kind, port in (("bare", args.port), ("mizan", args.port + 1)):
-            p = serve(kind, port, env, args.workers, args.threads, tmp / f"{kind}.log")
+            p = serve(kind, port, env, args, tmp, tmp / f"{kind}.log")
             procs.append(p)
             wait_up(f"http://127.0.0.1:{port}/healthz", p)
         import redis
@@ -227,6 +228,12 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument(
+        "--no-front",
+        dest="front",
+        action="store_false",
+        help="gunicorn alone on the port (the layout behind nginx), for both servers",
+    )
     ap.add_argument("--port", type=int, default=18431)
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     ap.add_argument("--pg-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -253,6 +260,7 @@ def main() -> None:
         "settings": {
             "workers": args.workers,
             "threads": args.threads,
+            "front": args.front,
             "connections": args.connections,
             "seconds": args.seconds,
             "rounds": args.rounds,

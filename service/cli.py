@@ -72,18 +72,56 @@ def db_upgrade(revision: str, wait_seconds: float) -> None:
 @main.command()
 @click.option("--host", envvar="MIZAN_HOST", default="127.0.0.1", show_default=True)
 @click.option("--port", envvar="MIZAN_PORT", default=8000, type=int, show_default=True)
-@click.option("--workers", envvar="MIZAN_API_WORKERS", default=2, type=int, show_default=True)
-@click.option("--threads", envvar="MIZAN_API_THREADS", default=4, type=int, show_default=True)
-def api(host: str, port: int, workers: int, threads: int) -> None:
-    """Serve the HTTP API with gunicorn."""
+@click.option(
+    "--workers",
+    envvar="MIZAN_API_WORKERS",
+    default=2,
+    type=int,
+    show_default=True,
+    help="gunicorn worker processes.",
+)
+@click.option(
+    "--threads",
+    envvar="MIZAN_API_THREADS",
+    default=4,
+    type=int,
+    show_default=True,
+    help="Threads per worker (1: sync workers, each runs one request at a time).",
+)
+@click.option(
+    "--front/--no-front",
+    envvar="MIZAN_FRONT",
+    default=True,
+    show_default=True,
+    help="Read whole requests, with deadlines, before a worker sees them (slow clients cannot "
+    "hold workers). Turn off only behind a proxy that buffers requests (nginx).",
+)
+def api(host: str, port: int, workers: int, threads: int, front: bool) -> None:
+    """Serve the HTTP API: the front on the port, gunicorn workers behind it."""
     settings = _settings()
     from mizan.service.http.metrics import prepare_multiprocess_dir
 
     # Before gunicorn forks: its workers share /metrics through this (emptied) directory.
     prepare_multiprocess_dir(settings.data_dir)
-    from mizan.service.http.server import serve
+    from mizan.service.http import server
 
-    serve(host, port, workers, threads)
+    if not front:
+        server.serve(f"{host}:{port}" if ":" not in host else f"[{host}]:{port}", workers, threads)
+        return
+    from mizan.service.http.front import Limits
+    from mizan.service.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    limits = Limits(
+        max_body=settings.max_request_bytes,
+        header_timeout=settings.request_header_timeout,
+        body_timeout=settings.request_body_timeout,
+    )
+    try:
+        code = server.serve_with_front(host, port, workers, threads, settings.data_dir, limits)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sys.exit(code)
 
 
 @main.command("worker-ready")

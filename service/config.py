@@ -177,6 +177,10 @@ class Settings:
     log_level: str = "INFO"
     api_workers: int = 2
     api_threads: int = 4
+    # MIZAN_REQUEST_HEADER_TIMEOUT / MIZAN_REQUEST_BODY_TIMEOUT: seconds the front of `mizan api`
+    #   waits for a request's headers (from its first byte) and then for its body; 408 after.
+    request_header_timeout: float = 10.0
+    request_body_timeout: float = 30.0
     worker_concurrency: int = 1
     task_soft_time_limit: float = 20.0
     task_time_limit: float = 30.0
@@ -299,6 +303,8 @@ class Settings:
             log_level=level,
             api_workers=env_int(env, "MIZAN_API_WORKERS", 2, 1, 64),
             api_threads=env_int(env, "MIZAN_API_THREADS", 4, 1, 64),
+            request_header_timeout=_float(env, "MIZAN_REQUEST_HEADER_TIMEOUT", 10.0, 1.0, 300.0),
+            request_body_timeout=_float(env, "MIZAN_REQUEST_BODY_TIMEOUT", 30.0, 1.0, 3600.0),
             worker_concurrency=env_int(env, "MIZAN_WORKER_CONCURRENCY", 1, 1, 64),
             task_soft_time_limit=soft,
             task_time_limit=hard,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,6 +56,13 @@ class Repository:
             if engine.dialect.name == "postgresql"
             else None
         )
+        # SQLite has one writer at a time, and a writer that finds the database locked sleeps
+        # in steps of 1 to 100 ms before it looks again. The API's processes take turns on a
+        # lock file instead, where a waiter wakes the moment the lock is free.
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._lock_path = database + "-intake.lock" if database and database != ":memory:" else None
+        self._lock_fd: int | None = None
+        os.register_at_fork(after_in_child=self._forget_lock)
         # Group commit for intake (see insert_comment): waiting submissions, and whether a
         # thread is committing on their behalf.
         self._gc_lock = threading.Lock()
@@ -115,7 +125,31 @@ class Repository:
             else:
                 self._gc_busy = False
 
+    def _forget_lock(self) -> None:
+        # An inherited descriptor shares its lock with the parent: each process opens its own.
+        self._lock_fd = None
+
+    @contextlib.contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        if self._lock_path is None:
+            yield
+            return
+        if self._lock_fd is None:
+            self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
     def _store(self, batch: list[_Submission]) -> None:
+        if self._lock_path is None:
+            self._store_now(batch)
+            return
+        with self._writer_turn():
+            self._store_now(batch)
+
+    def _store_now(self, batch: list[_Submission]) -> None:
         if self._single is not None and len(batch) == 1 and batch[0].decision is None:
             with self._single.connect() as conn:
                 conn.execute(self._insert_comment, batch[0].row)

@@ -92,3 +92,31 @@ def test_database_down_reaches_every_waiting_submitter(tmp_path):
     # Leadership was released: the next submission tries again rather than hanging.
     with pytest.raises(OperationalError):
         repo.insert_comment(row(1))
+
+
+def test_sqlite_writers_of_several_processes_take_turns_on_a_lock_file(sqlite_url):
+    """The API's processes queue on a private lock file instead of SQLite's sleeping retries."""
+    import fcntl
+    import os
+    import stat
+
+    repo = Repository(make_engine(sqlite_url))
+    repo.insert_comment(row(0))
+    lock = repo._lock_path
+    assert lock is not None and stat.S_IMODE(os.stat(lock).st_mode) == 0o600
+    # Another process holding the lock (a separate open file: flock treats it as another owner).
+    other = os.open(lock, os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (repo.insert_comment(row(1)), done.set()))
+    worker.start()
+    try:
+        assert not done.wait(0.5)  # waits for its turn ...
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+    worker.join(10)
+    assert done.is_set()  # ... and stores once the lock is free
+    with repo.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Comment)).scalar_one() == 2
+    repo.engine.dispose()
