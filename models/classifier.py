@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,6 +55,18 @@ class Scores:
     # evidence the policy weighs with the scores (see models/signals.py and the card)
     insult: bool = False
     spam_signals: tuple[str, ...] = ()
+    # words in the normalised text (0 = not counted): a model rejection needs some context
+    words: int = 0
+
+
+# A word with asterisks between its letters ("ك*ب", "f**k"): self-censored profanity, which no
+# word list can match because the hidden letter is gone.
+_MASKED = re.compile(r"[^\W\d_]\*+[^\W\d_]")
+
+
+def masked_word(normalized: str) -> bool:
+    """True when the (normalised) text holds a word masked with asterisks."""
+    return "*" in normalized and _MASKED.search(normalized) is not None
 
 
 class ModelUnavailable(Exception):  # noqa: N818 - name fixed by the service contract
@@ -108,8 +121,9 @@ class Classifier:
                 spam=float(row[spam]),
                 abuse=float(row[abuse]),
                 labels={h: float(row[i]) for h, i in fine},
-                insult=bool(hit),
+                insult=bool(hit) or masked_word(norm),
                 spam_signals=spam_signals(text, norm),
+                words=len(norm.split()),
             )
             for row, hit, text, norm in zip(p, insult, texts, normalized, strict=True)
         ]
@@ -134,6 +148,8 @@ class Classifier:
         for head in ("spam", "abuse"):
             col = self._heads.coef_[:, self._index[head]].toarray().ravel()
             a = float(self._heads.calibration_[self._index[head], 0])
+            if int(getattr(self._heads, "stacked_head_", -1)) == self._index[head]:
+                a = float(self._heads.stack_coef_[self._index[head]])  # slope on its own margin
             credit = np.zeros(len(words))
             if words and counts is not None:
                 per = values[batch.col] * col[batch.col] / np.maximum(counts[batch.col], 1) * a

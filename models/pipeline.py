@@ -119,6 +119,7 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         self.calibration_ = np.asarray(calib)
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = n_features
+        self.stacked_head_ = -1  # a stacker fitted on earlier weights no longer applies
         return self
 
     def _dense_coef(self) -> _F64:
@@ -137,18 +138,68 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
 
     def decision_function(self, X: _Matrix) -> _F64:  # noqa: N803
         """Return raw margins, one column per head."""
-        z = sp.csr_matrix(X) @ self._dense_coef()
+        x = X if isinstance(X, sp.csr_matrix) else sp.csr_matrix(X)
+        z = x @ self._dense_coef()
         margins: _F64 = np.asarray(z) + self.intercept_
         return margins
 
     def predict_proba(self, X: _Matrix) -> _F64:  # noqa: N803
-        """Return calibrated probabilities, one column per head (not one per class)."""
-        z = self.decision_function(X)
-        return _sigmoid(z * self.calibration_[:, 0] + self.calibration_[:, 1])
+        """Return calibrated probabilities, one column per head (not one per class).
+
+        A head with a stacker (``stacked_head_``, set by in-domain training) takes its
+        probability from the stacker instead of its own Platt map.
+        """
+        x = X if isinstance(X, sp.csr_matrix) else sp.csr_matrix(X)
+        z = self.decision_function(x)
+        p = _sigmoid(z * self.calibration_[:, 0] + self.calibration_[:, 1])
+        h = int(getattr(self, "stacked_head_", -1))
+        if h >= 0:
+            inputs = stack_inputs(x, z, self.stack_coef_.shape[0] - z.shape[1])
+            stacked = _sigmoid(inputs @ self.stack_coef_ + self.stack_intercept_)
+            col, least = getattr(self, "stack_gate_", (-1, 0.0))
+            if col >= 0:  # only rows like those it was fitted on (e.g. Arabic script)
+                gate = inputs[:, z.shape[1] + int(col)] >= least
+                stacked = np.where(gate, stacked, p[:, h])
+            p[:, h] = stacked
+        return p
+
+    def set_stacker(
+        self,
+        head: str,
+        coef: npt.ArrayLike,
+        intercept: float,
+        gate: tuple[int, float] = (-1, 0.0),
+    ) -> None:
+        """Let ``head``'s probability come from a logistic model over margins and meta.
+
+        ``gate`` = (meta column, least value): the stacker applies only to rows whose meta
+        column reaches that value; other rows keep the head's Platt map.
+        """
+        self.stacked_head_ = self.heads.index(head)
+        self.stack_coef_ = np.asarray(coef, dtype=np.float64).ravel()
+        self.stack_intercept_ = float(intercept)
+        self.stack_gate_ = (int(gate[0]), float(gate[1]))
 
     def predict(self, X: _Matrix) -> npt.NDArray[np.int_]:  # noqa: N803
         """Return 0/1 per head at probability 0.5."""
         return (self.predict_proba(X) >= 0.5).astype(int)
+
+
+def stack_inputs(x: sp.csr_matrix, z: _F64, n_meta: int) -> _F64:
+    """Inputs of a stacker: every head's margin, then the last ``n_meta`` (meta) columns.
+
+    The meta columns are read off the CSR arrays directly: slicing columns of a sparse
+    matrix costs more than scoring a single comment.
+    """
+    n = x.shape[0]
+    out: _F64 = np.zeros((n, z.shape[1] + n_meta))
+    out[:, : z.shape[1]] = z
+    if n_meta:
+        start = x.shape[1] - n_meta
+        keep = x.indices >= start
+        rows = np.repeat(np.arange(n), np.diff(x.indptr))[keep]
+        out[rows, z.shape[1] + x.indices[keep] - start] = x.data[keep]
+    return out
 
 
 def build_pipeline(random_state: int = 0, **head_params: Any) -> Pipeline:

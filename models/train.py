@@ -18,9 +18,10 @@ Bias compensation (see ../shared/datasets/README.md and sources/*.md):
   without teaching that rudeness in comment style is fine.
 * LY-Abusive's negatives are tweets from another platform: only its positives are used.
 * The in-domain sample (ar_news_comments_annotated, read and labelled against moderation
-  guidelines) trains the abuse head at IN_DOMAIN_MASS, and its out-of-fold scores calibrate the
-  abuse head and choose the abuse thresholds (``in_domain_calibration``); its rows never count as
-  assumed negatives.
+  guidelines) trains the abuse head at IN_DOMAIN_MASS, and its out-of-fold scores fit the abuse
+  stacker (margins of every head + meta features -> abuse probability at the news base rate)
+  and choose the abuse thresholds (``in_domain_calibration``); its rows never count as assumed
+  negatives.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from sklearn.pipeline import Pipeline
 from .augment import synthetic_comments
 from .data import Lexicon, Rows, dataset_files, file_task, read_csv, read_lexicon
 from .features import META_NAMES
-from .pipeline import HEADS, CalibratedLinearHeads, build_pipeline
+from .pipeline import HEADS, CalibratedLinearHeads, build_pipeline, stack_inputs
 from .signals import spam_signals
 
 SEED = 20261129
@@ -61,6 +62,8 @@ FRAGMENTS_PER_SET = 4000
 # Offensive share of ordinary news-site comments (the nearly random first draw of the
 # in-domain sample: 5.8%); abuse probabilities are calibrated to it.
 NEWS_ABUSE_BASE_RATE = 0.058
+# The abuse stacker applies to comments at least this Arabic (share of letters).
+STACKER_MIN_ARABIC_SHARE = 0.5
 # Operating points chosen on the in-domain out-of-fold scores.
 ABUSE_PUBLISHED_TARGET = 0.10  # at most this share of offensive comments approved
 REJECT_PRECISION_TARGET = 0.95
@@ -459,6 +462,29 @@ def platt(margin: np.ndarray, y: np.ndarray, base_rate: float) -> tuple[float, f
     return a, b
 
 
+def fit_stacker(
+    inputs: np.ndarray, y: np.ndarray, seed: int = SEED, folds: int = IN_DOMAIN_FOLDS
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Fit the abuse stacker on in-domain rows; return its out-of-fold logits and weights.
+
+    A logistic model over the abuse head's out-of-fold margin, the other heads' margins and
+    the meta features (length, script, lexicon hits, ...): how much an abuse margin means
+    depends on how long the comment is and what else it carries, which one Platt slope
+    cannot say.  Its logits and intercept are moved to NEWS_ABUSE_BASE_RATE like ``platt``.
+    The out-of-fold logits (each from a stacker that did not see the row) choose the cuts.
+    """
+    from sklearn.model_selection import cross_val_predict
+
+    shift = np.log(NEWS_ABUSE_BASE_RATE / (1 - NEWS_ABUSE_BASE_RATE))
+    seen = float(np.mean(y))
+    shift -= np.log(seen / (1 - seen))
+    model = LogisticRegression(C=1.0, max_iter=5000)
+    split = StratifiedKFold(folds, shuffle=True, random_state=(seed + 1) % (2**31))
+    oof = cross_val_predict(model, inputs, y, cv=split, method="decision_function")
+    model.fit(inputs, y)
+    return oof + shift, model.coef_.ravel(), float(model.intercept_[0] + shift)
+
+
 def _approve_cut(
     p: np.ndarray, y: np.ndarray, insult: np.ndarray, plain: float, ins: float
 ) -> npt.NDArray[np.bool_]:
@@ -549,16 +575,41 @@ def in_domain_calibration(
 
     a, b = platt(margin, y, NEWS_ABUSE_BASE_RATE)
     heads = pipe.named_steps["heads"]
-    heads.calibration_[list(heads.heads).index("abuse")] = (a, b)
-    p = 1.0 / (1.0 + np.exp(-(a * margin + b)))
+    h = list(heads.heads).index("abuse")
+    heads.calibration_[h] = (a, b)
+    if x is None:
+        x = pipe.named_steps["features"].transform(ts.rows.text)
+    rows = x[np.flatnonzero(np.asarray(ts.rows.file) == IN_DOMAIN)]
+    z = heads.decision_function(rows)
+    z[:, h] = margin  # out-of-fold; the other heads never train on these rows
+    inputs = stack_inputs(rows, z, len(META_NAMES))
+    stack_oof, coef, intercept = fit_stacker(inputs, y, seed)
+    # The annotated comments are Arabic script: Latin-script comments (English, French,
+    # Arabizi) keep the Platt map instead of an extrapolated stacker.
+    gate_col = META_NAMES.index("meta:arabic_share")
+    heads.set_stacker("abuse", coef, intercept, gate=(gate_col, STACKER_MIN_ARABIC_SHARE))
+    gated = inputs[:, len(heads.heads) + gate_col] >= STACKER_MIN_ARABIC_SHARE
+    p = np.where(gated, stack_oof, a * margin + b)
+    p = 1.0 / (1.0 + np.exp(-p))
     cuts, curve = abuse_operating_points(p, y, insult)
     return {
         "file": IN_DOMAIN,
         "folds": IN_DOMAIN_FOLDS,
         "n": int(y.size),
         "positives": int(y.sum()),
-        "roc_auc": round(float(_auc(y, margin)), 4),
-        "calibration": {"a": round(a, 4), "b": round(b, 4), "base_rate": NEWS_ABUSE_BASE_RATE},
+        "roc_auc": round(float(_auc(y, stack_oof)), 4),
+        "roc_auc_abuse_head": round(float(_auc(y, margin)), 4),
+        "calibration": {
+            "a": round(a, 4),
+            "b": round(b, 4),
+            "base_rate": NEWS_ABUSE_BASE_RATE,
+            "stacker": {
+                "min_arabic_share": STACKER_MIN_ARABIC_SHARE,
+                "inputs": [f"margin:{n}" for n in heads.heads] + list(META_NAMES),
+                "coef": [round(float(c), 4) for c in coef],
+                "intercept": round(float(intercept), 4),
+            },
+        },
         "thresholds": cuts,
         "routing": routing_shares(p, y, insult, cuts),
         "insult_term_share": {

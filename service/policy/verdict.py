@@ -7,7 +7,8 @@ the text (``Scores.spam_signals``: a link, phone number, handle, contact, money,
 * spam needs evidence: spam when spam >= spam and the comment carries a spam signal; a signal
   with a lower score holds (a way to reach someone or an offer is worth a moderator's look);
   without any signal the spam score only holds, and only from hold_spam_unsupported up;
-* rejected when abuse >= reject_abuse (held instead with MIZAN_HIGH_ABUSE_ACTION=hold);
+* rejected when abuse >= reject_abuse (held instead with MIZAN_HIGH_ABUSE_ACTION=hold, or
+  when the comment has fewer than MIN_WORDS_TO_REJECT words);
 * held when abuse >= approve_abuse, or >= approve_abuse_insult (never higher) when the
   comment has an insult word: the word is evidence that lowers the bar, not a verdict;
 * approved otherwise.
@@ -38,6 +39,8 @@ from mizan.service.policy.rules import SEVERITY, Finding
 
 POLICY_VERSION = "policy-3"
 
+# A model rejection needs at least this many words; shorter comments are held instead.
+MIN_WORDS_TO_REJECT = 3
 # Used only when neither the settings nor the model provide a threshold.
 DEFAULT_THRESHOLDS = {
     "approve_spam": 0.5,
@@ -145,8 +148,14 @@ def route(
     trusted: bool = False,
     insult: bool = False,
     signals: Sequence[str] = (),
+    words: int = 0,
 ) -> list[Finding]:
-    """The model's own findings from rounded scores, thresholds and evidence (empty when clean)."""
+    """The model's own findings from rounded scores, thresholds and evidence (empty when clean).
+
+    ``words``: the comment's word count (0 = unknown). Below MIN_WORDS_TO_REJECT the model
+    holds instead of rejecting: one or two words ("لعنة", the oil "curse" of a news headline)
+    carry too little context for a decision no moderator sees.
+    """
     out: list[Finding] = []
     if not trusted:
         if signals and s["spam"] >= t["spam"]:
@@ -165,7 +174,8 @@ def route(
             out.append(Finding("held", reason))
     approve = min(t["approve_abuse_insult"], t["approve_abuse"]) if insult else t["approve_abuse"]
     if s["abuse"] >= t["reject_abuse"]:
-        outcome = "rejected" if high_abuse_action == "reject" else "held"
+        short = 0 < words < MIN_WORDS_TO_REJECT
+        outcome = "rejected" if high_abuse_action == "reject" and not short else "held"
         reason = {"code": "abuse_score", "score": s["abuse"], "threshold": t["reject_abuse"]}
         out.append(Finding(outcome, {**reason, "insult_term": insult}))
     elif s["abuse"] >= approve:
@@ -203,6 +213,7 @@ def decide(
             trusted=facts.trusted,
             insult=bool(getattr(scores, "insult", False)),
             signals=tuple(getattr(scores, "spam_signals", ()) or ()),
+            words=int(getattr(scores, "words", 0) or 0),
         )
         candidates.extend((f, "model") for f in found)
     if facts.premoderation:

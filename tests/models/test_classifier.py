@@ -146,3 +146,20 @@ def test_refuses_untrusted_types(tiny_artifact, tmp_path):
         load(bad)
     with pytest.raises(artifact.ArtifactError, match="untrusted"):
         artifact.save(pipe, tmp_path / "never", {"version": "x"})
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("يا ك*ب", True),
+        ("you f**king liar", True),
+        ("5*3 = 15", False),
+        ("**عاجل** انقطاع الكهرباء", False),
+        ("تقرير ممتاز", False),
+    ],
+)
+def test_a_word_masked_with_asterisks_counts_as_an_insult(text, masked):
+    from mizan.models.classifier import masked_word
+    from mizan.models.normalize import normalize
+
+    assert masked_word(normalize(text)) is masked

@@ -62,7 +62,7 @@ POLITE = [
     "متابعة ممتازة",
     "الطقس بارد جدا هذه الأيام في الجبل الأخضر",
     "تغطية ممتازة، بارك الله فيكم",
-    pytest.param("بارك الله فيكم على هذا التقرير", marks=MISSED),
+    "بارك الله فيكم على هذا التقرير",
     "حسبي الله ونعم الوكيل",
     "الحكومة فشلت في حل أزمة الكهرباء ويجب أن تحاسب على ذلك",
     pytest.param("يحتفل يهود جربة بموسم الغريبة في كنيس الغريبة كل عام", marks=MISSED),
@@ -124,8 +124,8 @@ def test_no_single_word_sends_to_spam_or_rejects(model, frequent_news_words):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="about 15% of frequent words alone and 4% in a neutral sentence are held: the "
-    "abuse cut chosen on in-domain data sits near the score of plain text (see the card)",
+    reason="about 1.8% of frequent words alone (0.4% in a neutral sentence) are held: a "
+    "word alone scores close to the abuse cut chosen on in-domain data (see the card)",
 )
 def test_at_most_one_percent_of_single_words_hold(model, frequent_news_words):
     for outcomes in _single_words(model, frequent_news_words):

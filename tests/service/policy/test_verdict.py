@@ -95,6 +95,16 @@ def test_an_insult_word_lowers_the_approve_cut_but_is_no_verdict():
     assert decide(s(0.0, 0.05, insult=True), t).outcome == "approved"
 
 
+@pytest.mark.parametrize(
+    ("words", "outcome"), [(1, "held"), (2, "held"), (3, "rejected"), (0, "rejected")]
+)
+def test_a_model_rejection_needs_three_words(words, outcome):
+    # 0 = not counted (older callers): the cut alone decides, as before
+    scores = Scores(spam=0.1, abuse=0.95, labels={}, words=words)
+    v = decide(scores, T)
+    assert v.outcome == outcome and v.reasons[0]["code"] == "abuse_score"
+
+
 def test_high_abuse_can_hold_instead_of_reject():
     v = decide(s(0.1, 0.95), T, config=PolicyConfig(high_abuse_action="hold"))
     assert v.outcome == "held" and v.reasons[0]["code"] == "abuse_score"
