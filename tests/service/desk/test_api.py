@@ -11,23 +11,10 @@ from mizan.service.tables import AuditEntry, AuthorBan, Comment, Decision, Train
 from tests import factories
 from tests.service.desk.test_support import (
     add_account,
-    build_app,
     login,
     make_comment,
     token_for,
 )
-
-
-@pytest.fixture
-def app(tmp_path, db_url, sender):
-    app = build_app(tmp_path, db_url, sender)
-    yield app
-    app.extensions["mizan"].repo.engine.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture

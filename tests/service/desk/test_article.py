@@ -12,22 +12,10 @@ import pytest
 from mizan.service.db import utcnow
 from mizan.service.desk.usecase import article_groups
 from tests.conftest import ORIGIN, comment_payload
-from tests.service.desk.test_support import add_account, build_app, login, make_comment, token_for
+from tests.service.desk.test_support import add_account, login, make_comment, token_for
 
 FUEL = f"{ORIGIN}/2026/11/fuel-crisis/"
 TITLE = "أزمة الوقود في طرابلس"
-
-
-@pytest.fixture
-def app(tmp_path, db_url, sender):
-    app = build_app(tmp_path, db_url, sender)
-    yield app
-    app.extensions["mizan"].repo.engine.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture

@@ -32,11 +32,6 @@ def app(tmp_path, sqlite_url, sender, monkeypatch):
     app.extensions["mizan"].repo.engine.dispose()
 
 
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def test_passwords_are_argon2_hashes_and_tokens_are_stored_hashed(app):
     email = add_account(app)
     token, prefix = app.extensions["mizan_desk"].create_token(email, "ci")

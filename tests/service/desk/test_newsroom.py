@@ -12,18 +12,6 @@ from tests.service.desk.test_support import add_account, build_app, make_comment
 
 
 @pytest.fixture
-def app(tmp_path, db_url, sender):
-    app = build_app(tmp_path, db_url, sender)
-    yield app
-    app.extensions["mizan"].repo.engine.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
 def auth(app):
     email = add_account(app)
     return {"Authorization": f"Bearer {token_for(app, email)}"}

@@ -20,11 +20,6 @@ def app(tmp_path, db_url, sender, monkeypatch):
     app.extensions["mizan"].repo.engine.dispose()
 
 
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def report(client, cid, ip, body=None, **headers):
     return client.post(
         f"/api/v1/comments/{cid}/reports",
