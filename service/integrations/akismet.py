@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from mizan.service.config import Settings
 from mizan.service.crypto import Keys, token_urlsafe
-from mizan.service.db import DecisionRecord, utcnow
+from mizan.service.db import DecisionRecord, aware, utcnow
 from mizan.service.desk import Actor, Desk
 from mizan.service.errors import Conflict, NotFound, ValidationFailed
 from mizan.service.integrations.repository import IntegrationRepository
@@ -152,8 +152,8 @@ class Akismet:
                 "name": s.name,
                 "origin": s.origin,
                 "key_prefix": s.key_prefix,
-                "created_at": s.created_at,
-                "last_used_at": s.last_used_at,
+                "created_at": aware(s.created_at),
+                "last_used_at": aware(s.last_used_at),
                 "revoked": s.revoked_at is not None,
                 **stats.get(s.id, {"checks": 0, "spam": 0}),
             }

@@ -42,7 +42,9 @@ def _text(body: str, **headers: str) -> Response:
     resp = Response(body, mimetype="text/plain")
     resp.headers["Cache-Control"] = "no-store"
     for name, value in headers.items():
-        resp.headers[name.replace("_", "-")] = value
+        # Header values travel as Latin-1: anything else is escaped, never a server error.
+        safe = value.encode("ascii", "backslashreplace").decode("ascii")
+        resp.headers[name.replace("_", "-")] = " ".join(safe.split())
     return resp
 
 

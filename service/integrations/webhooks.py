@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 
 from mizan.service.config import Settings
 from mizan.service.crypto import Keys
-from mizan.service.db import utcnow
+from mizan.service.db import aware, utcnow
 from mizan.service.errors import NotFound, ValidationFailed
 from mizan.service.integrations.repository import DecisionEvent, IntegrationRepository
 from mizan.service.tables import WebhookEndpoint
@@ -177,12 +177,12 @@ def endpoint_dict(e: WebhookEndpoint) -> dict[str, Any]:
         "events": list(e.events or []),
         "enabled": bool(e.enabled),
         "consecutive_failures": e.consecutive_failures,
-        "disabled_at": e.disabled_at,
+        "disabled_at": aware(e.disabled_at),
         "disabled_reason": e.disabled_reason,
-        "last_success_at": e.last_success_at,
-        "last_failure_at": e.last_failure_at,
+        "last_success_at": aware(e.last_success_at),
+        "last_failure_at": aware(e.last_failure_at),
         "last_error": e.last_error,
-        "created_at": e.created_at,
+        "created_at": aware(e.created_at),
     }
 
 
@@ -221,9 +221,9 @@ class Webhooks:
                 "attempts": d.attempts,
                 "last_status_code": d.last_status_code,
                 "last_error": d.last_error,
-                "created_at": d.created_at,
-                "next_attempt_at": d.next_attempt_at,
-                "delivered_at": d.delivered_at,
+                "created_at": aware(d.created_at),
+                "next_attempt_at": aware(d.next_attempt_at),
+                "delivered_at": aware(d.delivered_at),
             }
             for d in self.repo.deliveries(endpoint_id)
         ]

@@ -23,6 +23,10 @@ _REQ: dict[str, Any] = {
     "null": "Field may not be null.",
 }
 MAX_ID = 2**63 - 1
+_PORT = r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
+# What check_url and the site origin accept, as a pattern the OpenAPI document can state.
+URL_PATTERN = r"^https?://[A-Za-z0-9.-]+" + _PORT + r"(?:[/?#][^\s]*)?$"
+ORIGIN_PATTERN = r"^https?://[A-Za-z0-9.-]*[A-Za-z0-9-][A-Za-z0-9.-]*" + _PORT + r"/?$"
 
 
 def webhooks() -> Webhooks:
@@ -42,7 +46,10 @@ class WebhookIn(Schema):
 
     url = fields.String(
         required=True,
-        validate=validate.Length(1, 2000),
+        validate=[
+            validate.Length(1, 2000),
+            validate.Regexp(URL_PATTERN, error="An http:// or https:// URL with a host."),
+        ],
         error_messages=_REQ,
         metadata={"description": "http:// or https:// URL; redirects are never followed."},
     )
@@ -109,7 +116,12 @@ class SiteIn(Schema):
     )
     origin = fields.String(
         required=True,
-        validate=validate.Length(1, 300),
+        validate=[
+            validate.Length(1, 300),
+            validate.Regexp(
+                ORIGIN_PATTERN, error="An http(s) origin, such as https://news.example."
+            ),
+        ],
         error_messages=_REQ,
         metadata={"description": "The site's http(s) origin, e.g. https://news.example."},
     )
