@@ -332,7 +332,6 @@ class SiteCheck(Base):
     comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     # Keyed hash of (author, text): how submit-spam / submit-ham find the comment again.
     content_hash: Mapped[str] = mapped_column(String(64))
-    answer: Mapped[str | None] = mapped_column(String(16))  # "true" | "false" | "discard" | None
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_site_checks_site_content", "site_id", "content_hash"),)

@@ -34,7 +34,6 @@ def upgrade() -> None:
     sa.Column('site_id', sa.Integer(), nullable=False),
     sa.Column('comment_id', sa.String(length=24), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('answer', sa.String(length=16), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], ondelete='CASCADE'),

@@ -27,6 +27,7 @@ from mizan.service.desk import Actor, Desk
 from mizan.service.errors import Conflict, NotFound, ValidationFailed
 from mizan.service.integrations.repository import IntegrationRepository
 from mizan.service.integrations.scoring import InProcessDecider
+from mizan.service.policy import PendingComment
 from mizan.service.queue import TaskSender
 from mizan.service.tables import Site
 
@@ -145,7 +146,7 @@ class Akismet:
             self._sites.clear()
 
     def sites(self) -> list[dict[str, Any]]:
-        stats = self.repo.site_stats()
+        stats = self.repo.site_stats()  # checks, and how many are not published now
         return [
             {
                 "id": s.id,
@@ -227,40 +228,53 @@ class Akismet:
         }
 
     def check(self, site: Site, data: dict[str, str], request_id: str | None) -> CheckResult:
-        """Store the comment for the site and decide it within the deadline."""
-        started = time.monotonic()
-        deadline = started + self.settings.integrations.akismet_timeout
+        """Decide the comment within the deadline, then store it for the site with its
+        decision (one transaction); without a decision in time, store it pending and queue it."""
+        deadline = time.monotonic() + self.settings.integrations.akismet_timeout
         row = self._row(site, data, "pending")
         guid = token_urlsafe(18)
-        self.repo.record_check(
-            row,
-            {
-                "guid": guid,
-                "site_id": site.id,
-                "comment_id": row["id"],
-                "content_hash": self._content_hash(data),
-                "answer": None,
-                "created_at": row["created_at"],
-            },
+        check = {
+            "guid": guid,
+            "site_id": site.id,
+            "comment_id": row["id"],
+            "content_hash": self._content_hash(data),
+            "created_at": row["created_at"],
+        }
+        pending = PendingComment(
+            id=row["id"],
+            post_id=row["post_id"],
+            section=None,
+            author_url=row["author_url"],
+            author_email_hash=row["author_email_hash"],
+            ip_enc=row["ip_enc"],
+            ip_hash=row["ip_hash"],
+            browser_token_hash=None,
+            body=row["body"],
+            created_at=row["created_at"],
         )
-        outcome = self.decider.decide(row["id"], deadline) if self.decider else None
-        if outcome is None or outcome.record.decided_by == "failure":
-            if outcome is None and self.sender is not None:
-                try:  # the workers decide it; the sweep would otherwise, a little later
+        outcome = self.decider.decide(pending, deadline) if self.decider else None
+        if outcome is None:
+            self.repo.record_check(row, check, None)
+            if self.sender is not None:
+                try:  # the workers decide it (the sweep would, a little later)
                     self.sender.send_score([row["id"]], request_id)
                 except Exception as exc:  # noqa: BLE001 - the sweep re-queues it
-                    log.warning("could not queue a held Akismet check: %s", type(exc).__name__)
+                    log.warning("could not queue an undecided check: %s", type(exc).__name__)
             raise AkismetError(
                 "Mizan could not decide in time; hold the comment for moderation and check it "
                 "again later.",
-                "timeout" if outcome is None else "no_model",
+                "timeout",
                 retry_after=5,
             )
-        status = outcome.status
-        spam = status != "approved"
-        discard = spam and self._blatant(outcome.record)
-        self.repo.set_answer(guid, "discard" if discard else (SPAM if spam else HAM))
-        return CheckResult(spam, discard, guid)
+        row.update(status=outcome.status, decided_at=utcnow(), enqueued_at=None)
+        self.repo.record_check(row, check, outcome.record)
+        if outcome.record.decided_by == "failure":
+            # No usable model: the comment waits for a moderator, and the client holds it too.
+            raise AkismetError(
+                "Mizan has no usable classifier; hold the comment for moderation.", "no_model"
+            )
+        spam = outcome.status != "approved"
+        return CheckResult(spam, spam and self._blatant(outcome.record), guid)
 
     def _blatant(self, record: DecisionRecord) -> bool:
         if record.outcome != "spam":

@@ -94,16 +94,18 @@ class IntegrationRepository:
             return list(session.scalars(select(Site).order_by(Site.id)))
 
     def site_stats(self) -> dict[int, dict[str, int]]:
-        """Checks and spam answers per site."""
-        stmt = select(SiteCheck.site_id, SiteCheck.answer, func.count()).group_by(
-            SiteCheck.site_id, SiteCheck.answer
+        """Comments checked per site, and how many of them are not published now."""
+        stmt = (
+            select(SiteCheck.site_id, Comment.status, func.count())
+            .join(Comment, Comment.id == SiteCheck.comment_id)
+            .group_by(SiteCheck.site_id, Comment.status)
         )
         out: dict[int, dict[str, int]] = {}
         with self.engine.connect() as conn:
-            for site_id, answer, n in conn.execute(stmt):
+            for site_id, status, n in conn.execute(stmt):
                 s = out.setdefault(site_id, {"checks": 0, "spam": 0})
                 s["checks"] += int(n)
-                if answer in ("true", "discard"):
+                if status not in ("approved", "pending"):
                     s["spam"] += int(n)
         return out
 
@@ -136,21 +138,23 @@ class IntegrationRepository:
             return bool(res.rowcount)
 
     # --- checks -------------------------------------------------------------------------------
-    def record_check(self, comment: dict[str, Any], check: dict[str, Any]) -> None:
-        """Store the comment (pending) and the check that names it, in one transaction."""
+    def record_check(
+        self, comment: dict[str, Any], check: dict[str, Any], decision: DecisionRecord | None
+    ) -> None:
+        """Store the comment, the check that names it and its decision, in one transaction."""
         with self.engine.begin() as conn:
             conn.execute(insert(Comment), comment)
             conn.execute(insert(SiteCheck), check)
+            if decision is not None:
+                conn.execute(
+                    insert(Decision), decision_row(decision, "pending", comment["created_at"])
+                )
 
     def record_untested(self, comment: dict[str, Any], decision: DecisionRecord) -> None:
         """Store a comment a site reports without having checked it, with its decision."""
         with self.engine.begin() as conn:
             conn.execute(insert(Comment), comment)
             conn.execute(insert(Decision), decision_row(decision, "pending", comment["created_at"]))
-
-    def set_answer(self, guid: str, answer: str | None) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(SiteCheck).where(SiteCheck.guid == guid).values(answer=answer))
 
     def comment_status(self, comment_id: str) -> str | None:
         with self.engine.connect() as conn:

@@ -35,13 +35,29 @@ log = logging.getLogger("mizan.akismet")
 _UNKNOWN = object()
 
 
+class _NotYetStored(PolicyRepository):
+    """The policy's reads, counting the comments being decided as if they were stored.
+
+    A worker decides comments after intake stored them, so the flood rule's counts include
+    them; the API decides before it stores the comment (then writes comment and decision in one
+    transaction), so the same counts need the comment added.
+    """
+
+    def recent_counts(self, column: str, hashes, since):
+        mine = [h for h in hashes if h]
+        counts = super().recent_counts(column, mine, since)
+        for h in mine:
+            counts[h] = counts.get(h, 0) + 1
+        return counts
+
+
 class InProcessDecider:
     """The classifier and the rules of one API process, with a deadline per decision."""
 
     def __init__(self, settings: Settings, keys: Keys, engine: Engine) -> None:
         self.settings = settings
         self.engine = engine
-        self.repo = PolicyRepository(engine)
+        self.repo = _NotYetStored(engine)
         client = None
         if settings.broker_url.startswith(("redis://", "rediss://", "redis+socket://")):
             import redis
@@ -60,7 +76,9 @@ class InProcessDecider:
             duplicate_window=settings.duplicate_window,
             cache_seconds=settings.policy_cache_seconds,
         )
-        self._decider = Decider(config, rules, self.model)
+        # No word spans here: explaining costs ten times the scoring, inside a client's timeout.
+        # The desk shows these decisions' reasons and scores without highlighted words.
+        self._decider = Decider(config, rules, self.model, explain=False)
         self._pool = ThreadPoolExecutor(
             max_workers=max(2, settings.api_threads), thread_name_prefix="mizan-akismet"
         )
@@ -118,28 +136,16 @@ class InProcessDecider:
         return self._ready.is_set()
 
     # --- deciding -----------------------------------------------------------------------------
-    def decide(self, comment_id: str, deadline: float) -> Outcome | None:
-        """Decide one stored pending comment before `deadline` (time.monotonic()).
+    def decide(self, comment: PendingComment, deadline: float) -> Outcome | None:
+        """Decide a comment not stored yet before `deadline` (time.monotonic()).
 
-        None when the model is not loaded yet or the decision is not recorded in time (the
-        decision may still land a moment later; the workers decide it otherwise).
+        None when the model is not loaded yet or the decision is not ready in time.
         """
         self.warm()
         if not self._ready.wait(max(0.0, deadline - time.monotonic())):
             return None
-        future = self._pool.submit(self._decide_one, comment_id)
+        future = self._pool.submit(self._decider.decide, [comment])
         try:
-            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))[0]
         except TimeoutError:
             return None
-
-    def _decide_one(self, comment_id: str) -> Outcome | None:
-        seen: dict[str, Outcome] = {}
-
-        def decide(batch: list[PendingComment]) -> list[Outcome]:
-            out = self._decider.decide(batch)
-            seen.update((o.record.comment_id, o) for o in out)
-            return out
-
-        done = self.repo.decide_batch([comment_id], 1, decide)
-        return seen.get(comment_id) if comment_id in done else None

@@ -136,7 +136,9 @@ class SiteOut(Schema):
     last_used_at = fields.DateTime(allow_none=True)
     revoked = fields.Boolean()
     checks = fields.Integer(metadata={"description": "Comments checked for this site."})
-    spam = fields.Integer(metadata={"description": "Of those, answered true (spam or abuse)."})
+    spam = fields.Integer(
+        metadata={"description": "Of those, not published now (spam, abuse, held, rejected)."}
+    )
 
 
 class SiteCreatedOut(SiteOut):

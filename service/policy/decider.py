@@ -21,10 +21,19 @@ log = logging.getLogger("mizan.tasks")
 class Decider:
     """Decide batches with the classifier that `model()` returns (None: no usable model)."""
 
-    def __init__(self, config: PolicyConfig, engine: RuleEngine, model: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        config: PolicyConfig,
+        engine: RuleEngine,
+        model: Callable[[], Any],
+        *,
+        explain: bool = True,
+    ) -> None:
         self.config = config
         self.engine = engine
         self.model = model
+        # Which words pushed a score (the desk highlights them): ten times the cost of scoring.
+        self.explain = explain
 
     def decide(self, batch: list[PendingComment]) -> list[Outcome]:
         """One scoring call and one pass of the rules for the whole batch."""
@@ -46,7 +55,7 @@ class Decider:
             t = self.config.thresholds(getattr(model, "thresholds", None), c.section)
             v = decide(s, t, f, self.config, failure=failure)
             reasons = v.reasons
-            if s is not None and needs_explanation(v):
+            if self.explain and s is not None and needs_explanation(v):
                 try:
                     reasons = with_spans(v.reasons, model.explain(c.body))
                 except Exception as exc:  # noqa: BLE001 - an explanation never blocks a decision
