@@ -8,7 +8,7 @@ errors a client should act on); only the server itself answers 405 for another m
 
 from __future__ import annotations
 
-from mizan.service.http.openapi import document, path_param
+from mizan.service.http.openapi import document, path_param, refine
 from mizan.service.integrations.webhooks_api import (
     SiteCreatedOut,
     SiteIn,
@@ -228,3 +228,76 @@ document(
     errors=(*WRITE, 404),
     operation_id="sites_revoke",
 )
+
+
+_EVENT_COMMENT = {
+    "type": "object",
+    "required": ["id", "post_id", "parent_id", "status", "permalink", "created_at"],
+    "properties": {
+        "id": {"type": "string"},
+        "post_id": {"type": "string"},
+        "parent_id": {"type": "string", "nullable": True},
+        "status": {"type": "string", "enum": ["approved", "held", "reported", "rejected", "spam"]},
+        "permalink": {"type": "string", "nullable": True},
+        "created_at": {"type": "string", "format": "date-time"},
+        "author_name": {"type": "string", "description": "comment.published only."},
+        "author_url": {
+            "type": "string",
+            "nullable": True,
+            "description": "comment.published only.",
+        },
+        "body": {"type": "string", "description": "comment.published only."},
+    },
+    "additionalProperties": False,
+}
+WEBHOOK_EVENT = {
+    "type": "object",
+    "description": "What each delivery POSTs: public fields only (never an email, an IP or a "
+    "score).",
+    "required": ["id", "event", "occurred_at", "comment"],
+    "properties": {
+        "id": {"type": "string", "description": "The delivery's key, the same on every retry."},
+        "event": {
+            "type": "string",
+            "enum": ["comment.published", "comment.held", "comment.removed", "comment.reported"],
+        },
+        "occurred_at": {"type": "string", "format": "date-time"},
+        "comment": _EVENT_COMMENT,
+    },
+    "additionalProperties": False,
+}
+
+
+@refine
+def _webhook_callbacks(_app, spec: dict) -> None:
+    """The deliveries, as an OpenAPI callback of the operation that registers an endpoint."""
+    spec["components"]["schemas"]["WebhookEvent"] = WEBHOOK_EVENT
+    header = {"schema": {"type": "string"}, "required": True}
+    op = spec["paths"]["/api/v1/moderation/webhooks"]["post"]
+    op["callbacks"] = {
+        "commentEvent": {
+            "{$request.body#/url}": {
+                "post": {
+                    "summary": "A comment event, signed.",
+                    "description": "X-Mizan-Signature is t=<unix seconds>,v1=<hex HMAC-SHA256, "
+                    "keyed with the endpoint's secret, of '<t>.<raw body>'>. Any 2xx is success; "
+                    "anything else, a redirect (never followed) or a timeout is retried with "
+                    "back-off and jitter.",
+                    "parameters": [
+                        {"name": "X-Mizan-Signature", "in": "header", **header},
+                        {"name": "X-Mizan-Event", "in": "header", **header},
+                        {"name": "X-Mizan-Delivery", "in": "header", **header},
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/WebhookEvent"}
+                            }
+                        },
+                    },
+                    "responses": {"2XX": {"description": "Received."}},
+                }
+            }
+        }
+    }

@@ -344,3 +344,27 @@ def test_the_desk_page_lists_sites_and_webhooks_for_admins(admin_app):
     assert c2.get("/moderation/integrations").status_code == 403
     assert "/moderation/integrations" not in c2.get("/moderation/").get_data(as_text=True)
     assert "/moderation/integrations" in c.get("/moderation/").get_data(as_text=True)
+
+
+def _json_schema(node):
+    """OpenAPI 3.0's `nullable` as JSON Schema."""
+    if isinstance(node, dict):
+        out = {k: _json_schema(v) for k, v in node.items() if k != "nullable"}
+        if node.get("nullable"):
+            out["type"] = [node["type"], "null"]
+        return out
+    return node
+
+
+def test_payloads_match_the_webhook_event_in_the_openapi_document(make_app):
+    import jsonschema
+
+    app = make_app()
+    spec = app.test_client().get("/api/openapi.json").json
+    schema = _json_schema(spec["components"]["schemas"]["WebhookEvent"])
+    callbacks = spec["paths"]["/api/v1/moderation/webhooks"]["post"]["callbacks"]
+    assert "{$request.body#/url}" in callbacks["commentEvent"]
+    for frm, to in (("pending", "approved"), ("pending", "held"), ("approved", "spam")):
+        e = event(frm, to)
+        name = wh.event_of(e)
+        jsonschema.validate(json.loads(json.dumps(wh.payload(e, name, "1-1"))), schema)
