@@ -149,11 +149,17 @@ def check_url(url: str) -> str:
         or parts.username is not None
         or parts.password is not None
         or len(url) > 2000
-        or any(c.isspace() for c in url)
+        # Printable ASCII only (no spaces or controls): what an HTTP request line can carry.
+        or not all("!" <= c <= "~" for c in url)
     ):
         raise ValidationFailed(
             "The webhook could not be added: see the fields.",
-            fields={"url": ["An http:// or https:// URL with a host and no credentials."]},
+            fields={
+                "url": [
+                    "An http:// or https:// URL with a host and no credentials "
+                    "(ASCII: percent-encode the rest)."
+                ]
+            },
         )
     del port
     return url
@@ -334,7 +340,7 @@ def send(
         return False, resp.status, f"HTTP {resp.status}"
     except TimeoutError:
         return False, None, "timed out"
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         return False, None, f"{type(exc).__name__}"
     finally:
         conn.close()

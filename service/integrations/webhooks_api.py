@@ -25,7 +25,7 @@ _REQ: dict[str, Any] = {
 MAX_ID = 2**63 - 1
 _PORT = r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
 # What check_url and the site origin accept, as a pattern the OpenAPI document can state.
-URL_PATTERN = r"^https?://[A-Za-z0-9.-]+" + _PORT + r"(?:[/?#][^\s]*)?$"
+URL_PATTERN = r"^https?://[A-Za-z0-9.-]+" + _PORT + r"(?:[/?#][!-~]*)?$"
 ORIGIN_PATTERN = r"^https?://[A-Za-z0-9.-]*[A-Za-z0-9-][A-Za-z0-9.-]*" + _PORT + r"/?$"
 
 
@@ -48,7 +48,10 @@ class WebhookIn(Schema):
         required=True,
         validate=[
             validate.Length(1, 2000),
-            validate.Regexp(URL_PATTERN, error="An http:// or https:// URL with a host."),
+            validate.Regexp(
+                URL_PATTERN,
+                error="An http:// or https:// URL with a host (ASCII: percent-encode the rest).",
+            ),
         ],
         error_messages=_REQ,
         metadata={"description": "http:// or https:// URL; redirects are never followed."},

@@ -108,6 +108,8 @@ def test_payloads_carry_public_fields_only():
         "https://user:pass@news.example/hook",
         "http:///nohost",
         "https://news.example/a b",
+        "https://news.example/a\x1db",
+        "https://news.example/تعليقات",
         "https://news.example:99999/",
         "",
         "https://" + "a" * 2000 + ".example",
