@@ -99,7 +99,6 @@ def _sweep_lock(svc):
 
 @shared_task(
     name=DISPATCH_TASK,
-    bind=True,
     acks_late=True,
     ignore_result=True,
     autoretry_for=TRANSIENT,
@@ -108,19 +107,20 @@ def _sweep_lock(svc):
     retry_jitter=True,
     max_retries=5,
 )
-def webhooks_dispatch(self) -> None:
-    """Turn committed decisions into webhook deliveries and queue them; re-queue lost ones."""
+def webhooks_dispatch() -> None:
+    """Turn committed decisions into webhook deliveries, and send the deliveries now due.
+
+    Run after decisions (nudged) and by beat every MIZAN_WEBHOOK_DISPATCH_SECONDS; retries are
+    due times in the database, never delayed messages a worker would hold unacknowledged.
+    """
     hooks = runtime.webhooks()
-    ids, more = hooks.dispatch()
-    for delivery_id in dict.fromkeys([*ids, *hooks.overdue()]):
+    hooks.dispatch()
+    for delivery_id in hooks.due():
         webhooks_deliver.apply_async([delivery_id], queue=WEBHOOK_QUEUE)
-    if more:  # decisions too young to read yet (PostgreSQL), or more than one batch
-        webhooks_dispatch.apply_async(queue=WEBHOOK_QUEUE, countdown=2)
 
 
 @shared_task(
     name=DELIVER_TASK,
-    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
@@ -128,10 +128,8 @@ def webhooks_dispatch(self) -> None:
     retry_backoff=1,
     retry_backoff_max=60,
     retry_jitter=True,
-    max_retries=None,
+    max_retries=5,
 )
-def webhooks_deliver(self, delivery_id: int) -> None:
-    """One attempt at one delivery; a failure is retried after its back-off (with jitter)."""
-    delay = runtime.webhooks().deliver(int(delivery_id))
-    if delay is not None:
-        raise self.retry(countdown=delay, max_retries=None)
+def webhooks_deliver(delivery_id: int) -> None:
+    """One attempt at one delivery; a failure is due again after its back-off (with jitter)."""
+    runtime.webhooks().deliver(int(delivery_id))

@@ -58,17 +58,21 @@ def init_app(app: Flask) -> None:
     )
     first = [True]
 
-    @app.before_request
-    def _warm_when_sites_exist() -> None:
-        # Once per process: with a live site, load the classifier now, in the background, so
-        # the first comment-check after a start does not wait for it.
+    def _warm_if_sites() -> None:
+        try:
+            if repo.any_live_site():
+                akismet.warm()
+        except Exception:  # noqa: BLE001, S110 - no schema yet: the first check warms it
+            pass
+
+    @app.after_request
+    def _warm_when_sites_exist(resp):
+        # Once per process, after the first response has gone out: with a live site, load the
+        # classifier now, in the background, so the first comment-check does not wait for it.
         if first[0]:
             first[0] = False
-            try:
-                if repo.any_live_site():
-                    akismet.warm()
-            except Exception:  # noqa: BLE001, S110 - no schema yet: the first check warms it
-                pass
+            resp.call_on_close(_warm_if_sites)
+        return resp
 
     app.extensions["mizan.webhooks"] = Webhooks(svc.settings, repo, svc.keys)
     app.register_blueprint(akismet_bp)

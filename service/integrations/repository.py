@@ -426,18 +426,33 @@ class IntegrationRepository:
                     disabled = True
             return Attempt(d.status, d.attempts, disabled)
 
-    def due_deliveries(self, before: datetime, limit: int = 200) -> list[int]:
-        """Pending deliveries of enabled endpoints due before `before` (their task was lost)."""
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int = 200) -> list[int]:
+        """Pending deliveries of enabled endpoints due by `now`, leased until `lease_until` (a
+        task lost with the broker makes its delivery due again then); returns their ids."""
         stmt = (
             select(WebhookDelivery.id)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
             .where(
                 WebhookDelivery.status == "pending",
-                WebhookDelivery.next_attempt_at <= before,
+                WebhookDelivery.next_attempt_at <= now,
                 WebhookEndpoint.enabled.is_(True),
             )
             .order_by(WebhookDelivery.id)
             .limit(limit)
         )
-        with self.engine.connect() as conn:
-            return list(conn.execute(stmt).scalars())
+        with self.engine.begin() as conn:
+            ids = list(conn.execute(stmt).scalars())
+            if not ids:
+                return []
+            # Conditional: of two dispatchers, each delivery goes to one.
+            claimed = conn.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.id.in_(ids),
+                    WebhookDelivery.status == "pending",
+                    WebhookDelivery.next_attempt_at <= now,
+                )
+                .values(next_attempt_at=lease_until)
+                .returning(WebhookDelivery.id)
+            )
+            return sorted(claimed.scalars())

@@ -18,7 +18,8 @@ Each request carries ``X-Mizan-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 o
 recomputes the HMAC over the raw body, compares in constant time and refuses old timestamps.
 
 Delivery: a Celery task after the decision commits; any 2xx is success; anything else, a
-redirect (never followed), a timeout or a connection error is a failure, retried after
+redirect (never followed), a timeout or a connection error is a failure, retried (by the
+periodic dispatch, which sends deliveries whose time has come) after
 ``MIZAN_WEBHOOK_RETRY_BASE`` seconds doubled each time (at most half an hour) with full jitter, up
 to ``MIZAN_WEBHOOK_MAX_ATTEMPTS`` attempts. ``MIZAN_WEBHOOK_DISABLE_AFTER`` consecutive failed
 attempts disable the endpoint (a success resets the count); re-enabling it sends what waited.
@@ -235,13 +236,11 @@ class Webhooks:
         ]
         return out
 
-    def set_enabled(self, endpoint_id: int, enabled: bool) -> list[int]:
-        """Enable or disable an endpoint; returns the deliveries due again after enabling."""
-        if not self.repo.set_enabled(
-            endpoint_id, enabled, None if enabled else "disabled by an admin"
-        ):
+    def set_enabled(self, endpoint_id: int, enabled: bool) -> None:
+        """Enable (its waiting deliveries are due at once) or disable an endpoint."""
+        reason = None if enabled else "disabled by an admin"
+        if not self.repo.set_enabled(endpoint_id, enabled, reason):
             raise NotFound("Not found.")
-        return self.repo.due_deliveries(utcnow()) if enabled else []
 
     def remove(self, endpoint_id: int) -> None:
         if not self.repo.delete_endpoint(endpoint_id):
@@ -277,14 +276,18 @@ class Webhooks:
 
         return self.repo.dispatch(limit, DISPATCH_LAG, build)
 
-    def overdue(self) -> list[int]:
-        """Pending deliveries whose retry is long overdue (their task was lost with a broker)."""
-        grace = max(60.0, self.conf.webhook_timeout * 4)
-        return self.repo.due_deliveries(utcnow() - timedelta(seconds=grace))
+    def due(self) -> list[int]:
+        """Deliveries due for an attempt now (new ones and retries), each leased to one task."""
+        now = utcnow()
+        lease = timedelta(seconds=max(60.0, self.conf.webhook_timeout * 4))
+        return self.repo.claim_due(now, now + lease)
 
     # --- delivery -------------------------------------------------------------------------------
     def deliver(self, delivery_id: int) -> float | None:
-        """Make one attempt; returns seconds until the next one, or None when done."""
+        """Make one attempt; returns seconds until the next one is due, or None when done.
+
+        The retry is not a delayed task (a worker would hold it unacknowledged for up to half an
+        hour): its time is stored, and the periodic dispatch sends it when due."""
         found = self.repo.delivery(delivery_id)
         if found is None:
             return None
