@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None, *, sender: TaskSender | None = 
             )
         return resp
 
-    from mizan.service import desk, intake, publishing
+    from mizan.service import desk, intake, integrations, publishing
     from mizan.service.http import errors, health, metrics, openapi
     from mizan.service.http.requests import cors_public
 
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None, *, sender: TaskSender | None = 
     intake.init_app(app)
     publishing.init_app(app)
     desk.init_app(app)
+    integrations.init_app(app)
     openapi.init_app(app)
     desk.init_pages(app)
     return app

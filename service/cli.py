@@ -188,7 +188,8 @@ def worker(concurrency: int, beat: bool, loglevel: str) -> None:
         "--without-gossip",
         "--without-mingle",
         "-Q",
-        "mizan.score",
+        # Scoring and webhook deliveries (a deployment may give each its own workers).
+        "mizan.score,mizan.webhooks",
     ]
     if beat:
         args += ["--beat", "--schedule", str(settings.data_dir / "celerybeat-schedule")]
@@ -507,6 +508,131 @@ def feedback_export(out: str) -> None:
     """Write moderators' labelled examples as a CSV."""
     n = _desk().export_feedback(out)
     click.echo(f"wrote {n} labelled examples to {out}")
+
+
+def _integrations():
+    from mizan.service.crypto import Keys
+    from mizan.service.db import make_engine
+    from mizan.service.integrations import Akismet, IntegrationRepository, Webhooks
+
+    settings = _settings()
+    engine = make_engine(settings.database_url, 0)
+    _require_schema(engine)
+    repo = IntegrationRepository(engine)
+    keys = Keys(settings.secret_key)
+    return Akismet(settings, repo, keys), Webhooks(settings, repo, keys)
+
+
+@main.group()
+def sites() -> None:
+    """Sites calling the Akismet-compatible API (/1.1/...), with their keys."""
+
+
+@sites.command("add")
+@click.argument("name")
+@click.option("--origin", required=True, help="The site's origin, e.g. https://news.example.")
+def sites_add(name: str, origin: str) -> None:
+    """Add a site and print its API key (shown once; only its hash is stored)."""
+    akismet, _hooks = _integrations()
+    key, site = _run(akismet.add_site, name, origin, _cli_actor().email)
+    click.echo(key)
+    click.echo(
+        f"(site {site.name} at {site.origin}; revoke with: mizan sites revoke {name})", err=True
+    )
+
+
+@sites.command("list")
+def sites_list() -> None:
+    """List the sites: name, origin, key prefix, state, comments checked, answered spam."""
+    akismet, _hooks = _integrations()
+    for s in akismet.sites():
+        state = "revoked" if s["revoked"] else "live"
+        click.echo(
+            f"{s['name']}\t{s['origin']}\t{s['key_prefix']}…\t{state}\t"
+            f"checked {s['checks']}\tspam {s['spam']}"
+        )
+
+
+@sites.command("revoke")
+@click.argument("name")
+def sites_revoke(name: str) -> None:
+    """Revoke a site's key: its calls are answered `invalid` within seconds."""
+    akismet, _hooks = _integrations()
+    _run(akismet.revoke_site, name)
+    click.echo("revoked")
+
+
+@main.group()
+def webhooks() -> None:
+    """Signed webhooks: endpoints that receive comment events."""
+
+
+@webhooks.command("add")
+@click.argument("url")
+@click.option(
+    "--events",
+    default="comment.published,comment.held,comment.removed,comment.reported",
+    show_default=True,
+    help="Comma-separated events to send.",
+)
+def webhooks_add(url: str, events: str) -> None:
+    """Register an endpoint and print its signing secret (shown once)."""
+    _akismet, hooks = _integrations()
+    secret, endpoint_id = _run(hooks.add, url, events.split(","), _cli_actor().email)
+    click.echo(secret)
+    click.echo(f"(endpoint #{endpoint_id}; verify X-Mizan-Signature with this secret)", err=True)
+
+
+@webhooks.command("list")
+def webhooks_list() -> None:
+    """List endpoints: id, state, failures in a row, events, URL, last error."""
+    _akismet, hooks = _integrations()
+    for e in hooks.endpoints():
+        state = "enabled" if e["enabled"] else "disabled"
+        click.echo(
+            f"#{e['id']}\t{state}\tfailures {e['consecutive_failures']}\t"
+            f"{','.join(e['events'])}\t{e['url']}\t{e['last_error'] or ''}"
+        )
+
+
+@webhooks.command("show")
+@click.argument("endpoint_id", type=int)
+def webhooks_show(endpoint_id: int) -> None:
+    """Show an endpoint's latest deliveries (status, attempts, last error)."""
+    _akismet, hooks = _integrations()
+    e = _run(hooks.get, endpoint_id)
+    for d in e["deliveries"]:
+        click.echo(
+            f"{d['id']}\t{d['event']}\t{d['comment_id']}\t{d['status']}\t"
+            f"attempts {d['attempts']}\t{d['last_status_code'] or ''}\t{d['last_error'] or ''}"
+        )
+
+
+@webhooks.command("enable")
+@click.argument("endpoint_id", type=int)
+def webhooks_enable(endpoint_id: int) -> None:
+    """Enable an endpoint again (failures forgotten; waiting deliveries go out)."""
+    _akismet, hooks = _integrations()
+    _run(hooks.set_enabled, endpoint_id, True)
+    click.echo("enabled")
+
+
+@webhooks.command("disable")
+@click.argument("endpoint_id", type=int)
+def webhooks_disable(endpoint_id: int) -> None:
+    """Disable an endpoint (its deliveries wait)."""
+    _akismet, hooks = _integrations()
+    _run(hooks.set_enabled, endpoint_id, False)
+    click.echo("disabled")
+
+
+@webhooks.command("remove")
+@click.argument("endpoint_id", type=int)
+def webhooks_remove(endpoint_id: int) -> None:
+    """Remove an endpoint and its delivery records."""
+    _akismet, hooks = _integrations()
+    _run(hooks.remove, endpoint_id)
+    click.echo("removed")
 
 
 def _attach_model_commands() -> None:

@@ -149,6 +149,46 @@ class DeskSettings:
 
 
 @dataclass(frozen=True)
+class IntegrationSettings:
+    """The Akismet-compatible API and webhooks (part of Settings, read and validated with it)."""
+
+    # MIZAN_AKISMET_TIMEOUT: seconds comment-check waits for a decision before answering the
+    #   documented error (the client then holds the comment; a worker still decides it).
+    akismet_timeout: float = 0.25
+    # MIZAN_AKISMET_DISCARD_SPAM: a spam score from which spam is blatant enough to answer
+    #   `X-akismet-pro-tip: discard` (spam found by a ban, blocked term or domain always is).
+    akismet_discard_spam: float = 0.99
+    # MIZAN_WEBHOOK_TIMEOUT: seconds to connect to and hear back from an endpoint.
+    webhook_timeout: float = 5.0
+    # MIZAN_WEBHOOK_MAX_ATTEMPTS: attempts per delivery before it is marked failed.
+    webhook_max_attempts: int = 8
+    # MIZAN_WEBHOOK_RETRY_BASE: seconds before the first retry; doubled each time (capped at an
+    #   hour), with full jitter.
+    webhook_retry_base: float = 10.0
+    # MIZAN_WEBHOOK_DISABLE_AFTER: consecutive failed attempts that disable an endpoint.
+    webhook_disable_after: int = 20
+    # MIZAN_WEBHOOK_DISPATCH_SECONDS: how often the beat turns new decisions into events and
+    #   re-sends deliveries whose task was lost (events are also dispatched at once after each
+    #   decision).
+    webhook_dispatch_seconds: float = 5.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> IntegrationSettings:
+        env = os.environ if env is None else env
+        return cls(
+            akismet_timeout=_float(env, "MIZAN_AKISMET_TIMEOUT", 0.25, 0.01, 30.0),
+            akismet_discard_spam=_float(env, "MIZAN_AKISMET_DISCARD_SPAM", 0.99, 0.0, 1.0),
+            webhook_timeout=_float(env, "MIZAN_WEBHOOK_TIMEOUT", 5.0, 0.1, 30.0),
+            webhook_max_attempts=env_int(env, "MIZAN_WEBHOOK_MAX_ATTEMPTS", 8, 1, 50),
+            webhook_retry_base=_float(env, "MIZAN_WEBHOOK_RETRY_BASE", 10.0, 0.05, 3600.0),
+            webhook_disable_after=env_int(env, "MIZAN_WEBHOOK_DISABLE_AFTER", 20, 1, 10_000),
+            webhook_dispatch_seconds=_float(
+                env, "MIZAN_WEBHOOK_DISPATCH_SECONDS", 5.0, 0.5, 3600.0
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the service, the worker and the CLI read from the environment."""
 
@@ -174,6 +214,7 @@ class Settings:
     model_path: str = ""
     model_check_seconds: float = 5.0
     desk: DeskSettings = field(default_factory=DeskSettings)
+    integrations: IntegrationSettings = field(default_factory=IntegrationSettings)
     log_level: str = "INFO"
     api_workers: int = 2
     api_threads: int = 4
@@ -300,6 +341,7 @@ class Settings:
             model_path=env.get("MIZAN_MODEL_PATH", "").strip(),
             model_check_seconds=_float(env, "MIZAN_MODEL_CHECK_SECONDS", 5.0, 0.0, 86_400.0),
             desk=DeskSettings.from_env(env),
+            integrations=IntegrationSettings.from_env(env),
             log_level=level,
             api_workers=env_int(env, "MIZAN_API_WORKERS", 2, 1, 64),
             api_threads=env_int(env, "MIZAN_API_THREADS", 4, 1, 64),

@@ -102,6 +102,10 @@ class RedisSender:
     def send_score(self, comment_ids: Sequence[str], request_id: str | None = None) -> None:
         self._client.lpush(self.queue, self._message(SCORE_TASK, [list(comment_ids)], request_id))
 
+    def send_task(self, task: str, args: list, queue: str) -> None:
+        """Queue any task by name (JSON arguments) on `queue`."""
+        self._client.lpush(queue, self._message(task, args, None))
+
     def ping(self) -> None:
         self._client.ping()
 
@@ -131,6 +135,10 @@ class CelerySender:
             ignore_result=True,
             headers=headers,
         )
+
+    def send_task(self, task: str, args: list, queue: str) -> None:
+        """Queue any task by name (JSON arguments) on `queue`."""
+        self._app.send_task(task, args=args, queue=queue, ignore_result=True)
 
     def ping(self) -> None:
         with self._app.connection_for_write() as conn:

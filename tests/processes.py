@@ -101,7 +101,7 @@ def start_worker(env: dict[str, str], log: Path, concurrency: int = 1, beat: boo
         "--without-mingle",
         "--without-heartbeat",
         "-Q",
-        "mizan.score",
+        "mizan.score,mizan.webhooks",
         "-n",
         f"w{time.monotonic_ns()}@%h",
     ]

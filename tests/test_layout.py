@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = {"service": "mizan.service", "worker": "mizan.worker", "models": "mizan.models"}
-FEATURES = ("intake", "publishing", "policy", "desk", "classifier")
+FEATURES = ("intake", "publishing", "policy", "desk", "classifier", "integrations")
 SQL_NAMES = {"select", "insert", "update", "delete", "text", "func", "and_", "or_"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import Celery
 
 from mizan.service.config import load_settings
+from mizan.service.integrations import DELIVER_TASK, DISPATCH_TASK, WEBHOOK_QUEUE
 from mizan.service.queue import DEFAULT_QUEUE, SCORE_TASK, SWEEP_TASK
 
 
@@ -24,7 +25,13 @@ def make_celery() -> Celery:
         task_soft_time_limit=settings.task_soft_time_limit,
         task_time_limit=settings.task_time_limit,
         task_default_queue=DEFAULT_QUEUE,
-        task_routes={SCORE_TASK: {"queue": DEFAULT_QUEUE}, SWEEP_TASK: {"queue": DEFAULT_QUEUE}},
+        task_routes={
+            SCORE_TASK: {"queue": DEFAULT_QUEUE},
+            SWEEP_TASK: {"queue": DEFAULT_QUEUE},
+            # Deliveries wait on other people's servers: never in front of scoring.
+            DISPATCH_TASK: {"queue": WEBHOOK_QUEUE},
+            DELIVER_TASK: {"queue": WEBHOOK_QUEUE},
+        },
         # Longer than any retry back-off, so a late-acked task is not redelivered while alive.
         broker_transport_options={"visibility_timeout": 3600},
         broker_connection_retry_on_startup=True,
@@ -40,6 +47,16 @@ def make_celery() -> Celery:
                 "task": SWEEP_TASK,
                 "schedule": float(settings.sweep_interval_seconds),
                 "options": {"expires": float(settings.sweep_interval_seconds)},
+            },
+            # New decisions become webhook events right after they commit (the score task and
+            # the API nudge this task); this catches anything a lost message left behind.
+            "mizan-webhooks-dispatch": {
+                "task": DISPATCH_TASK,
+                "schedule": settings.integrations.webhook_dispatch_seconds,
+                "options": {
+                    "expires": settings.integrations.webhook_dispatch_seconds,
+                    "queue": WEBHOOK_QUEUE,
+                },
             },
         },
         timezone="UTC",

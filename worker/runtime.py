@@ -14,17 +14,15 @@ from collections.abc import Sequence
 
 from mizan.service import classifier as models_registry
 from mizan.service.config import load_settings
-from mizan.service.db import DecisionRecord
 from mizan.service.intake import Service
+from mizan.service.integrations import IntegrationRepository, Webhooks
 from mizan.service.policy import (
+    Decider,
     Outcome,
     PendingComment,
     PolicyConfig,
     PolicyRepository,
     RuleEngine,
-    decide,
-    needs_explanation,
-    with_spans,
 )
 from mizan.service.queue import redis_url_for_client
 
@@ -173,6 +171,7 @@ class _Context:
         )
         self._model_stamp = models_registry.stamp(svc.settings.model_path)
         self._model_checked = time.monotonic()
+        self._decider = Decider(self.config, self.engine, self.model)
 
     def model(self):
         """The classifier; a newly written artifact at the model path is picked up in seconds."""
@@ -188,41 +187,7 @@ class _Context:
 
     def decide(self, batch: list[PendingComment]) -> list[Outcome]:
         """One scoring call and one pass of the rules for the whole batch."""
-        model = self.model()
-        version = getattr(model, "version", None)
-        scores: list = [None] * len(batch)
-        failure = {"code": "no_model"}
-        if model is not None:
-            try:
-                scores = list(model.score([c.body for c in batch]))
-            except Exception as exc:  # noqa: BLE001 - hold, never approve blindly, never drop
-                tlog.error("scoring failed: %s", type(exc).__name__)
-                failure = {"code": "scoring_failed", "error": type(exc).__name__}
-                scores = [None] * len(batch)
-        facts = self.engine.facts(batch)
-        pversion = self.config.version
-        out = []
-        for c, s, f in zip(batch, scores, facts, strict=True):
-            t = self.config.thresholds(getattr(model, "thresholds", None), c.section)
-            v = decide(s, t, f, self.config, failure=failure)
-            reasons = v.reasons
-            if s is not None and needs_explanation(v):
-                try:
-                    reasons = with_spans(v.reasons, model.explain(c.body))
-                except Exception as exc:  # noqa: BLE001 - an explanation never blocks a decision
-                    tlog.error("explaining failed: %s", type(exc).__name__)
-            rec = DecisionRecord(
-                comment_id=c.id,
-                outcome=v.outcome,
-                decided_by=v.decided_by,
-                scores=v.scores,
-                reasons=reasons,
-                model_version=version if s is not None else None,
-                policy_version=pversion,
-                applied=v.applied,
-            )
-            out.append(Outcome(rec, v.status))
-        return out
+        return self._decider.decide(batch)
 
 
 _ctx: _Context | None = None
@@ -237,9 +202,41 @@ def context() -> _Context:
         return _ctx
 
 
+# --- webhooks ----------------------------------------------------------------------------------
+
+_webhooks: Webhooks | None = None
+_hooks_seen = (0.0, False)
+
+
+def webhooks() -> Webhooks:
+    """This process's webhook dispatch and delivery (created on first use, after fork)."""
+    global _webhooks
+    with _service_lock:
+        svc = _service
+    svc = svc or service()
+    if _webhooks is None or _webhooks.settings is not svc.settings:
+        _webhooks = Webhooks(svc.settings, IntegrationRepository(svc.repo.engine), svc.keys)
+    return _webhooks
+
+
+def webhooks_wanted() -> bool:
+    """Whether an endpoint is enabled (re-read at most every few seconds)."""
+    global _hooks_seen
+    at, wanted = _hooks_seen
+    now = time.monotonic()
+    if now - at >= MODEL_CHECK_SECONDS:
+        try:
+            wanted = webhooks().repo.any_enabled_endpoint()
+        except Exception:  # noqa: BLE001 - the periodic dispatch still runs
+            wanted = False
+        _hooks_seen = (now, wanted)
+    return wanted
+
+
 def reset() -> None:
     """Forget all per-process state (after fork): it is rebuilt on first use."""
-    global _service, _ctx, recent
+    global _service, _ctx, recent, _webhooks, _hooks_seen
+    _webhooks, _hooks_seen = None, (0.0, False)
     with _service_lock:
         _service = None
     with _ctx_lock:

@@ -15,6 +15,7 @@ from celery import shared_task
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 import mizan.models.classifier  # noqa: F401 - import scikit-learn once, before the worker pool forks
+from mizan.service.integrations import DELIVER_TASK, DISPATCH_TASK, WEBHOOK_QUEUE
 from mizan.worker import runtime
 
 log = logging.getLogger("mizan.tasks")
@@ -37,7 +38,16 @@ def decide_pending(comment_ids: Sequence[str]) -> list[str]:
     ctx = runtime.context()
     done = ctx.repo.decide_batch(ids, ctx.settings.score_batch, ctx.decide)
     runtime.recent.add(done)
+    if done and runtime.webhooks_wanted():
+        _nudge_webhooks()
     return done
+
+
+def _nudge_webhooks() -> None:
+    try:
+        webhooks_dispatch.apply_async(queue=WEBHOOK_QUEUE)
+    except Exception as exc:  # noqa: BLE001 - the periodic dispatch sends them a little later
+        log.warning("could not queue webhook dispatch: %s", type(exc).__name__)
 
 
 @shared_task(
@@ -85,3 +95,41 @@ def _sweep_lock(svc):
     if client is None:
         return None
     return client.lock("mizan:lock:sweep", timeout=300)
+
+
+@shared_task(
+    name=DISPATCH_TASK,
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=1,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+)
+def webhooks_dispatch() -> None:
+    """Turn committed decisions into webhook deliveries, and send the deliveries now due.
+
+    Run after decisions (nudged) and by beat every MIZAN_WEBHOOK_DISPATCH_SECONDS; retries are
+    due times in the database, never delayed messages a worker would hold unacknowledged.
+    """
+    hooks = runtime.webhooks()
+    hooks.dispatch()
+    for delivery_id in hooks.due():
+        webhooks_deliver.apply_async([delivery_id], queue=WEBHOOK_QUEUE)
+
+
+@shared_task(
+    name=DELIVER_TASK,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=1,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+)
+def webhooks_deliver(delivery_id: int) -> None:
+    """One attempt at one delivery; a failure is due again after its back-off (with jitter)."""
+    runtime.webhooks().deliver(int(delivery_id))

@@ -8,10 +8,29 @@ from __future__ import annotations
 
 from flask import Flask
 
+from mizan.service.desk.auth import current_actor, require_api, require_page
 from mizan.service.desk.repository import ModerationRepository
 from mizan.service.desk.usecase import Actor, Desk, DeskSettings
 
-__all__ = ["Actor", "Desk", "DeskSettings", "ModerationRepository", "init_app", "init_pages"]
+__all__ = [
+    "Actor",
+    "Desk",
+    "DeskSettings",
+    "ModerationRepository",
+    "current_actor",
+    "init_app",
+    "init_pages",
+    "render_page",
+    "require_api",
+    "require_page",
+]
+
+
+def render_page(template: str, http_status: int = 200, **ctx):
+    """Render a page in the desk's frame (its language, navigation and headers)."""
+    from mizan.service.desk.pages import _render
+
+    return _render(template, http_status, **ctx)
 
 
 def init_app(app: Flask) -> None:

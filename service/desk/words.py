@@ -42,6 +42,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "accounts": "Accounts",
         "readers": "Readers' data",
         "domains": "Blocked domains",
+        "integrations": "Integrations",
         "language": "العربية",
         "nav": "Desk sections",
         # statuses (the queue's tabs, a comment's state, the audit's from/to)
@@ -337,6 +338,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "accounts": "الحسابات",
         "readers": "بيانات القراء",
         "domains": "النطاقات المحظورة",
+        "integrations": "التكاملات",
         "language": "English",
         "nav": "أقسام المكتب",
         "status.pending": "قيد المعالجة",

@@ -6,6 +6,7 @@ Public interface (import from here, not from the modules inside).
 
 from __future__ import annotations
 
+from mizan.service.policy.decider import Decider
 from mizan.service.policy.engine import RuleEngine
 from mizan.service.policy.evaluation import confusion, frequent_words, outcome, route_texts
 from mizan.service.policy.repository import (
@@ -35,6 +36,7 @@ __all__ = [
     "frequent_words",
     "outcome",
     "route_texts",
+    "Decider",
     "Facts",
     "Outcome",
     "PendingComment",

@@ -205,6 +205,7 @@ def _operations() -> list[tuple[str, str]]:
     from mizan.service.desk import api_docs as _desk_docs  # noqa: F401
     from mizan.service.http import openapi
     from mizan.service.intake import api_docs as _intake_docs  # noqa: F401
+    from mizan.service.integrations import api_docs as _integrations_docs  # noqa: F401
     from mizan.service.publishing import api_docs as _publishing_docs  # noqa: F401
 
     return sorted(openapi.documented())
@@ -232,6 +233,8 @@ def _aim_at_seeded_data(case, seeded: Seeded, data) -> None:
         "domain_id": [1, 2, 3],
         "version": [CONTRACT_MODEL],
         "post_id": ["contract-article"],
+        "endpoint_id": [1, 2, 3],
+        "name": ["contract-site"],
     }
     params = case.path_parameters or {}
     for name in list(params):

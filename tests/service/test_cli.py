@@ -19,6 +19,8 @@ from tests.conftest import SECRET
         ["models", "list"],
         ["feedback", "export", "--out", "feedback.csv"],
         ["sweep"],
+        ["sites", "list"],
+        ["webhooks", "list"],
     ],
 )
 def test_commands_without_a_schema_say_run_db_upgrade(tmp_path, args):

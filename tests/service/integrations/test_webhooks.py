@@ -1,0 +1,372 @@
+"""Webhooks without a worker: signatures, which status change is which event, what a payload
+may carry, URL rules, dispatch from the decisions table on both databases, the admin API and
+the desk's page."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mizan.service.errors import ValidationFailed
+from mizan.service.integrations import webhooks as wh
+from mizan.service.integrations.repository import DecisionEvent
+from tests.service.desk.test_support import (
+    PASSWORD,
+    add_account,
+    make_comment,
+    page_csrf,
+    token_for,
+)
+
+SECRET = "whsec_test"
+
+
+def test_a_signature_verifies_only_the_same_body_secret_and_recent_time():
+    body = b'{"event":"comment.published"}'
+    now = int(time.time())
+    header = wh.sign(SECRET, now, body)
+    assert header.startswith(f"t={now},v1=")
+    assert wh.verify(SECRET, header, body)
+    assert not wh.verify(SECRET, header, body + b" ")
+    assert not wh.verify("whsec_other", header, body)
+    assert not wh.verify(SECRET, wh.sign(SECRET, now - 3600, body), body)
+    assert not wh.verify(SECRET, "garbage", body)
+    assert not wh.verify(SECRET, f"t={now}", body)
+
+
+def event(frm, to, applied=True, reasons=()):
+    now = datetime.now(UTC)
+    return DecisionEvent(
+        decision_id=1,
+        comment_id="c1",
+        kind="automatic",
+        outcome=to,
+        from_status=frm,
+        applied=applied,
+        reasons=list(reasons),
+        created_at=now,
+        post_id="p1",
+        parent_id=None,
+        permalink=None,
+        author_name="سالم",
+        author_url=None,
+        body="نص",
+        comment_created_at=now,
+    )
+
+
+@pytest.mark.parametrize(
+    ("frm", "to", "expected"),
+    [
+        ("pending", "approved", "comment.published"),
+        ("pending", "held", "comment.held"),
+        ("pending", "spam", None),
+        ("pending", "rejected", None),
+        ("held", "approved", "comment.published"),
+        ("spam", "approved", "comment.published"),
+        ("approved", "reported", "comment.reported"),
+        ("approved", "rejected", "comment.removed"),
+        ("approved", "spam", "comment.removed"),
+        ("reported", "rejected", "comment.removed"),
+        ("reported", "approved", "comment.published"),
+        ("held", "rejected", None),
+        ("held", "spam", None),
+        ("approved", "held", "comment.held"),
+    ],
+)
+def test_which_status_change_is_which_event(frm, to, expected):
+    assert wh.event_of(event(frm, to)) == expected
+
+
+def test_shadow_mode_events_follow_the_status_the_comment_got():
+    shadow = event(
+        "pending", "spam", applied=False, reasons=[{"code": "shadow_mode", "status": "held"}]
+    )
+    assert wh.event_of(shadow) == "comment.held"
+
+
+def test_payloads_carry_public_fields_only():
+    published = wh.payload(event("pending", "approved"), "comment.published", "1-1")
+    assert set(published) == {"id", "event", "occurred_at", "comment"}
+    assert set(published["comment"]) == {
+        "id", "post_id", "parent_id", "status", "permalink", "created_at",
+        "author_name", "author_url", "body",
+    }  # fmt: skip
+    held = wh.payload(event("pending", "held"), "comment.held", "1-2")
+    # Text that is not public is not sent either.
+    assert "body" not in held["comment"] and "author_name" not in held["comment"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://news.example/hook",
+        "javascript:alert(1)",
+        "https://user:pass@news.example/hook",
+        "http:///nohost",
+        "https://news.example/a b",
+        "https://news.example/a\x1db",
+        "https://news.example/تعليقات",
+        "https://news.example:99999/",
+        "",
+        "https://" + "a" * 2000 + ".example",
+    ],
+)
+def test_only_http_and_https_urls_with_a_host(url):
+    with pytest.raises(ValidationFailed):
+        wh.check_url(url)
+
+
+def test_events_must_be_known():
+    with pytest.raises(ValidationFailed):
+        wh.check_events(["comment.deleted"])
+    with pytest.raises(ValidationFailed):
+        wh.check_events([])
+    assert wh.check_events(["comment.held", "comment.held "]) == ["comment.held"]
+
+
+def test_backoff_doubles_with_jitter_and_stays_capped():
+    delays = [wh.backoff(n, 10.0) for n in range(1, 20)]
+    assert all(5.0 <= d <= wh.MAX_BACKOFF for d in delays)
+    assert len({round(d, 6) for d in delays}) > 10  # jitter
+    assert max(wh.backoff(1, 10.0) for _ in range(50)) <= 10.0
+
+
+def test_redirects_are_not_followed():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(302)
+            self.send_header("Location", "http://169.254.169.254/latest")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_a):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        ok, code, error = wh.send(url, b"{}", SECRET, "comment.held", 1, 2.0)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (ok, code) == (False, 302)
+    assert "not followed" in error
+    assert hits == ["/hook"]
+
+
+def test_dispatch_turns_committed_decisions_into_one_delivery_each(make_app, monkeypatch):
+    monkeypatch.setattr(wh, "DISPATCH_LAG", timedelta(0))
+    app = make_app()
+    hooks = app.extensions["mizan.webhooks"]
+    desk = app.extensions["mizan_desk"]
+    _secret, all_id = hooks.add("https://news.example/hooks/all", list(wh.EVENTS), "tests")
+    _secret, pub_id = hooks.add("https://news.example/hooks/pub", ["comment.published"], "tests")
+    hooks.dispatch()  # earlier decisions of the shared database are not replayed
+    published = make_comment(app, "approved", email="secret.person@example.ly", ip="203.0.113.99")
+    held = make_comment(app, "held")
+    make_comment(app, "spam")
+    actor = desk.actor(desk.add_user("admin@newsroom.example", "admin", PASSWORD))
+    desk.act(actor, published, "reject", "abusive")
+    ids, _more = hooks.dispatch()
+    assert hooks.dispatch()[0] == []  # exactly once
+    by_endpoint: dict[int, list] = {}
+    for e in hooks.endpoints():
+        by_endpoint[e["id"]] = [
+            (d["event"], d["comment_id"]) for d in hooks.get(e["id"])["deliveries"]
+        ]
+    assert sorted(by_endpoint[all_id]) == sorted(
+        [
+            ("comment.published", published),
+            ("comment.held", held),
+            ("comment.removed", published),
+        ]
+    )
+    assert by_endpoint[pub_id] == [("comment.published", published)]
+    assert len(ids) == 4
+    repo = hooks.repo
+    for delivery_id in ids:
+        d, _e = repo.delivery(delivery_id)
+        assert "secret.person" not in d.payload and "203.0.113.99" not in d.payload
+        assert "0.42" not in d.payload and "score" not in d.payload
+        body = json.loads(d.payload)
+        assert body["id"] == f"{d.endpoint_id}-{d.decision_id}"
+
+
+def test_a_disabled_endpoint_gets_no_new_deliveries(make_app, monkeypatch):
+    monkeypatch.setattr(wh, "DISPATCH_LAG", timedelta(0))
+    app = make_app()
+    hooks = app.extensions["mizan.webhooks"]
+    _s, endpoint_id = hooks.add("https://news.example/hooks", ["comment.held"], "tests")
+    hooks.dispatch()
+    hooks.set_enabled(endpoint_id, False)
+    make_comment(app, "held")
+    assert hooks.dispatch()[0] == []
+
+
+# --- the admin API -------------------------------------------------------------------------------
+@pytest.fixture
+def admin_app(make_app):
+    app = make_app()
+    add_account(app, "admin@newsroom.example", "admin")
+    add_account(app, "mod@newsroom.example", "moderator")
+    return app, token_for(app, "admin@newsroom.example"), token_for(app, "mod@newsroom.example")
+
+
+def test_admins_register_webhooks_and_see_the_secret_once(admin_app):
+    app, admin, mod = admin_app
+    c = app.test_client()
+    auth = {"Authorization": f"Bearer {admin}"}
+    r = c.post(
+        "/api/v1/moderation/webhooks",
+        json={"url": "https://news.example/hooks/mizan", "events": ["comment.published"]},
+        headers=auth,
+    )
+    assert r.status_code == 201, r.json
+    created = r.json
+    assert created["secret"].startswith("whsec_") and created["enabled"] is True
+    listed = c.get("/api/v1/moderation/webhooks", headers=auth).json
+    assert [h["url"] for h in listed] == ["https://news.example/hooks/mizan"]
+    assert "secret" not in listed[0] and "secret_enc" not in json.dumps(listed)
+    detail = c.get(f"/api/v1/moderation/webhooks/{created['id']}", headers=auth).json
+    assert detail["deliveries"] == [] and "secret" not in detail
+    r = c.post(f"/api/v1/moderation/webhooks/{created['id']}/disable", headers=auth)
+    assert r.json["enabled"] is False
+    r = c.post(f"/api/v1/moderation/webhooks/{created['id']}/enable", headers=auth)
+    assert r.json["enabled"] is True
+    assert c.delete(f"/api/v1/moderation/webhooks/{created['id']}", headers=auth).status_code == 204
+    assert c.get(f"/api/v1/moderation/webhooks/{created['id']}", headers=auth).status_code == 404
+    assert c.get(f"/api/v1/moderation/webhooks/{2**70}", headers=auth).status_code == 404
+    # Not for moderators, not without credentials; bad input is the documented 422.
+    mod_auth = {"Authorization": f"Bearer {mod}"}
+    assert c.get("/api/v1/moderation/webhooks", headers=mod_auth).status_code == 403
+    assert c.get("/api/v1/moderation/webhooks").status_code == 401
+    r = c.post("/api/v1/moderation/webhooks", json={"url": "file:///etc/passwd"}, headers=auth)
+    assert r.status_code == 422 and "url" in r.json["error"]["fields"]
+    r = c.post(
+        "/api/v1/moderation/webhooks",
+        json={"url": "https://news.example/h", "events": ["comment.deleted"]},
+        headers=auth,
+    )
+    assert r.status_code == 422
+
+
+def test_admins_add_and_revoke_sites_through_the_api(admin_app):
+    app, admin, _mod = admin_app
+    c = app.test_client()
+    auth = {"Authorization": f"Bearer {admin}"}
+    r = c.post(
+        "/api/v1/moderation/sites",
+        json={"name": "news", "origin": "https://news.example/"},
+        headers=auth,
+    )
+    assert r.status_code == 201, r.json
+    key = r.json["key"]
+    assert r.json["origin"] == "https://news.example" and key.startswith(r.json["key_prefix"])
+    listed = c.get("/api/v1/moderation/sites", headers=auth).json
+    assert key not in json.dumps(listed)
+    r = c.post(
+        "/api/v1/moderation/sites",
+        json={"name": "news", "origin": "https://x.example"},
+        headers=auth,
+    )
+    assert r.status_code == 409
+    r = c.post(
+        "/api/v1/moderation/sites", json={"name": "bad name", "origin": "ftp://x"}, headers=auth
+    )
+    assert r.status_code == 422
+    assert c.post("/api/v1/moderation/sites/news/revoke", headers=auth).json["revoked"] is True
+    assert c.post("/api/v1/moderation/sites/news/revoke", headers=auth).status_code == 404
+
+
+def login(app, email: str):
+    c = app.test_client()
+    csrf = page_csrf(c.get("/moderation/login").get_data(as_text=True))
+    r = c.post("/moderation/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf})
+    assert r.status_code == 303, r.status_code
+    return c
+
+
+def test_the_desk_page_lists_sites_and_webhooks_for_admins(admin_app):
+    app, _admin, _mod = admin_app
+    c = login(app, "admin@newsroom.example")
+    page = c.get("/moderation/integrations")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    csrf = html.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    r = c.post(
+        "/moderation/integrations",
+        data={
+            "csrf_token": csrf,
+            "do": "add_webhook",
+            "url": "https://news.example/hook",
+            "events": "comment.held",
+        },
+    )
+    assert r.status_code == 201
+    html = r.get_data(as_text=True)
+    assert 'id="new-secret"' in html and "https://news.example/hook" in html
+    r = c.post(
+        "/moderation/integrations",
+        data={
+            "csrf_token": csrf,
+            "do": "add_site",
+            "name": "news",
+            "origin": "https://news.example",
+        },
+    )
+    assert r.status_code == 201 and 'id="new-key"' in r.get_data(as_text=True)
+    r = c.post(
+        "/moderation/integrations",
+        data={"do": "add_site", "name": "x", "origin": "https://x.example"},
+    )
+    assert r.status_code == 403  # no CSRF token
+    r = c.post(
+        "/moderation/integrations",
+        data={
+            "csrf_token": csrf,
+            "do": "add_webhook",
+            "url": "gopher://x",
+            "events": "comment.held",
+        },
+    )
+    assert r.status_code == 422
+    # A moderator has no such page, nor the link.
+    c2 = login(app, "mod@newsroom.example")
+    assert c2.get("/moderation/integrations").status_code == 403
+    assert "/moderation/integrations" not in c2.get("/moderation/").get_data(as_text=True)
+    assert "/moderation/integrations" in c.get("/moderation/").get_data(as_text=True)
+
+
+def _json_schema(node):
+    """OpenAPI 3.0's `nullable` as JSON Schema."""
+    if isinstance(node, dict):
+        out = {k: _json_schema(v) for k, v in node.items() if k != "nullable"}
+        if node.get("nullable"):
+            out["type"] = [node["type"], "null"]
+        return out
+    return node
+
+
+def test_payloads_match_the_webhook_event_in_the_openapi_document(make_app):
+    import jsonschema
+
+    app = make_app()
+    spec = app.test_client().get("/api/openapi.json").json
+    schema = _json_schema(spec["components"]["schemas"]["WebhookEvent"])
+    callbacks = spec["paths"]["/api/v1/moderation/webhooks"]["post"]["callbacks"]
+    assert "{$request.body#/url}" in callbacks["commentEvent"]
+    for frm, to in (("pending", "approved"), ("pending", "held"), ("approved", "spam")):
+        e = event(frm, to)
+        name = wh.event_of(e)
+        jsonschema.validate(json.loads(json.dumps(wh.payload(e, name, "1-1"))), schema)
