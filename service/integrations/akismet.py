@@ -202,6 +202,8 @@ class Akismet:
             "id": token_urlsafe(12),
             "post_id": post_id,
             "permalink": permalink,
+            # the desk shows the article by it (Akismet sends no title)
+            "article_url": permalink,
             "parent_id": None,
             "root_id": None,
             "section": None,
