@@ -17,8 +17,9 @@ from mizan.service.desk.usecase import (
     REJECT_REASONS,
     SORTS,
 )
-from mizan.service.errors import BadRequest, NotFound, Unsupported, ValidationFailed
-from mizan.service.http.payload import parse_json, strict_int
+from mizan.service.errors import NotFound, ValidationFailed
+from mizan.service.http.payload import strict_int
+from mizan.service.http.requests import json_object
 from mizan.service.policy import BAN_KINDS, WORD_LISTS
 
 bp = Blueprint("moderation_api", __name__, url_prefix="/api/v1/moderation")
@@ -442,16 +443,7 @@ def _query(schema: Schema) -> dict:
 
 
 def _body(schema: Schema) -> dict:
-    if request.mimetype != "application/json":
-        raise Unsupported("Unsupported content type.")
-    try:
-        text = request.get_data(cache=False).decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadRequest("The request body is not valid JSON.") from None
-    data = parse_json(text)
-    if not isinstance(data, dict):
-        raise BadRequest("The request body must be a JSON object.")
-    return _load(schema, data)
+    return _load(schema, json_object())
 
 
 def _json(schema: Schema, data, status: int = 200) -> Response:

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, request
 
 from mizan.service.config import Settings
-from mizan.service.errors import Forbidden, MizanError
+from mizan.service.errors import BadRequest, Forbidden, MizanError, Unsupported
+from mizan.service.http.payload import parse_json
 
 
 class TooLarge(MizanError):
@@ -53,6 +54,20 @@ def read_body() -> bytes:
         data = request.stream.read(limit + 1)
     if len(data) > limit:
         raise TooLarge("The request body is too large.")
+    return data
+
+
+def json_object() -> dict:
+    """The request's JSON body as an object (415 unless JSON, 400 unless UTF-8 JSON object)."""
+    if request.mimetype != "application/json":
+        raise Unsupported("Unsupported content type.")
+    try:
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The request body is not valid JSON.") from None
+    data = parse_json(text)
+    if not isinstance(data, dict):
+        raise BadRequest("The request body must be a JSON object.")
     return data
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from mizan.service.desk import current_actor, require_api
-from mizan.service.errors import BadRequest, NotFound, Unsupported, ValidationFailed
-from mizan.service.http.payload import parse_json
+from mizan.service.errors import NotFound, ValidationFailed
+from mizan.service.http.requests import json_object
 from mizan.service.integrations.akismet import Akismet
 from mizan.service.integrations.webhooks import DISPATCH_TASK, EVENTS, WEBHOOK_QUEUE, Webhooks
 
@@ -151,15 +151,7 @@ class SiteCreatedOut(SiteOut):
 
 # --- helpers ----------------------------------------------------------------------------------
 def _body(schema: Schema) -> dict:
-    if request.mimetype != "application/json":
-        raise Unsupported("Unsupported content type.")
-    try:
-        text = request.get_data(cache=False).decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadRequest("The request body is not valid JSON.") from None
-    data = parse_json(text)
-    if not isinstance(data, dict):
-        raise BadRequest("The request body must be a JSON object.")
+    data = json_object()
     try:
         return schema.load(data)
     except ValidationError as exc:
