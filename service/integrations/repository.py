@@ -182,7 +182,26 @@ class IntegrationRepository:
     def create_endpoint(
         self, url: str, events: list[str], secret_enc: str, created_by: str | None
     ) -> int:
+        """Store an endpoint. When no enabled endpoint existed, the dispatch cursor first moves
+        to the newest decision: a new webhook hears of what happens from now on, not of the
+        site's whole history (nor of what happened while nobody listened)."""
         with self.engine.begin() as conn:
+            listening = conn.execute(
+                select(WebhookEndpoint.id).where(WebhookEndpoint.enabled.is_(True)).limit(1)
+            ).first()
+            if listening is None:
+                top = conn.execute(select(func.max(Decision.id))).scalar() or 0
+                moved = conn.execute(
+                    update(WebhookCursor)
+                    .where(WebhookCursor.name == CURSOR)
+                    .values(last_decision_id=func.greatest(WebhookCursor.last_decision_id, top))
+                    if self.postgres
+                    else update(WebhookCursor)
+                    .where(WebhookCursor.name == CURSOR)
+                    .values(last_decision_id=func.max(WebhookCursor.last_decision_id, top))
+                ).rowcount
+                if not moved:
+                    conn.execute(insert(WebhookCursor), {"name": CURSOR, "last_decision_id": top})
             return conn.execute(
                 insert(WebhookEndpoint).returning(WebhookEndpoint.id),
                 {

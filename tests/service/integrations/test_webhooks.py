@@ -203,6 +203,21 @@ def test_dispatch_turns_committed_decisions_into_one_delivery_each(make_app, mon
         assert body["id"] == f"{d.endpoint_id}-{d.decision_id}"
 
 
+def test_a_new_webhook_hears_what_happens_from_now_on_not_the_history(make_app, monkeypatch):
+    monkeypatch.setattr(wh, "DISPATCH_LAG", timedelta(0))
+    app = make_app()
+    hooks = app.extensions["mizan.webhooks"]
+    for e in hooks.endpoints():  # the shared database may hold other tests' endpoints
+        hooks.set_enabled(e["id"], False)
+    before = make_comment(app, "approved")
+    _s, endpoint_id = hooks.add("https://news.example/hooks/new", list(wh.EVENTS), "tests")
+    after = make_comment(app, "held")
+    hooks.dispatch()
+    got = [(d["event"], d["comment_id"]) for d in hooks.get(endpoint_id)["deliveries"]]
+    assert got == [("comment.held", after)]
+    assert before not in {c for _e, c in got}
+
+
 def test_a_disabled_endpoint_gets_no_new_deliveries(make_app, monkeypatch):
     monkeypatch.setattr(wh, "DISPATCH_LAG", timedelta(0))
     app = make_app()
