@@ -197,8 +197,11 @@ def stack_inputs(x: sp.csr_matrix, z: _F64, n_meta: int) -> _F64:
     if n_meta:
         start = x.shape[1] - n_meta
         keep = x.indices >= start
-        rows = np.repeat(np.arange(n), np.diff(x.indptr))[keep]
-        out[rows, z.shape[1] + x.indices[keep] - start] = x.data[keep]
+        if n == 1:  # the worker's single comment: no row bookkeeping
+            out[0, z.shape[1] + x.indices[keep] - start] = x.data[keep]
+        else:
+            rows = np.repeat(np.arange(n), np.diff(x.indptr))[keep]
+            out[rows, z.shape[1] + x.indices[keep] - start] = x.data[keep]
     return out
 
 
