@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import create_engine, text
+import sqlalchemy as sa
 
 from mizan.service.integrations import SIGNATURE_HEADER, verify
 from tests.conftest import REDIS_URL
@@ -93,7 +93,7 @@ def held_two_hours_ago(base: str, engine, receiver: Receiver) -> str:
         with engine.connect() as conn:
             return (
                 conn.execute(
-                    text("SELECT status FROM comments WHERE id = :id"), {"id": cid}
+                    sa.text("SELECT status FROM comments WHERE id = :id"), {"id": cid}
                 ).scalar()
                 == "held"
             )
@@ -101,7 +101,7 @@ def held_two_hours_ago(base: str, engine, receiver: Receiver) -> str:
     wait_for(held, 30, "a held comment")
     with engine.begin() as conn:
         conn.execute(
-            text("UPDATE comments SET created_at = :at WHERE id = :id"),
+            sa.text("UPDATE comments SET created_at = :at WHERE id = :id"),
             {"at": datetime.now(UTC) - timedelta(hours=2), "id": cid},
         )
     return cid
@@ -111,7 +111,7 @@ def backlog_alert_on(engine) -> bool:
     with engine.connect() as conn:
         return bool(
             conn.execute(
-                text("SELECT active FROM webhook_alerts WHERE name = 'queue.backlog'")
+                sa.text("SELECT active FROM webhook_alerts WHERE name = 'queue.backlog'")
             ).scalar()
         )
 
@@ -138,6 +138,12 @@ def receiver():
 def test_deliveries_are_signed_retried_private_and_a_failing_endpoint_is_disabled(
     tmp_path, pg_database, redis_client, receiver
 ):
+    # The session's database: no comment of an earlier test (pending ones would be decided by
+    # this worker, old held ones would be a backlog already).
+    engine = sa.create_engine(pg_database)
+    with engine.begin() as conn:
+        conn.execute(sa.text("TRUNCATE comments CASCADE"))
+    engine.dispose()
     reset_integrations(pg_database)
     env = mizan_env(
         pg_database,
@@ -276,7 +282,7 @@ def test_deliveries_are_signed_retried_private_and_a_failing_endpoint_is_disable
             headers=auth,
         )
         assert status == 200, body
-        engine = create_engine(pg_database)
+        engine = sa.create_engine(pg_database)
         try:
             old = held_two_hours_ago(base, engine, receiver)
             wait_for(lambda: receiver.at("/backlog"), 30, "queue.backlog")
