@@ -564,7 +564,7 @@ def sites_revoke(name: str) -> None:
 
 @main.group()
 def webhooks() -> None:
-    """Signed webhooks: endpoints that receive comment events."""
+    """Signed webhooks: endpoints that receive comment events (and the backlog alert)."""
 
 
 @webhooks.command("add")
@@ -573,7 +573,7 @@ def webhooks() -> None:
     "--events",
     default="comment.published,comment.held,comment.removed,comment.reported",
     show_default=True,
-    help="Comma-separated events to send.",
+    help="Comma-separated events to send (also: queue.backlog, the held queue's alert).",
 )
 def webhooks_add(url: str, events: str) -> None:
     """Register an endpoint and print its signing secret (shown once)."""
@@ -603,7 +603,7 @@ def webhooks_show(endpoint_id: int) -> None:
     e = _run(hooks.get, endpoint_id)
     for d in e["deliveries"]:
         click.echo(
-            f"{d['id']}\t{d['event']}\t{d['comment_id']}\t{d['status']}\t"
+            f"{d['id']}\t{d['event']}\t{d['comment_id'] or '-'}\t{d['status']}\t"
             f"attempts {d['attempts']}\t{d['last_status_code'] or ''}\t{d['last_error'] or ''}"
         )
 

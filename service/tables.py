@@ -369,9 +369,10 @@ class WebhookDelivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
-    decision_id: Mapped[int] = mapped_column(Integer)
+    # The decision and comment of a comment.* event; None for queue.backlog.
+    decision_id: Mapped[int | None] = mapped_column(Integer)
     event: Mapped[str] = mapped_column(String(32))
-    comment_id: Mapped[str] = mapped_column(String(24))
+    comment_id: Mapped[str | None] = mapped_column(String(24))
     payload: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # delivered | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -397,3 +398,14 @@ class WebhookCursor(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_decision_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WebhookAlert(Base):
+    """Whether an alert (queue.backlog) is on, so its event goes out once per crossing."""
+
+    __tablename__ = "webhook_alerts"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    active: Mapped[bool] = mapped_column(default=False)
+    crossings: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

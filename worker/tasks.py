@@ -108,13 +108,15 @@ def _sweep_lock(svc):
     max_retries=5,
 )
 def webhooks_dispatch() -> None:
-    """Turn committed decisions into webhook deliveries, and send the deliveries now due.
+    """Turn committed decisions (and a held queue that has just crossed the alert age) into
+    webhook deliveries, and send the deliveries now due.
 
     Run after decisions (nudged) and by beat every MIZAN_WEBHOOK_DISPATCH_SECONDS; retries are
     due times in the database, never delayed messages a worker would hold unacknowledged.
     """
     hooks = runtime.webhooks()
     hooks.dispatch()
+    hooks.check_backlog()
     for delivery_id in hooks.due():
         webhooks_deliver.apply_async([delivery_id], queue=WEBHOOK_QUEUE)
 

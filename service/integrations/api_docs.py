@@ -9,6 +9,7 @@ errors a client should act on); only the server itself answers 405 for another m
 from __future__ import annotations
 
 from mizan.service.http.openapi import document, path_param, refine
+from mizan.service.integrations.webhooks import BACKLOG_EVENT, COMMENT_EVENTS
 from mizan.service.integrations.webhooks_api import (
     SiteCreatedOut,
     SiteIn,
@@ -250,21 +251,49 @@ _EVENT_COMMENT = {
     },
     "additionalProperties": False,
 }
-WEBHOOK_EVENT = {
+_COMMENT_EVENT = {
     "type": "object",
-    "description": "What each delivery POSTs: public fields only (never an email, an IP or a "
-    "score).",
+    "description": "A comment's status changed: its public fields only.",
     "required": ["id", "event", "occurred_at", "comment"],
     "properties": {
         "id": {"type": "string", "description": "The delivery's key, the same on every retry."},
-        "event": {
-            "type": "string",
-            "enum": ["comment.published", "comment.held", "comment.removed", "comment.reported"],
-        },
+        "event": {"type": "string", "enum": list(COMMENT_EVENTS)},
         "occurred_at": {"type": "string", "format": "date-time"},
         "comment": _EVENT_COMMENT,
     },
     "additionalProperties": False,
+}
+_BACKLOG_EVENT = {
+    "type": "object",
+    "description": "The oldest held comment has just become older than "
+    "MIZAN_QUEUE_ALERT_MINUTES: sent once, again only after the queue has recovered and crossed "
+    "again. Counts only, nothing of any comment.",
+    "required": ["id", "event", "occurred_at", "queue"],
+    "properties": {
+        "id": {"type": "string", "description": "The delivery's key, the same on every retry."},
+        "event": {"type": "string", "enum": [BACKLOG_EVENT]},
+        "occurred_at": {"type": "string", "format": "date-time"},
+        "queue": {
+            "type": "object",
+            "required": ["held", "oldest_age_seconds", "alert_minutes"],
+            "properties": {
+                "held": {"type": "integer", "minimum": 1, "description": "Comments held."},
+                "oldest_age_seconds": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "How long ago the oldest held comment was posted.",
+                },
+                "alert_minutes": {"type": "integer", "minimum": 1},
+            },
+            "additionalProperties": False,
+        },
+    },
+    "additionalProperties": False,
+}
+WEBHOOK_EVENT = {
+    "description": "What each delivery POSTs: public fields only (never an email, an IP or a "
+    "score).",
+    "oneOf": [_COMMENT_EVENT, _BACKLOG_EVENT],
 }
 
 
@@ -278,7 +307,7 @@ def _webhook_callbacks(_app, spec: dict) -> None:
         "commentEvent": {
             "{$request.body#/url}": {
                 "post": {
-                    "summary": "A comment event, signed.",
+                    "summary": "A comment event (or the held queue's backlog alert), signed.",
                     "description": "X-Mizan-Signature is t=<unix seconds>,v1=<hex HMAC-SHA256, "
                     "keyed with the endpoint's secret, of '<t>.<raw body>'>. Any 2xx is success; "
                     "anything else, a redirect (never followed) or a timeout is retried with "

@@ -3,7 +3,9 @@
 Webhook events come from the decisions table, which every status change of a comment already
 writes (the worker's automatic decisions, moderators' actions, reader reports): a cursor records
 how far it has been read, so no other feature needs to know that webhooks exist, and an event is
-only ever read after the transaction that made it has committed.
+only ever read after the transaction that made it has committed. The one event that is not a
+comment's, ``queue.backlog``, comes from the held queue itself, with a state row so that it goes
+out once each time the queue crosses the alert age.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,12 +25,14 @@ from mizan.service.tables import (
     Decision,
     Site,
     SiteCheck,
+    WebhookAlert,
     WebhookCursor,
     WebhookDelivery,
     WebhookEndpoint,
 )
 
 CURSOR = "decisions"
+BACKLOG_ALERT = "queue.backlog"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,16 @@ class DecisionEvent:
     author_url: str | None
     body: str
     comment_created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogCrossing:
+    """The held queue's oldest comment has just become older than the alert age."""
+
+    held: int
+    oldest_age_seconds: int
+    crossing: int  # how many times the alert has started (1, 2, ...): part of the delivery key
+    occurred_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,21 +387,66 @@ class IntegrationRepository:
                     select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))
                 )
             )
-            ids: list[int] = []
-            for row in build(events, endpoints) if endpoints else []:
-                ids.append(
-                    conn.execute(
-                        insert(WebhookDelivery).returning(WebhookDelivery.id),
-                        {
-                            **row,
-                            "status": "pending",
-                            "attempts": 0,
-                            "created_at": now,
-                            "next_attempt_at": now,
-                        },
-                    ).scalar_one()
-                )
+            ids = _insert_deliveries(conn, build(events, endpoints) if endpoints else [], now)
             return ids, newer or len(rows) == limit
+
+    def check_backlog(
+        self,
+        limit: timedelta | None,
+        build: Callable[[BacklogCrossing, list[WebhookEndpoint]], list[dict[str, Any]]],
+    ) -> list[int]:
+        """Compare the held queue's oldest comment with `limit` (None: alerts off) and record
+        the alert's state; when it has just crossed, let `build` turn it into delivery rows and
+        store them, in the same transaction. Returns the new delivery ids.
+
+        The state row moves with a conditional UPDATE, so of two dispatchers one records the
+        crossing (and its deliveries); it goes back to off only when the oldest held comment is
+        no older than `limit` (or none is held), so the event goes out once per crossing."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            held, oldest = conn.execute(
+                select(func.count(), func.min(Comment.created_at)).where(Comment.status == "held")
+            ).one()
+            first = aware(oldest)
+            over = limit is not None and first is not None and now - first > limit
+            state = conn.execute(
+                select(WebhookAlert.active, WebhookAlert.crossings).where(
+                    WebhookAlert.name == BACKLOG_ALERT
+                )
+            ).first()
+            if state is None:
+                conn.execute(
+                    insert(WebhookAlert), {"name": BACKLOG_ALERT, "active": False, "crossings": 0}
+                )
+                active, crossings = False, 0
+            else:
+                active, crossings = bool(state[0]), int(state[1])
+            if over == active:
+                return []
+            moved = conn.execute(
+                update(WebhookAlert)
+                .where(
+                    WebhookAlert.name == BACKLOG_ALERT,
+                    WebhookAlert.active.is_(active),
+                    WebhookAlert.crossings == crossings,
+                )
+                .values(active=over, crossings=crossings + int(over), changed_at=now)
+            )
+            if moved.rowcount != 1 or not over:
+                return []
+            assert first is not None
+            crossing = BacklogCrossing(
+                held=int(held),
+                oldest_age_seconds=int((now - first).total_seconds()),
+                crossing=crossings + 1,
+                occurred_at=now,
+            )
+            endpoints = list(
+                Session(bind=conn).scalars(
+                    select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))
+                )
+            )
+            return _insert_deliveries(conn, build(crossing, endpoints) if endpoints else [], now)
 
     # --- delivering -----------------------------------------------------------------------------
     def delivery(self, delivery_id: int) -> tuple[WebhookDelivery, WebhookEndpoint] | None:
@@ -475,3 +534,22 @@ class IntegrationRepository:
                 .returning(WebhookDelivery.id)
             )
             return sorted(claimed.scalars())
+
+
+def _insert_deliveries(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> list[int]:
+    """Store delivery rows as pending and due now; returns their ids."""
+    return [
+        conn.execute(
+            insert(WebhookDelivery).returning(WebhookDelivery.id),
+            {
+                "decision_id": None,
+                "comment_id": None,
+                **row,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            },
+        ).scalar_one()
+        for row in rows
+    ]

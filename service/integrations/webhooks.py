@@ -5,12 +5,17 @@ Events (from the decisions every status change writes, read only after they comm
 * ``comment.published``: a comment became public (approved by the policy or a moderator);
 * ``comment.held``: it waits for a moderator;
 * ``comment.removed``: it was public (approved, or reported) and is now rejected or spam;
-* ``comment.reported``: readers' reports took it off the public list for review.
+* ``comment.reported``: readers' reports took it off the public list for review;
+* ``queue.backlog``: the oldest held comment has just become older than
+  ``MIZAN_QUEUE_ALERT_MINUTES`` (sent once; again only after the queue has recovered, its oldest
+  held comment no older than that, and crossed again). Its body is
+  ``{"id", "event", "occurred_at", "queue": {"held", "oldest_age_seconds", "alert_minutes"}}``:
+  counts only, nothing of any comment. Endpoints receive it only when they ask for it.
 
-The body is JSON: ``{"id", "event", "occurred_at", "comment": {...}}`` with the comment's public
-fields only (``id``, ``post_id``, ``parent_id``, ``status``, ``permalink``, ``created_at``, and
-for ``comment.published`` also ``author_name``, ``author_url`` and ``body``, exactly what the
-public API shows). Never an email, an IP, a user agent or a score.
+A comment event's body is JSON: ``{"id", "event", "occurred_at", "comment": {...}}`` with the
+comment's public fields only (``id``, ``post_id``, ``parent_id``, ``status``, ``permalink``,
+``created_at``, and for ``comment.published`` also ``author_name``, ``author_url`` and
+``body``, exactly what the public API shows). Never an email, an IP, a user agent or a score.
 
 Each request carries ``X-Mizan-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 "<t>.<body>" keyed with the endpoint's secret>``, plus ``X-Mizan-Event`` and
@@ -44,12 +49,18 @@ from mizan.service.config import Settings
 from mizan.service.crypto import Keys
 from mizan.service.db import aware, utcnow
 from mizan.service.errors import NotFound, ValidationFailed
-from mizan.service.integrations.repository import DecisionEvent, IntegrationRepository
+from mizan.service.integrations.repository import (
+    BacklogCrossing,
+    DecisionEvent,
+    IntegrationRepository,
+)
 from mizan.service.tables import WebhookEndpoint
 
 log = logging.getLogger("mizan.webhooks")
 
-EVENTS = ("comment.published", "comment.held", "comment.removed", "comment.reported")
+COMMENT_EVENTS = ("comment.published", "comment.held", "comment.removed", "comment.reported")
+BACKLOG_EVENT = "queue.backlog"
+EVENTS = (*COMMENT_EVENTS, BACKLOG_EVENT)
 SIGNATURE_HEADER = "X-Mizan-Signature"
 USER_AGENT = "Mizan-Webhooks/1"
 DISPATCH_TASK = "mizan.webhooks.dispatch"
@@ -132,6 +143,20 @@ def payload(e: DecisionEvent, event: str, delivery_key: str) -> dict[str, Any]:
         "event": event,
         "occurred_at": _iso(e.created_at),
         "comment": comment,
+    }
+
+
+def backlog_payload(c: BacklogCrossing, alert_minutes: int, delivery_key: str) -> dict[str, Any]:
+    """The queue.backlog body: counts and ages only, nothing of any comment."""
+    return {
+        "id": delivery_key,
+        "event": BACKLOG_EVENT,
+        "occurred_at": _iso(c.occurred_at),
+        "queue": {
+            "held": c.held,
+            "oldest_age_seconds": c.oldest_age_seconds,
+            "alert_minutes": alert_minutes,
+        },
     }
 
 
@@ -223,7 +248,7 @@ class Webhooks:
             {
                 "id": d.id,
                 "event": d.event,
-                "comment_id": d.comment_id,
+                "comment_id": d.comment_id,  # None for queue.backlog
                 "status": d.status,
                 "attempts": d.attempts,
                 "last_status_code": d.last_status_code,
@@ -275,6 +300,25 @@ class Webhooks:
             return rows
 
         return self.repo.dispatch(limit, DISPATCH_LAG, build)
+
+    def check_backlog(self) -> list[int]:
+        """Send queue.backlog when the held queue has just crossed MIZAN_QUEUE_ALERT_MINUTES
+        (0: never); returns the new delivery ids."""
+        minutes = self.settings.desk.queue_alert_minutes
+
+        def build(c: BacklogCrossing, endpoints: list[WebhookEndpoint]) -> list[dict]:
+            rows = []
+            for ep in endpoints:
+                if BACKLOG_EVENT not in (ep.events or []):
+                    continue
+                key = f"{ep.id}-backlog-{c.crossing}"
+                body = json.dumps(
+                    backlog_payload(c, minutes, key), ensure_ascii=False, separators=(",", ":")
+                )
+                rows.append({"endpoint_id": ep.id, "event": BACKLOG_EVENT, "payload": body})
+            return rows
+
+        return self.repo.check_backlog(timedelta(minutes=minutes) if minutes else None, build)
 
     def due(self) -> list[int]:
         """Deliveries due for an attempt now (new ones and retries), each leased to one task."""

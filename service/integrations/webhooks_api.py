@@ -14,7 +14,13 @@ from mizan.service.desk import current_actor, require_api
 from mizan.service.errors import NotFound, ValidationFailed
 from mizan.service.http.requests import json_object
 from mizan.service.integrations.akismet import Akismet
-from mizan.service.integrations.webhooks import DISPATCH_TASK, EVENTS, WEBHOOK_QUEUE, Webhooks
+from mizan.service.integrations.webhooks import (
+    COMMENT_EVENTS,
+    DISPATCH_TASK,
+    EVENTS,
+    WEBHOOK_QUEUE,
+    Webhooks,
+)
 
 bp = Blueprint("integrations_api", __name__, url_prefix="/api/v1/moderation")
 
@@ -61,9 +67,12 @@ class WebhookIn(Schema):
         fields.String(
             validate=validate.OneOf(EVENTS, error=f"Must be one of: {', '.join(EVENTS)}.")
         ),
-        load_default=list(EVENTS),
+        load_default=list(COMMENT_EVENTS),
         validate=validate.Length(1, len(EVENTS)),
-        metadata={"description": "Events to receive (default: all)."},
+        metadata={
+            "description": "Events to receive (default: the four comment.* events; "
+            "queue.backlog only when asked for)."
+        },
     )
 
 
@@ -90,7 +99,7 @@ class WebhookCreatedOut(WebhookOut):
 class DeliveryOut(Schema):
     id = fields.Integer()
     event = fields.String()
-    comment_id = fields.String()
+    comment_id = fields.String(allow_none=True, metadata={"description": "None for queue.backlog."})
     status = fields.String(metadata={"description": "pending, delivered or failed."})
     attempts = fields.Integer()
     last_status_code = fields.Integer(allow_none=True)

@@ -1,16 +1,21 @@
 """Webhooks end to end: `mizan api` under gunicorn, a Celery worker process (with beat) on
 PostgreSQL and Redis, and a real HTTP receiver in this process. Deliveries are signed, retried
-after a 500, carry no private data, and an endpoint that keeps failing is disabled."""
+after a 500, carry no private data, and an endpoint that keeps failing is disabled; the held
+queue's backlog alert is sent once per crossing."""
 
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import sys
 import threading
+import time
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import sqlalchemy as sa
 
 from mizan.service.integrations import SIGNATURE_HEADER, verify
 from tests.conftest import REDIS_URL
@@ -68,6 +73,49 @@ class Receiver:
         self.server.server_close()
 
 
+def held_two_hours_ago(base: str, engine, receiver: Receiver) -> str:
+    """Post a comment on the premoderated post, wait until it is held, age it two hours."""
+    status, _h, body = request(
+        "POST",
+        base + "/api/v1/comments",
+        {
+            "post_id": "hooks-backlog",
+            "author_name": "سالم",
+            "author_email": f"backlog.{secrets.token_hex(4)}@example.ly",
+            "body": "هل من موعد لعودة الكهرباء إلى الأحياء الجنوبية؟ ننتظر منذ أسبوع.",
+        },
+        headers={"Origin": ORIGIN},
+    )
+    assert status == 202, body
+    cid = body["id"]
+
+    def held() -> bool:
+        with engine.connect() as conn:
+            return (
+                conn.execute(
+                    sa.text("SELECT status FROM comments WHERE id = :id"), {"id": cid}
+                ).scalar()
+                == "held"
+            )
+
+    wait_for(held, 30, "a held comment")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE comments SET created_at = :at WHERE id = :id"),
+            {"at": datetime.now(UTC) - timedelta(hours=2), "id": cid},
+        )
+    return cid
+
+
+def backlog_alert_on(engine) -> bool:
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                sa.text("SELECT active FROM webhook_alerts WHERE name = 'queue.backlog'")
+            ).scalar()
+        )
+
+
 def cli(env: dict, *args: str) -> str:
     out = subprocess.run(
         [sys.executable, "-m", "mizan.service.cli", *args],
@@ -90,6 +138,12 @@ def receiver():
 def test_deliveries_are_signed_retried_private_and_a_failing_endpoint_is_disabled(
     tmp_path, pg_database, redis_client, receiver
 ):
+    # The session's database: no comment of an earlier test (pending ones would be decided by
+    # this worker, old held ones would be a backlog already).
+    engine = sa.create_engine(pg_database)
+    with engine.begin() as conn:
+        conn.execute(sa.text("TRUNCATE comments CASCADE"))
+    engine.dispose()
     reset_integrations(pg_database)
     env = mizan_env(
         pg_database,
@@ -112,6 +166,9 @@ def test_deliveries_are_signed_retried_private_and_a_failing_endpoint_is_disable
     broken_secret = cli(
         env, "webhooks", "add", receiver.url + "/broken", "--events", "comment.published"
     )
+    backlog_secret = cli(
+        env, "webhooks", "add", receiver.url + "/backlog", "--events", "queue.backlog"
+    )
     assert secret.startswith("whsec_") and broken_secret != secret
 
     procs: list[Proc] = []
@@ -121,7 +178,7 @@ def test_deliveries_are_signed_retried_private_and_a_failing_endpoint_is_disable
         procs.append(api)
         status, _h, hooks = request("GET", base + "/api/v1/moderation/webhooks", headers=auth)
         assert status == 200, hooks
-        hook_id, broken_id = (h["id"] for h in sorted(hooks, key=lambda h: h["id"]))
+        hook_id, broken_id, _backlog_id = (h["id"] for h in sorted(hooks, key=lambda h: h["id"]))
         assert all("secret" not in h for h in hooks)
 
         # Post only once a worker is consuming (readiness says so): a comment that arrives
@@ -189,7 +246,7 @@ def test_deliveries_are_signed_retried_private_and_a_failing_endpoint_is_disable
             raw = r["body"].decode()
             assert EMAIL not in raw and "127.0.0.1" not in raw and "score" not in raw, raw
             assert not {"author_email", "ip", "user_agent", "scores"} & set(
-                json.loads(raw)["comment"]
+                json.loads(raw).get("comment", {})
             )
 
         # /broken answered 500 three times in a row: disabled, and the desk's API says why.
@@ -220,6 +277,50 @@ def test_deliveries_are_signed_retried_private_and_a_failing_endpoint_is_disable
         assert status == 200, e
         assert e["enabled"] is True and e["consecutive_failures"] == 0
         wait_for(lambda: len(receiver.at("/broken")) >= 4, 30, "a delivery after re-enabling")
+
+        # The backlog alert: a comment held on a premoderated post, posted (as its age says)
+        # two hours ago. /backlog gets queue.backlog once, signed; again only after recovery.
+        assert receiver.at("/backlog") == []
+        status, _h, body = request(
+            "PUT",
+            f"{base}/api/v1/moderation/posts/hooks-backlog",
+            {"premoderation": True},
+            headers=auth,
+        )
+        assert status == 200, body
+        engine = sa.create_engine(pg_database)
+        try:
+            old = held_two_hours_ago(base, engine, receiver)
+            wait_for(lambda: receiver.at("/backlog"), 30, "queue.backlog")
+            time.sleep(3)  # three more dispatches: nothing new
+            assert len({r["headers"]["X-Mizan-Delivery"] for r in receiver.at("/backlog")}) == 1
+            alert = receiver.at("/backlog")[0]
+            assert alert["headers"]["X-Mizan-Event"] == "queue.backlog"
+            assert verify(backlog_secret, alert["headers"][SIGNATURE_HEADER], alert["body"])
+            assert not verify(secret, alert["headers"][SIGNATURE_HEADER], alert["body"])
+            sent = json.loads(alert["body"])
+            assert set(sent) == {"id", "event", "occurred_at", "queue"}
+            assert sent["queue"]["held"] == 1 and sent["queue"]["oldest_age_seconds"] >= 7200
+            assert old not in alert["body"].decode() and EMAIL not in alert["body"].decode()
+
+            status, _h, body = request(
+                "POST",
+                f"{base}/api/v1/moderation/comments/{old}/actions",
+                {"action": "approve"},
+                headers=auth,
+            )
+            assert status == 200, body
+            wait_for(lambda: not backlog_alert_on(engine), 30, "the queue to recover")
+            held_two_hours_ago(base, engine, receiver)
+            wait_for(
+                lambda: (
+                    len({r["headers"]["X-Mizan-Delivery"] for r in receiver.at("/backlog")}) == 2
+                ),
+                30,
+                "queue.backlog after recovery",
+            )
+        finally:
+            engine.dispose()
     finally:
         for p in procs:
             p.stop()

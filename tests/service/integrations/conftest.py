@@ -22,6 +22,7 @@ def reset_integrations(url: str) -> None:
                 "(SELECT COALESCE(MAX(id), 0) FROM decisions)"
             )
         )
+        conn.execute(text("UPDATE webhook_alerts SET active = false, crossings = 0"))
     engine.dispose()
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from mizan.service.errors import ValidationFailed
 from mizan.service.integrations import webhooks as wh
-from mizan.service.integrations.repository import DecisionEvent
+from mizan.service.integrations.repository import BacklogCrossing, DecisionEvent
 from tests.service.desk.test_support import (
     PASSWORD,
     add_account,
@@ -370,6 +370,8 @@ def _json_schema(node):
         if node.get("nullable"):
             out["type"] = [node["type"], "null"]
         return out
+    if isinstance(node, list):
+        return [_json_schema(v) for v in node]
     return node
 
 
@@ -385,3 +387,129 @@ def test_payloads_match_the_webhook_event_in_the_openapi_document(make_app):
         e = event(frm, to)
         name = wh.event_of(e)
         jsonschema.validate(json.loads(json.dumps(wh.payload(e, name, "1-1"))), schema)
+    crossing = BacklogCrossing(
+        held=3, oldest_age_seconds=3700, crossing=1, occurred_at=datetime.now(UTC)
+    )
+    body = json.loads(json.dumps(wh.backlog_payload(crossing, 60, "1-backlog-1")))
+    jsonschema.validate(body, schema)
+    # Each shape is one of the two: a comment event's body is not a backlog's, and back.
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**body, "event": "comment.held"}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**body, "comment": {}}, schema)
+
+
+def test_a_backlog_delivery_reaches_a_receiver_signed_and_is_retried(make_app):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            seen.append({"headers": dict(self.headers), "body": body})
+            self.send_response(503 if len(seen) == 1 else 204)  # fails once
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_a):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        app = make_app()
+        hooks = app.extensions["mizan.webhooks"]
+        url = f"http://127.0.0.1:{server.server_address[1]}/alerts"
+        secret, endpoint_id = hooks.add(url, ["queue.backlog", "comment.held"], "tests")
+        make_comment(app, "held", at=datetime.now(UTC) - timedelta(hours=2))
+        [delivery_id] = hooks.check_backlog()
+        assert hooks.deliver(delivery_id) is not None  # 503: a retry is due later
+        assert hooks.deliver(delivery_id) is None  # delivered
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(seen) == 2
+    first, second = seen
+    for r in seen:
+        assert r["headers"]["X-Mizan-Event"] == "queue.backlog"
+        assert verify_header(secret, r)
+    assert first["headers"]["X-Mizan-Delivery"] == second["headers"]["X-Mizan-Delivery"]
+    assert json.loads(second["body"])["queue"]["held"] == 1
+    [d] = hooks.get(endpoint_id)["deliveries"]
+    assert (d["event"], d["comment_id"], d["status"], d["attempts"]) == (
+        "queue.backlog",
+        None,
+        "delivered",
+        2,
+    )
+
+
+def verify_header(secret: str, request: dict) -> bool:
+    return wh.verify(secret, request["headers"][wh.SIGNATURE_HEADER], request["body"])
+
+
+# --- queue.backlog ------------------------------------------------------------------------------
+def _backlog_deliveries(hooks, endpoint_id):
+    return [d for d in hooks.get(endpoint_id)["deliveries"] if d["event"] == "queue.backlog"]
+
+
+def test_the_backlog_event_goes_out_once_per_crossing_and_again_after_recovery(make_app):
+    app = make_app()  # MIZAN_QUEUE_ALERT_MINUTES: 60
+    assert app.extensions["mizan"].settings.desk.queue_alert_minutes == 60
+    hooks = app.extensions["mizan.webhooks"]
+    desk = app.extensions["mizan_desk"]
+    actor = desk.actor(desk.add_user("admin@newsroom.example", "admin", PASSWORD))
+    _s, alert_id = hooks.add("https://news.example/hooks/alert", ["queue.backlog"], "tests")
+    _s, held_id = hooks.add("https://news.example/hooks/held", ["comment.held"], "tests")
+    assert hooks.check_backlog() == []  # nothing held
+    make_comment(app, "held", at=datetime.now(UTC) - timedelta(minutes=50))
+    assert hooks.check_backlog() == []  # held, but younger than the alert age
+
+    old = make_comment(
+        app, "held", email="secret.person@example.ly", at=datetime.now(UTC) - timedelta(hours=2)
+    )
+    ids = hooks.check_backlog()
+    assert len(ids) == 1
+    d, ep = hooks.repo.delivery(ids[0])
+    assert ep.id == alert_id and d.event == "queue.backlog"
+    assert d.decision_id is None and d.comment_id is None
+    body = json.loads(d.payload)
+    assert body["event"] == "queue.backlog" and body["id"] == f"{alert_id}-backlog-1"
+    assert body["queue"]["held"] == 2 and body["queue"]["alert_minutes"] == 60
+    assert 7200 <= body["queue"]["oldest_age_seconds"] < 7300
+    assert old not in d.payload and "secret.person" not in d.payload and "الكهرباء" not in d.payload
+    assert _backlog_deliveries(hooks, held_id) == []  # not asked for
+
+    # Still over the limit, and worse: not sent again.
+    older = make_comment(app, "held", at=datetime.now(UTC) - timedelta(hours=3))
+    assert hooks.check_backlog() == []
+    assert hooks.check_backlog() == []
+    assert len(_backlog_deliveries(hooks, alert_id)) == 1
+
+    # Moderators clear the old ones: the queue has recovered (nothing sent for that)...
+    desk.act(actor, old, "approve")
+    assert hooks.check_backlog() == []  # the 3-hour-old one still waits
+    desk.act(actor, older, "reject", "abusive")
+    assert hooks.check_backlog() == []  # recovered: only the 50-minute-old one is held
+    assert len(_backlog_deliveries(hooks, alert_id)) == 1
+
+    # ...and the next crossing is a new event, with a new key.
+    make_comment(app, "held", at=datetime.now(UTC) - timedelta(minutes=61))
+    ids = hooks.check_backlog()
+    assert len(ids) == 1
+    d, _ep = hooks.repo.delivery(ids[0])
+    assert json.loads(d.payload)["id"] == f"{alert_id}-backlog-2"
+    assert json.loads(d.payload)["queue"]["held"] == 2  # with the 50-minute-old one
+    assert hooks.check_backlog() == []
+
+
+def test_the_backlog_event_is_off_when_the_alert_is(make_app):
+    from mizan.service.config import DeskSettings
+
+    app = make_app(desk=DeskSettings(queue_alert_minutes=0))
+    hooks = app.extensions["mizan.webhooks"]
+    hooks.add("https://news.example/hooks/alert", ["queue.backlog"], "tests")
+    make_comment(app, "held", at=datetime.now(UTC) - timedelta(days=3))
+    assert hooks.check_backlog() == []
