@@ -11,8 +11,10 @@ from flask import Flask
 from mizan.service.desk.auth import current_actor, require_api, require_page
 from mizan.service.desk.repository import ModerationRepository
 from mizan.service.desk.usecase import Actor, Desk, DeskSettings
+from mizan.service.desk.words import LANGS, words_with_prefix
 
 __all__ = [
+    "LANGS",
     "Actor",
     "Desk",
     "DeskSettings",
@@ -23,6 +25,7 @@ __all__ = [
     "render_page",
     "require_api",
     "require_page",
+    "words_with_prefix",
 ]
 
 

@@ -320,6 +320,47 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "dom.hint": "Links to this domain and its subdomains make a comment spam.",
         "dom.hits": "Comments sent to spam (30 days)",
         "dom.last_hit": "Last one",
+        # the Integrations page (service/integrations/pages.py)
+        "int.heading": "Integrations",
+        "int.sites": "Sites using the Akismet-compatible API",
+        "int.name": "Name",
+        "int.origin": "Origin",
+        "int.key": "Key",
+        "int.checks": "Checked",
+        "int.spam": "Answered spam",
+        "int.last_used": "Last used",
+        "int.state": "State",
+        "int.live": "live",
+        "int.revoked": "revoked",
+        "int.revoke": "Revoke",
+        "int.add_site": "Add a site",
+        "int.new_key": (
+            "The site's API key (shown only now; copy it into the site's Akismet settings):"
+        ),
+        "int.webhooks": "Webhooks",
+        "int.url": "URL",
+        "int.events": "Events",
+        "int.enabled": "enabled",
+        "int.disabled": "disabled",
+        "int.failures": "Failures in a row",
+        "int.last_error": "Last error",
+        "int.last_success": "Last success",
+        "int.enable": "Enable",
+        "int.disable": "Disable",
+        "int.delete": "Delete",
+        "int.add_webhook": "Add a webhook",
+        "int.new_secret": (
+            "The signing secret (shown only now; the receiver verifies X-Mizan-Signature with it):"
+        ),
+        "int.deliveries": "Recent deliveries",
+        "int.event": "Event",
+        "int.comment": "Comment",
+        "int.status": "Status",
+        "int.attempts": "Attempts",
+        "int.code": "HTTP",
+        "int.when": "Created",
+        "int.none": "None yet.",
+        "int.error": "Not done:",
     },
     "ar": {
         "dir": "rtl",
@@ -598,6 +639,43 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "dom.hint": "الروابط إلى هذا النطاق ونطاقاته الفرعية تجعل التعليق مزعجًا.",
         "dom.hits": "تعليقات عُلّمت مزعجة (30 يومًا)",
         "dom.last_hit": "آخرها",
+        # the Integrations page (service/integrations/pages.py)
+        "int.heading": "التكاملات",
+        "int.sites": "المواقع التي تستخدم واجهة Akismet المتوافقة",
+        "int.name": "الاسم",
+        "int.origin": "الأصل",
+        "int.key": "المفتاح",
+        "int.checks": "المفحوص",
+        "int.spam": "أجيب بأنه مزعج",
+        "int.last_used": "آخر استخدام",
+        "int.state": "الحالة",
+        "int.live": "فعّال",
+        "int.revoked": "ملغى",
+        "int.revoke": "إلغاء",
+        "int.add_site": "إضافة موقع",
+        "int.new_key": "مفتاح الموقع (يظهر الآن فقط؛ انسخه إلى إعدادات Akismet في الموقع):",
+        "int.webhooks": "الخطافات (Webhooks)",
+        "int.url": "الرابط",
+        "int.events": "الأحداث",
+        "int.enabled": "مفعّل",
+        "int.disabled": "معطّل",
+        "int.failures": "إخفاقات متتالية",
+        "int.last_error": "آخر خطأ",
+        "int.last_success": "آخر نجاح",
+        "int.enable": "تفعيل",
+        "int.disable": "تعطيل",
+        "int.delete": "حذف",
+        "int.add_webhook": "إضافة خطاف",
+        "int.new_secret": "سر التوقيع (يظهر الآن فقط؛ يتحقق المستقبِل به من X-Mizan-Signature):",
+        "int.deliveries": "آخر الإرسالات",
+        "int.event": "الحدث",
+        "int.comment": "التعليق",
+        "int.status": "الحالة",
+        "int.attempts": "المحاولات",
+        "int.code": "HTTP",
+        "int.when": "أنشئ",
+        "int.none": "لا شيء بعد.",
+        "int.error": "لم يتم:",
     },
 }
 
@@ -858,3 +936,9 @@ class Words:
 
 
 __all__ = ["CATALOGUE", "LANGS", "Words", "bdi", "relative", "zone_label"]
+
+
+def words_with_prefix(lang: str, prefix: str) -> dict[str, str]:
+    """One page's words from the catalogue: the keys that start with ``prefix``, without it."""
+    words = CATALOGUE.get(lang, CATALOGUE["ar"])
+    return {k[len(prefix) :]: v for k, v in words.items() if k.startswith(prefix)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from mizan.service.desk import current_actor, render_page, require_page
+from mizan.service.desk import LANGS, current_actor, render_page, require_page, words_with_prefix
 from mizan.service.errors import MizanError
 from mizan.service.integrations.akismet import Akismet
 from mizan.service.integrations.webhooks import EVENTS, Webhooks
@@ -17,87 +17,6 @@ bp = Blueprint(
     url_prefix="/moderation/integrations",
     template_folder="templates",
 )
-
-T = {
-    "en": {
-        "heading": "Integrations",
-        "sites": "Sites using the Akismet-compatible API",
-        "name": "Name",
-        "origin": "Origin",
-        "key": "Key",
-        "checks": "Checked",
-        "spam": "Answered spam",
-        "last_used": "Last used",
-        "state": "State",
-        "live": "live",
-        "revoked": "revoked",
-        "revoke": "Revoke",
-        "add_site": "Add a site",
-        "new_key": "The site's API key (shown only now; copy it into the site's Akismet settings):",
-        "webhooks": "Webhooks",
-        "url": "URL",
-        "events": "Events",
-        "enabled": "enabled",
-        "disabled": "disabled",
-        "failures": "Failures in a row",
-        "last_error": "Last error",
-        "last_success": "Last success",
-        "enable": "Enable",
-        "disable": "Disable",
-        "delete": "Delete",
-        "add_webhook": "Add a webhook",
-        "new_secret": (
-            "The signing secret (shown only now; the receiver verifies X-Mizan-Signature with it):"
-        ),
-        "deliveries": "Recent deliveries",
-        "event": "Event",
-        "comment": "Comment",
-        "status": "Status",
-        "attempts": "Attempts",
-        "code": "HTTP",
-        "when": "Created",
-        "none": "None yet.",
-        "error": "Not done:",
-    },
-    "ar": {
-        "heading": "التكاملات",
-        "sites": "المواقع التي تستخدم واجهة Akismet المتوافقة",
-        "name": "الاسم",
-        "origin": "الأصل",
-        "key": "المفتاح",
-        "checks": "المفحوص",
-        "spam": "أجيب بأنه مزعج",
-        "last_used": "آخر استخدام",
-        "state": "الحالة",
-        "live": "فعّال",
-        "revoked": "ملغى",
-        "revoke": "إلغاء",
-        "add_site": "إضافة موقع",
-        "new_key": "مفتاح الموقع (يظهر الآن فقط؛ انسخه إلى إعدادات Akismet في الموقع):",
-        "webhooks": "الخطافات (Webhooks)",
-        "url": "الرابط",
-        "events": "الأحداث",
-        "enabled": "مفعّل",
-        "disabled": "معطّل",
-        "failures": "إخفاقات متتالية",
-        "last_error": "آخر خطأ",
-        "last_success": "آخر نجاح",
-        "enable": "تفعيل",
-        "disable": "تعطيل",
-        "delete": "حذف",
-        "add_webhook": "إضافة خطاف",
-        "new_secret": "سر التوقيع (يظهر الآن فقط؛ يتحقق المستقبِل به من X-Mizan-Signature):",
-        "deliveries": "آخر الإرسالات",
-        "event": "الحدث",
-        "comment": "التعليق",
-        "status": "الحالة",
-        "attempts": "المحاولات",
-        "code": "HTTP",
-        "when": "أنشئ",
-        "none": "لا شيء بعد.",
-        "error": "لم يتم:",
-    },
-}
 
 
 def _akismet() -> Akismet:
@@ -110,13 +29,13 @@ def _webhooks() -> Webhooks:
 
 def _page(http_status: int = 200, **ctx):
     actor = current_actor()
-    lang = actor.lang if actor and actor.lang in T else "ar"
+    lang = actor.lang if actor and actor.lang in LANGS else "ar"
     hooks = _webhooks()
     endpoints = [hooks.get(e["id"]) for e in hooks.endpoints()]
     return render_page(
         "integrations/page.html",
         http_status,
-        it=T[lang],
+        it=words_with_prefix(lang, "int."),
         sites=_akismet().sites(),
         endpoints=endpoints,
         all_events=EVENTS,
