@@ -23,13 +23,11 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import create_engine, text
-
+from bench.database import create_database
 from bench.intake import serve, wait_up
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,19 +121,7 @@ def add_site(env: dict) -> str:
 
 def measure(db: str, args, tmp: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIZAN_")}
-    pg_name = None
-    admin = None
-    if db == "sqlite":
-        url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    else:
-        pg_name = f"mizan_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg_admin, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{pg_name}"'))
-        url = args.pg_admin.rsplit("/", 1)[0] + "/" + pg_name
-    from mizan.service.db import upgrade
-
-    upgrade(url)
+    url, drop_database = create_database(db, args.pg_admin, tmp)
     env.update(
         MIZAN_DATABASE_URL=url,
         MIZAN_BROKER_URL=args.redis,
@@ -210,15 +196,7 @@ def measure(db: str, args, tmp: Path) -> dict:
                 p.wait(15)
             except subprocess.TimeoutExpired:
                 p.kill()
-        if pg_name and admin is not None:
-            with admin.connect() as conn:
-                conn.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-                    ),
-                    {"n": pg_name},
-                )
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}"'))
+        drop_database()
     return result
 
 

@@ -23,11 +23,9 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
+from bench.database import create_database
 from bench.intake import wait_up
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,15 +205,8 @@ def main() -> None:
         env = dict(base_env, MIZAN_DATA_DIR=str(tmp / "up"), MIZAN_PORT=str(port), **NO_LIMITS)
         results.append(run_layout("mizan up", args, env, cli + ["up"], port, lua, tmp / "up.log"))
 
-        pg_name = f"mizan_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg_admin, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{pg_name}"'))
+        url, drop_database = create_database("postgres", args.pg_admin, tmp)
         try:
-            url = args.pg_admin.rsplit("/", 1)[0] + "/" + pg_name
-            from mizan.service.db import upgrade
-
-            upgrade(url)
             env = dict(
                 base_env,
                 MIZAN_MODE="production",
@@ -237,12 +228,7 @@ def main() -> None:
 
                 redis.Redis.from_url(args.redis).delete("mizan.score")
         finally:
-            with admin.connect() as conn:
-                conn.execute(
-                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname=:n"),
-                    {"n": pg_name},
-                )
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}"'))
+            drop_database()
     for r in results:
         q, a = r["quiet"], r["slow_clients"]
         print(
