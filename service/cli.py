@@ -83,7 +83,7 @@ def db_upgrade(revision: str, wait_seconds: float) -> None:
 @click.option(
     "--threads",
     envvar="MIZAN_API_THREADS",
-    default=4,
+    default=8,
     type=int,
     show_default=True,
     help="Threads per worker (1: sync workers, each runs one request at a time).",

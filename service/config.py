@@ -217,7 +217,7 @@ class Settings:
     integrations: IntegrationSettings = field(default_factory=IntegrationSettings)
     log_level: str = "INFO"
     api_workers: int = 2
-    api_threads: int = 4
+    api_threads: int = 8
     # MIZAN_REQUEST_HEADER_TIMEOUT / MIZAN_REQUEST_BODY_TIMEOUT: seconds the front of `mizan api`
     #   waits for a request's headers (from its first byte) and then for its body; 408 after.
     request_header_timeout: float = 10.0
@@ -344,7 +344,7 @@ class Settings:
             integrations=IntegrationSettings.from_env(env),
             log_level=level,
             api_workers=env_int(env, "MIZAN_API_WORKERS", 2, 1, 64),
-            api_threads=env_int(env, "MIZAN_API_THREADS", 4, 1, 64),
+            api_threads=env_int(env, "MIZAN_API_THREADS", 8, 1, 64),
             request_header_timeout=_float(env, "MIZAN_REQUEST_HEADER_TIMEOUT", 10.0, 1.0, 300.0),
             request_body_timeout=_float(env, "MIZAN_REQUEST_BODY_TIMEOUT", 30.0, 1.0, 3600.0),
             worker_concurrency=env_int(env, "MIZAN_WORKER_CONCURRENCY", 1, 1, 64),

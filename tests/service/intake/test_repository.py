@@ -6,11 +6,11 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from mizan.service.db import make_engine
-from mizan.service.intake.repository import Repository
+from mizan.service.intake.repository import Repository, _Submission
 from mizan.service.intake.usecase import new_comment_id
 from mizan.service.tables import Comment
 
@@ -74,15 +74,48 @@ def test_concurrent_submissions_are_all_committed_before_returning(db_url):
     repo.engine.dispose()
 
 
-def test_a_duplicate_row_fails_alone(sqlite_url):
-    repo = Repository(make_engine(sqlite_url))
+def test_a_duplicate_row_fails_alone(db_url):
+    repo = Repository(make_engine(db_url))
     first = row(0)
     repo.insert_comment(first)
-    with pytest.raises(Exception):  # noqa: B017 - the driver's IntegrityError
+    # SQLAlchemy's IntegrityError on both databases (PostgreSQL's rows go to the driver directly).
+    with pytest.raises(IntegrityError):
         repo.insert_comment(dict(first))
     repo.insert_comment(row(1))
     with repo.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Comment)).scalar_one() == 2
+    repo.engine.dispose()
+
+
+def test_a_duplicate_in_a_group_commit_fails_only_its_own_submitter(db_url):
+    repo = Repository(make_engine(db_url))
+    first = row(0)
+    repo.insert_comment(first)
+    batch = [_Submission(r, None) for r in (row(1), dict(first), row(2))]
+    repo._gc_queue.extend(batch)  # as if three requests had queued behind one commit
+    repo._gc_busy = True
+    repo._commit_next_batch()
+    assert [type(i.error) for i in batch] == [type(None), IntegrityError, type(None)]
+    with repo.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Comment)).scalar_one() == 3
+    repo.engine.dispose()
+
+
+def test_a_connection_killed_under_a_submission_is_not_reused(pg_database):
+    repo = Repository(make_engine(pg_database, pool_size=1))
+    rows = [row(i) for i in range(3)]
+    repo.insert_comment(rows[0])
+    with repo.engine.connect() as conn:  # the pool's one connection
+        pid = conn.connection.driver_connection.info.backend_pid
+    with make_engine(pg_database, pool_size=0).connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    with pytest.raises(OperationalError):  # the pooled connection was the one killed
+        repo.insert_comment(rows[1])
+    repo.insert_comment(rows[2])  # a new connection, not the broken one
+    with repo.engine.connect() as conn:
+        stored = conn.execute(select(Comment.id).where(Comment.id.in_([r["id"] for r in rows])))
+        assert sorted(stored.scalars()) == sorted([rows[0]["id"], rows[2]["id"]])
+    repo.engine.dispose()
 
 
 def test_database_down_reaches_every_waiting_submitter(tmp_path):
