@@ -122,11 +122,6 @@ def test_no_single_word_sends_to_spam_or_rejects(model, frequent_news_words):
         assert not hard, hard
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="about 1.8% of frequent words alone (0.4% in a neutral sentence) are held: a "
-    "word alone scores close to the abuse cut chosen on in-domain data (see the card)",
-)
 def test_at_most_one_percent_of_single_words_hold(model, frequent_news_words):
     for outcomes in _single_words(model, frequent_news_words):
         held = [w for w, o in zip(frequent_news_words, outcomes, strict=True) if o == "held"]

@@ -105,6 +105,27 @@ def test_a_model_rejection_needs_three_words(words, outcome):
     assert v.outcome == outcome and v.reasons[0]["code"] == "abuse_score"
 
 
+@pytest.mark.parametrize(
+    ("words", "insult", "outcome"),
+    [
+        (1, False, "approved"),
+        (2, False, "approved"),
+        (3, False, "held"),
+        (0, False, "held"),
+        (1, True, "held"),
+        (2, True, "held"),
+    ],
+)
+def test_one_or_two_words_are_held_on_the_score_only_with_an_insult_word(words, insult, outcome):
+    # between the approve and reject cuts: a lone word's score is no evidence by itself
+    scores = Scores(spam=0.1, abuse=0.7, labels={}, words=words, insult=insult)
+    assert decide(scores, T).outcome == outcome
+
+
+def test_one_word_at_the_reject_cut_is_still_held():
+    assert decide(Scores(spam=0.1, abuse=0.95, labels={}, words=1), T).outcome == "held"
+
+
 def test_high_abuse_can_hold_instead_of_reject():
     v = decide(s(0.1, 0.95), T, config=PolicyConfig(high_abuse_action="hold"))
     assert v.outcome == "held" and v.reasons[0]["code"] == "abuse_score"
@@ -215,7 +236,7 @@ def test_reason_category_names_a_category_never_the_rule(outcome, reasons, categ
 
 
 def test_policy_version_changes_with_the_knobs():
-    assert PolicyConfig().version.startswith("policy-3+")
+    assert PolicyConfig().version.startswith("policy-4+")
     assert PolicyConfig().version != PolicyConfig(max_links=5).version
 
 
