@@ -120,6 +120,8 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = n_features
         self.stacked_head_ = -1  # a stacker fitted on earlier weights no longer applies
+        self.hidden_cols_: npt.NDArray[np.int32] | None = None  # nor a hidden view (set_hidden)
+        self.__dict__.pop("_hidden", None)
         return self
 
     def _dense_coef(self) -> _F64:
@@ -134,7 +136,66 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
     def __getstate__(self) -> dict[str, Any]:
         state: dict[str, Any] = super().__getstate__()
         state.pop("_dense", None)
+        state.pop("_hidden", None)
         return state
+
+    def set_hidden(
+        self,
+        columns: npt.ArrayLike,
+        w1: npt.ArrayLike,
+        b1: npt.ArrayLike,
+        w2: npt.ArrayLike,
+        b2: float,
+    ) -> None:
+        """Add a one-hidden-layer view of the hashed n-grams, an input of the stacker.
+
+        ``columns``: the feature columns it reads (the frequent ones); ``w1`` (columns x units)
+        and ``b1`` make the ReLU layer, ``w2`` and ``b2`` its logistic output.  A linear head
+        weighs each n-gram alone; the hidden units weigh them together ("يهود" with "جربة" is
+        not "يهود" with an insult).  ``w1`` is stored as int8 with one scale per row (a quarter
+        of the float32 size), expanded once after loading.
+        """
+        w = np.asarray(w1, dtype=np.float32)
+        scale = np.abs(w).max(axis=1) / 127.0
+        scale[scale == 0] = 1.0
+        self.hidden_cols_ = np.asarray(columns, dtype=np.int32)
+        self.hidden_w1_q_ = np.round(w / scale[:, None]).astype(np.int8)
+        self.hidden_w1_scale_ = scale.astype(np.float32)
+        self.hidden_b1_ = np.asarray(b1, dtype=np.float32).ravel()
+        self.hidden_w2_ = np.asarray(w2, dtype=np.float32).ravel()
+        self.hidden_b2_ = float(b2)
+        self.__dict__.pop("_hidden", None)
+
+    def _hidden_parts(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+        parts = self.__dict__.get("_hidden")
+        if parts is None:
+            assert self.hidden_cols_ is not None
+            lookup = np.full(self.n_features_in_, -1, dtype=np.int32)
+            lookup[self.hidden_cols_] = np.arange(self.hidden_cols_.size, dtype=np.int32)
+            w1 = self.hidden_w1_q_.astype(np.float32) * self.hidden_w1_scale_[:, None]
+            parts = self.__dict__["_hidden"] = (lookup, np.ascontiguousarray(w1))
+        return parts
+
+    def hidden_margin(self, X: _Matrix) -> _F64 | None:  # noqa: N803
+        """Return the hidden view's logit per row (None when the model has no hidden view)."""
+        if getattr(self, "hidden_cols_", None) is None:
+            return None
+        x = X if isinstance(X, sp.csr_matrix) else sp.csr_matrix(X)
+        lookup, w1 = self._hidden_parts()
+        pos = lookup[x.indices]
+        keep = pos >= 0
+        n = x.shape[0]
+        if n == 1:  # the worker's single comment: a gather, no sparse matrix to build
+            layer = x.data[keep].astype(np.float32) @ w1[pos[keep]] + self.hidden_b1_
+            return np.array([float(np.maximum(layer, 0.0) @ self.hidden_w2_) + self.hidden_b2_])
+        rows = np.repeat(np.arange(n), np.diff(x.indptr))
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[keep], minlength=n))))
+        xs = sp.csr_matrix(
+            (x.data[keep].astype(np.float32), pos[keep], indptr), shape=(n, w1.shape[0])
+        )
+        hidden = np.maximum(xs @ w1 + self.hidden_b1_, 0.0)
+        out: _F64 = (hidden @ self.hidden_w2_).astype(np.float64) + self.hidden_b2_
+        return out
 
     def decision_function(self, X: _Matrix) -> _F64:  # noqa: N803
         """Return raw margins, one column per head."""
@@ -154,11 +215,13 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         p = _sigmoid(z * self.calibration_[:, 0] + self.calibration_[:, 1])
         h = int(getattr(self, "stacked_head_", -1))
         if h >= 0:
-            inputs = stack_inputs(x, z, self.stack_coef_.shape[0] - z.shape[1])
+            hidden = self.hidden_margin(x)
+            zs = z if hidden is None else np.column_stack([z, hidden])
+            inputs = stack_inputs(x, zs, self.stack_coef_.shape[0] - zs.shape[1])
             stacked = _sigmoid(inputs @ self.stack_coef_ + self.stack_intercept_)
             col, least = getattr(self, "stack_gate_", (-1, 0.0))
             if col >= 0:  # only rows like those it was fitted on (e.g. Arabic script)
-                gate = inputs[:, z.shape[1] + int(col)] >= least
+                gate = inputs[:, zs.shape[1] + int(col)] >= least
                 stacked = np.where(gate, stacked, p[:, h])
             p[:, h] = stacked
         return p
@@ -186,7 +249,8 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
 
 
 def stack_inputs(x: sp.csr_matrix, z: _F64, n_meta: int) -> _F64:
-    """Inputs of a stacker: every head's margin, then the last ``n_meta`` (meta) columns.
+    """Inputs of a stacker: every head's margin (and the hidden view's, when there is one),
+    then the last ``n_meta`` (meta) columns of ``x``.
 
     The meta columns are read off the CSR arrays directly: slicing columns of a sparse
     matrix costs more than scoring a single comment.

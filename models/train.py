@@ -65,6 +65,11 @@ NEWS_ABUSE_BASE_RATE = 0.058
 # The abuse stacker applies to comments at least this Arabic (share of letters).
 STACKER_MIN_ARABIC_SHARE = 0.5
 # Operating points chosen on the in-domain out-of-fold scores.
+# The hidden view (CalibratedLinearHeads.set_hidden): units, passes over the data, and the least
+# number of training texts a hashed column must occur in to be one of its inputs.
+HIDDEN_UNITS = 16
+HIDDEN_EPOCHS = 4
+HIDDEN_MIN_DF = 300
 ABUSE_PUBLISHED_TARGET = 0.10  # at most this share of offensive comments approved
 REJECT_PRECISION_TARGET = 0.95
 MIN_REJECTIONS = 20  # below this many in-domain rejections the cut is not trusted
@@ -453,6 +458,44 @@ def in_domain_scores(
     return y, oof, insult
 
 
+def fit_hidden(pipe: Pipeline, ts: TrainingSet, x: sp.csr_matrix, seed: int = SEED) -> None:
+    """Fit the abuse head's hidden view (a one-hidden-layer network) and attach it to the heads.
+
+    Trained on the abuse rows of every set except the in-domain one, so that its scores of the
+    in-domain comments are out-of-sample inputs for the stacker, like the heads' margins.
+    Inputs: the hashed columns that occur in at least HIDDEN_MIN_DF training texts.
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    h = HEADS.index("abuse")
+    n_hash = 1 << pipe.named_steps["features"].n_bits
+    files = np.asarray(ts.rows.file)
+    train = np.flatnonzero(~np.isnan(ts.y[:, h]) & (ts.w[:, h] > 0) & (files != IN_DOMAIN))
+    df = np.bincount(x.indices, minlength=x.shape[1])[:n_hash]
+    cols = np.flatnonzero(df >= HIDDEN_MIN_DF)
+    if cols.size == 0 or len(np.unique(ts.y[train, h])) < 2:
+        return  # too little data (a small test set): the stacker goes without it
+    xs = x[train][:, cols]
+    w = ts.w[train, h] / ts.w[train, h].mean()
+    net = MLPClassifier(
+        hidden_layer_sizes=(HIDDEN_UNITS,),
+        alpha=1e-4,
+        batch_size=512,
+        max_iter=HIDDEN_EPOCHS,
+        learning_rate_init=1e-3,
+        random_state=seed % (2**31),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed number of passes
+        net.fit(xs, ts.y[train, h].astype(int), sample_weight=w)
+    pipe.named_steps["heads"].set_hidden(
+        cols, net.coefs_[0], net.intercepts_[0], net.coefs_[1].ravel(), net.intercepts_[1][0]
+    )
+
+
 def platt(margin: np.ndarray, y: np.ndarray, base_rate: float) -> tuple[float, float]:
     """Fit p = sigmoid(a*margin + b) on ``y``, then move its prior to ``base_rate``."""
     lr = LogisticRegression(C=1e4).fit(margin[:, None], y)
@@ -582,13 +625,16 @@ def in_domain_calibration(
     rows = x[np.flatnonzero(np.asarray(ts.rows.file) == IN_DOMAIN)]
     z = heads.decision_function(rows)
     z[:, h] = margin  # out-of-fold; the other heads never train on these rows
+    hidden = heads.hidden_margin(rows)  # out-of-sample too: fitted without these rows
+    if hidden is not None:
+        z = np.column_stack([z, hidden])
     inputs = stack_inputs(rows, z, len(META_NAMES))
     stack_oof, coef, intercept = fit_stacker(inputs, y, seed)
     # The annotated comments are Arabic script: Latin-script comments (English, French,
     # Arabizi) keep the Platt map instead of an extrapolated stacker.
     gate_col = META_NAMES.index("meta:arabic_share")
     heads.set_stacker("abuse", coef, intercept, gate=(gate_col, STACKER_MIN_ARABIC_SHARE))
-    gated = inputs[:, len(heads.heads) + gate_col] >= STACKER_MIN_ARABIC_SHARE
+    gated = inputs[:, z.shape[1] + gate_col] >= STACKER_MIN_ARABIC_SHARE
     p = np.where(gated, stack_oof, a * margin + b)
     p = 1.0 / (1.0 + np.exp(-p))
     cuts, curve = abuse_operating_points(p, y, insult)
@@ -605,7 +651,9 @@ def in_domain_calibration(
             "base_rate": NEWS_ABUSE_BASE_RATE,
             "stacker": {
                 "min_arabic_share": STACKER_MIN_ARABIC_SHARE,
-                "inputs": [f"margin:{n}" for n in heads.heads] + list(META_NAMES),
+                "inputs": [f"margin:{n}" for n in heads.heads]
+                + (["margin:hidden"] if hidden is not None else [])
+                + list(META_NAMES),
                 "coef": [round(float(c), 4) for c in coef],
                 "intercept": round(float(intercept), 4),
             },
@@ -645,6 +693,8 @@ def train_and_save(
     pipe, x = fit_with_features(ts, seed=seed, lexicon=lexicon)
     metrics, thresholds = cv_report(pipe, ts)
     del pipe.named_steps["heads"].cv_proba_  # training diagnostics, not part of the model
+    if any(f == IN_DOMAIN for f in ts.rows.file):  # the hidden view only feeds the stacker
+        fit_hidden(pipe, ts, x, seed)
     in_domain = in_domain_calibration(pipe, ts, seed, x=x)
     del x
     if in_domain is not None:
@@ -690,6 +740,16 @@ def train_and_save(
             and not hasattr(v, "fit")
             and k not in ("features__lexicon_terms", "features__identity_terms")
         },
+        "hidden": (
+            {
+                "units": HIDDEN_UNITS,
+                "epochs": HIDDEN_EPOCHS,
+                "min_df": HIDDEN_MIN_DF,
+                "columns": int(heads.hidden_cols_.size),
+            }
+            if (heads := pipe.named_steps["heads"]).hidden_cols_ is not None
+            else None
+        ),
         "lexicon_terms": len(lexicon.insults),
         "identity_terms": len(lexicon.identities),
         # features depend on the normaliser's exact output: record which one was used

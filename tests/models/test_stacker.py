@@ -52,3 +52,37 @@ def test_fit_stacker_moves_its_prior_to_the_news_base_rate():
     assert intercept == pytest.approx(plain.intercept_[0] + logit - seen)
     p = 1 / (1 + np.exp(-oof))
     assert float(p.mean()) < 0.12  # from the sample's 20% towards the news rate
+
+
+def test_the_hidden_view_is_the_network_it_was_given_and_feeds_the_stacker():
+    from sklearn.neural_network import MLPClassifier
+
+    rng = np.random.default_rng(4)
+    heads, x = _fitted(rng)
+    cols = np.array([0, 2, 3, 5, 7])  # it reads only these columns of the features
+    y = (x[:, cols].toarray().sum(axis=1) > 2.5).astype(int)
+    net = MLPClassifier(hidden_layer_sizes=(6,), max_iter=2000, tol=1e-3, random_state=0).fit(
+        x[:, cols], y
+    )
+    p = net.predict_proba(x[:, cols])[:, 1].clip(1e-9, 1 - 1e-9)
+    heads.set_hidden(cols, net.coefs_[0], net.intercepts_[0], net.coefs_[1], net.intercepts_[1][0])
+    margin = heads.hidden_margin(x)
+    # the same network, up to its int8 first layer
+    np.testing.assert_allclose(margin, np.log(p / (1 - p)), atol=0.05)
+    # one row at a time gives the same margins as the batch (the worker scores one comment)
+    single = [heads.hidden_margin(x[i])[0] for i in range(5)]
+    np.testing.assert_allclose(single, margin[:5], rtol=1e-5)
+    # with a stacker, the hidden margin is the input after the heads' margins
+    coef = np.array([0.0, 0.0, 2.0, 0.0, 0.0, 0.0])  # only the hidden margin counts
+    heads.set_stacker("abuse", coef, 0.0)
+    expected = 1 / (1 + np.exp(-2.0 * margin))
+    np.testing.assert_allclose(heads.predict_proba(x)[:, 1], expected, rtol=1e-6)
+
+
+def test_refitting_drops_the_hidden_view():
+    rng = np.random.default_rng(5)
+    heads, x = _fitted(rng)
+    heads.set_hidden([0, 1], np.ones((2, 3)), np.zeros(3), np.ones(3), 0.0)
+    assert heads.hidden_margin(x) is not None
+    heads.fit(x, np.column_stack([rng.integers(0, 2, 200)] * 2).astype(float))
+    assert heads.hidden_margin(x) is None
