@@ -159,20 +159,20 @@ class Repository:
             self._store_now(batch)
 
     def _store_now(self, batch: list[_Submission]) -> None:
+        decisions = [
+            decision_row(i.decision, "pending", i.row["created_at"])
+            for i in batch
+            if i.decision is not None
+        ]
         if self._raw_sql is not None:
-            self._store_prepared(batch)
+            self._store_prepared(batch, decisions)
             return
-        if self._single is not None and len(batch) == 1 and batch[0].decision is None:
+        if self._single is not None and len(batch) == 1 and not decisions:
             with self._single.connect() as conn:
                 conn.execute(self._insert_comment, batch[0].row)
             return
         with self.engine.begin() as conn:
             conn.execute(self._insert_comment, [i.row for i in batch])
-            decisions = [
-                decision_row(i.decision, "pending", i.row["created_at"])
-                for i in batch
-                if i.decision is not None
-            ]
             if decisions:
                 conn.execute(self._insert_decision, decisions)
 
@@ -188,7 +188,7 @@ class Repository:
             self._raw_sql[columns] = sql
         return sql
 
-    def _store_prepared(self, batch: list[_Submission]) -> None:
+    def _store_prepared(self, batch: list[_Submission], decisions: list[dict]) -> None:
         """The PostgreSQL path of _store_now: the same rows, through psycopg's prepared statements.
 
         Driver errors come out as SQLAlchemy's (IntegrityError, OperationalError ...), as they
@@ -196,11 +196,6 @@ class Repository:
         """
         import psycopg
 
-        decisions = [
-            decision_row(i.decision, "pending", i.row["created_at"])
-            for i in batch
-            if i.decision is not None
-        ]
         alone = len(batch) == 1 and not decisions
         assert self._single is not None
         with (self._single if alone else self.engine).connect() as conn:
