@@ -13,11 +13,15 @@ import re
 from .normalize import normalize
 
 _ENTITY = {"xurlx": "link", "xphonex": "phone", "xhandlex": "handle", "xemailx": "handle"}
+_TLD = "com|net|org|info|xyz|online|site|shop|top|io|biz|me|ly|co|app|store|link|click|live|pro|bet|vip"
 _URL = re.compile(
-    r"(?i)(?:https?://|www\.|\b[a-z0-9-]{2,}\.(?:com|net|org|info|xyz|online|site|shop|top|io|"
-    r"biz|me|ly|co|app|store|link|click|live|pro|bet|vip)\b|\bbit\.ly/|\bt\.me/|\bwa\.me/)"
+    rf"(?i)(?:https?://|www\.|\b[a-z0-9-]{{2,}}\.(?:{_TLD})\b|\bbit\.ly/|\bt\.me/|\bwa\.me/)"
 )
+# A cheap first pass: the full URL pattern tries a domain at every Latin letter, so it runs only
+# on text that holds a scheme, "www.", a known top-level domain or a short-link path.
+_URL_HINT = re.compile(rf"(?i)(?:://|www\.|\.(?:{_TLD})\b|\.ly/|\.me/)")
 _PHONE = re.compile(r"(?:\+|00)?\d(?:[\s.-]?\d){7,}")
+_DIGIT = re.compile(r"\d")
 _HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_.]{3,}")
 _PHRASES: dict[str, tuple[str, ...]] = {
     "contact": (
@@ -192,10 +196,37 @@ _PHRASES: dict[str, tuple[str, ...]] = {
 }
 
 
+def _trie(forms: set[str]) -> str:
+    """A pattern matching exactly ``forms``, as a character trie: at each position of the text
+    the engine tests one character class instead of every phrase in turn (twice as fast as a
+    plain alternation of 200 phrases)."""
+    root: dict[str, dict] = {}
+    for form in forms:
+        node = root
+        for ch in form:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        branches, leaves = [], []
+        for ch in sorted(k for k in node if k):
+            child = node[ch]
+            if list(child) == [""]:
+                leaves.append(re.escape(ch))
+            else:
+                branches.append(re.escape(ch) + build(child))
+        if leaves:
+            branches.append(leaves[0] if len(leaves) == 1 else "[" + "".join(leaves) + "]")
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
+
+
 def _alternation(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    """Match any phrase (normalised like the text) as whole words, longest first."""
-    forms = sorted({normalize(p) for p in phrases}, key=len, reverse=True)
-    return re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, forms)) + r")(?![\w])")
+    """Match any phrase (normalised like the text) as whole words."""
+    forms = {normalize(p) for p in phrases}
+    return re.compile(r"(?<![\w])(?:" + _trie(forms) + r")(?![\w])")
 
 
 _PHRASE_RE = {kind: _alternation(ps) for kind, ps in _PHRASES.items()}
@@ -213,11 +244,11 @@ def spam_signals(text: str, normalized: str | None = None) -> tuple[str, ...]:
     for token, kind in _ENTITY.items():
         if token in norm:
             found.add(kind)
-    if _URL.search(text):
+    if _URL_HINT.search(text) and _URL.search(text):
         found.add("link")
-    if _PHONE.search(norm):
+    if _DIGIT.search(norm) and _PHONE.search(norm):
         found.add("phone")
-    if _HANDLE.search(text):
+    if "@" in text and _HANDLE.search(text):
         found.add("handle")
     if _ANY_PHRASE.search(norm):
         for kind, rx in _PHRASE_RE.items():

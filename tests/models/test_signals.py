@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mizan.models import signals
 from mizan.models.signals import spam_signals
 
 
@@ -44,3 +45,20 @@ def test_spam_comments_carry_evidence(text, expected):
 )
 def test_ordinary_comments_carry_none(text):
     assert spam_signals(text) == ()
+
+
+def test_every_phrase_matches_as_a_whole_word_only():
+    # the phrases are compiled into one character trie: each must still match on its own,
+    # inside a sentence, and never as the start or end of a longer word
+    for kind, phrases in signals._PHRASES.items():
+        for phrase in phrases:
+            assert kind in spam_signals(phrase), phrase
+            assert kind in spam_signals(f"قال لي {phrase} امس"), phrase
+            glued = spam_signals(f"{phrase}zq") + spam_signals(f"zq{phrase}")
+            assert kind not in glued, phrase
+
+
+def test_links_need_a_domain_or_scheme():
+    assert "link" in spam_signals("visit Shop-Now.XYZ today")
+    assert "link" in spam_signals("go to t.me/deals")
+    assert "link" not in spam_signals("the match ended 2.1 and he said so.")
