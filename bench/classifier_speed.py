@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         "model_version": clf.version,
         "protocol": (
             f"One process, OMP/BLAS threads 1, best of 5 runs, Mizan and reference runs "
-            "interleaved. Comments: {len(texts)} texts from the "
+            f"interleaved. Comments: {len(texts)} texts from the "
             f"{source} benchmark samples (median {int(np.median([len(t) for t in texts]))} "
             "chars). Reference = TfidfVectorizer(char_wb, 2-5) + LogisticRegression trained "
             f"in the same run on {len(idx)} abuse rows ({ref_fit:.0f} s). Mizan = "
