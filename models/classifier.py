@@ -18,6 +18,7 @@ from . import normalize as _norm
 from .data import sha256
 from .features import META_NAMES, to_matrix
 from .signals import spam_signals
+from .threats import has_threat, threat_spans
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -52,9 +53,11 @@ class Scores:
     spam: float
     abuse: float
     labels: dict[str, float]
-    # evidence the policy weighs with the scores (see models/signals.py and the card)
+    # evidence the policy weighs with the scores (see models/signals.py, models/threats.py
+    # and the card)
     insult: bool = False
     spam_signals: tuple[str, ...] = ()
+    threat: bool = False
     # words in the normalised text (0 = not counted): a model rejection needs some context
     words: int = 0
 
@@ -123,6 +126,7 @@ class Classifier:
                 labels={h: float(row[i]) for h, i in fine},
                 insult=bool(hit) or masked_word(norm),
                 spam_signals=spam_signals(text, norm),
+                threat=has_threat(norm),
                 words=len(norm.split()),
             )
             for row, hit, text, norm in zip(p, insult, texts, normalized, strict=True)
@@ -200,7 +204,21 @@ class Classifier:
                 else:
                     merged[key] = dict(it)
             ranked = sorted(merged.values(), key=lambda d: -d["weight"])
-            out[head] = [{**d, "weight": round(d["weight"], 4)} for d in ranked[:top]]
+            found = [{**d, "weight": round(d["weight"], 4)} for d in ranked[:top]]
+            if head == "abuse":  # a threat phrase is the first thing a moderator should see
+                threats = []
+                for ts, te in threat_spans(normalized):
+                    s0, e0 = _norm.original_span(offsets, ts, te, len(text))
+                    threats.append(
+                        {
+                            "feature": normalized[ts:te],
+                            "weight": 0.0,
+                            "span": [int(s0), int(e0)],
+                            "evidence": "threat",
+                        }
+                    )
+                found = threats + found
+            out[head] = found
         return out
 
 

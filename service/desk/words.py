@@ -87,6 +87,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "reason.spam_score": "Spam score",
         "reason.spam_signal": "Spam evidence",
         "reason.insult_term": "Insult word",
+        "reason.threat_phrase": "Threat phrase",
         "reason.blocked_term": "Blocked word",
         "reason.watched_term": "Watched word",
         "reason.too_many_links": "Too many links",
@@ -113,6 +114,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "why.abuse_score.rejected": "The model finds it clearly abusive ({score}, "
         "rejects from {threshold}).",
         "why.insult_term": "It contains a word of the insult list, which lowers the bar.",
+        "why.threat_phrase": "It contains a threat or a call to violence, which lowers the bar.",
         "why.spam_score.spam": "The model finds it spam ({score}, from {threshold}) and it "
         "carries spam evidence: {signals}.",
         "why.spam_score.held": "The model finds it very likely spam ({score}, from {threshold}) "
@@ -419,6 +421,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "reason.spam_score": "درجة الإزعاج",
         "reason.spam_signal": "قرائن إزعاج",
         "reason.insult_term": "كلمة شتم",
+        "reason.threat_phrase": "عبارة تهديد",
         "reason.blocked_term": "كلمة محظورة",
         "reason.watched_term": "كلمة مراقبة",
         "reason.too_many_links": "روابط كثيرة",
@@ -443,6 +446,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "why.abuse_score.held": "يرى النموذج أنه مسيء ({score}، والحجز من {threshold}).",
         "why.abuse_score.rejected": "يرى النموذج أنه مسيء بوضوح ({score}، والرفض من {threshold}).",
         "why.insult_term": "فيه كلمة من قائمة الشتائم، وهذا يخفّض عتبة الحجز.",
+        "why.threat_phrase": "فيه عبارة تهديد أو دعوة إلى العنف، وهذا يخفّض عتبة الحجز.",
         "why.spam_score.spam": "يرى النموذج أنه مزعج ({score}، من {threshold}) وفيه قرائن "
         "إزعاج: {signals}.",
         "why.spam_score.held": "يرى النموذج أنه مزعج على الأرجح ({score}، من {threshold}) "
@@ -826,6 +830,8 @@ class Words:
             text = self.markup(key, score=p.get("score", ""), threshold=p.get("threshold", ""))
             if p.get("insult_term"):
                 text = Markup("{} {}").format(text, self.markup("why.insult_term"))
+            if p.get("threat_phrase"):
+                text = Markup("{} {}").format(text, self.markup("why.threat_phrase"))
             return text
         if code == "spam_score":
             key = "why.spam_score.spam" if p.get("signals") else "why.spam_score.held"

@@ -10,8 +10,9 @@ the text (``Scores.spam_signals``: a link, phone number, handle, contact, money,
 * rejected when abuse >= reject_abuse (held instead with MIZAN_HIGH_ABUSE_ACTION=hold, or
   when the comment has fewer than MIN_WORDS_TO_REJECT words);
 * held when abuse >= approve_abuse, or >= approve_abuse_insult (never higher) when the
-  comment has an insult word: the word is evidence that lowers the bar, not a verdict; a
-  comment of one or two words without an insult word is held only from reject_abuse up
+  comment has an insult word or a threat phrase (``Scores.threat``, models/threats.py: "we
+  know where you live", "يستاهل رصاصة"): the evidence lowers the bar, it is not a verdict; a
+  comment of one or two words without such evidence is held only from reject_abuse up
   (MIN_WORDS_FOR_SCORE_ALONE);
 * approved otherwise.
 
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 
 from mizan.service.policy.rules import SEVERITY, Finding
 
-POLICY_VERSION = "policy-4"
+POLICY_VERSION = "policy-5"
 
 # A model rejection needs at least this many words; shorter comments are held instead.
 MIN_WORDS_TO_REJECT = 3
@@ -156,6 +157,7 @@ def route(
     insult: bool = False,
     signals: Sequence[str] = (),
     words: int = 0,
+    threat: bool = False,
 ) -> list[Finding]:
     """The model's own findings from rounded scores, thresholds and evidence (empty when clean).
 
@@ -179,15 +181,17 @@ def route(
                 "signals": [],
             }
             out.append(Finding("held", reason))
-    approve = min(t["approve_abuse_insult"], t["approve_abuse"]) if insult else t["approve_abuse"]
+    evidence = insult or threat
+    approve = min(t["approve_abuse_insult"], t["approve_abuse"]) if evidence else t["approve_abuse"]
+    found = {"insult_term": insult, **({"threat_phrase": True} if threat else {})}
     if s["abuse"] >= t["reject_abuse"]:
         short = 0 < words < MIN_WORDS_TO_REJECT
         outcome = "rejected" if high_abuse_action == "reject" and not short else "held"
         reason = {"code": "abuse_score", "score": s["abuse"], "threshold": t["reject_abuse"]}
-        out.append(Finding(outcome, {**reason, "insult_term": insult}))
-    elif s["abuse"] >= approve and (insult or not 0 < words < MIN_WORDS_FOR_SCORE_ALONE):
+        out.append(Finding(outcome, {**reason, **found}))
+    elif s["abuse"] >= approve and (evidence or not 0 < words < MIN_WORDS_FOR_SCORE_ALONE):
         reason = {"code": "abuse_score", "score": s["abuse"], "threshold": approve}
-        out.append(Finding("held", {**reason, "insult_term": insult}))
+        out.append(Finding("held", {**reason, **found}))
     return out
 
 
@@ -221,6 +225,7 @@ def decide(
             insult=bool(getattr(scores, "insult", False)),
             signals=tuple(getattr(scores, "spam_signals", ()) or ()),
             words=int(getattr(scores, "words", 0) or 0),
+            threat=bool(getattr(scores, "threat", False)),
         )
         candidates.extend((f, "model") for f in found)
     if facts.premoderation:

@@ -163,3 +163,15 @@ def test_a_word_masked_with_asterisks_counts_as_an_insult(text, masked):
     from mizan.models.normalize import normalize
 
     assert masked_word(normalize(text)) is masked
+
+
+def test_a_threat_phrase_is_evidence_and_the_first_span_explained(tiny_artifact):
+    clf = load(tiny_artifact)
+    text = "يا صحفي، نعرف وين ساكن وبنجيك قريب"
+    (scores,) = clf.score([text])
+    assert scores.threat is True
+    first = clf.explain(text)["abuse"][0]
+    assert first["evidence"] == "threat"
+    s, e = first["span"]
+    assert normalize(text[s:e]) == "نعرف وين ساكن"
+    assert clf.score(["قتل ثلاثة أشخاص في هجوم على البوابة"])[0].threat is False

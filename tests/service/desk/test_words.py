@@ -90,3 +90,12 @@ def test_reasons_in_plain_words_with_isolated_values():
     assert "(ban <bdi" in str(en.why({"code": "banned_author", "by": "ip", "ban_id": 3}))
     assert "mystery_code" in str(en.why({"code": "mystery_code"}))
     assert str(en.status("held")) == "Held" and str(w.status("held")) == "محجوزة"
+
+
+def test_a_threat_phrase_is_named_in_the_reason():
+    reason = {"code": "abuse_score", "score": 0.2, "threshold": 0.0001, "threat_phrase": True}
+    ar = str(Words("ar", ZoneInfo("UTC"), now=NOW).why(reason, "held"))
+    en = str(Words("en", ZoneInfo("UTC"), now=NOW).why(reason, "held"))
+    assert "عبارة تهديد" in ar and "threat" in en
+    plain = str(Words("en", ZoneInfo("UTC"), now=NOW).why({**reason, "threat_phrase": False}))
+    assert "threat" not in plain

@@ -95,6 +95,21 @@ def test_an_insult_word_lowers_the_approve_cut_but_is_no_verdict():
     assert decide(s(0.0, 0.05, insult=True), t).outcome == "approved"
 
 
+def test_a_threat_phrase_lowers_the_approve_cut_like_an_insult_word():
+    t = {**T, "approve_abuse_insult": 0.1}
+    threat = Scores(spam=0.0, abuse=0.2, labels={}, words=4, threat=True)
+    held = decide(threat, t)
+    assert held.outcome == "held"
+    assert held.reasons[0]["threat_phrase"] is True and held.reasons[0]["insult_term"] is False
+    # no verdict on its own: a low score still publishes, and without it the plain cut rules
+    assert decide(Scores(spam=0.0, abuse=0.05, labels={}, threat=True), t).outcome == "approved"
+    assert decide(Scores(spam=0.0, abuse=0.2, labels={}, words=4), t).outcome == "approved"
+    # a two-word threat ("نذبحك ذبح") is held on the score like a two-word insult
+    short = Scores(spam=0.0, abuse=0.7, labels={}, words=2, threat=True)
+    assert decide(short, T).outcome == "held"
+    assert "threat_phrase" not in decide(s(0.0, 0.7), T).reasons[0]
+
+
 @pytest.mark.parametrize(
     ("words", "outcome"), [(1, "held"), (2, "held"), (3, "rejected"), (0, "rejected")]
 )
@@ -236,7 +251,7 @@ def test_reason_category_names_a_category_never_the_rule(outcome, reasons, categ
 
 
 def test_policy_version_changes_with_the_knobs():
-    assert PolicyConfig().version.startswith("policy-4+")
+    assert PolicyConfig().version.startswith("policy-5+")
     assert PolicyConfig().version != PolicyConfig(max_links=5).version
 
 

@@ -1,0 +1,48 @@
+"""Threat and incitement evidence (models/threats.py): what lowers the bar to hold."""
+
+from __future__ import annotations
+
+import pytest
+
+from mizan.models.normalize import normalize
+from mizan.models.threats import has_threat, threat_spans
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "نعرف وين ساكن وبنجيك",
+        "هذا الخاين يستاهل رصاصة في راسه",
+        "والله لو نشوفك نذبحك",
+        "هؤلاء يجب أن يُقتلوا",
+        "فاقتلوهم حيث وجدتموهم يا شباب",
+        "n3arfou darek ya khayen",
+        "We know where you live.",
+        "you should be hanged for writing this",
+        "On sait où tu habites, fais attention",
+    ],
+)
+def test_threats_and_calls_to_violence_are_found(text):
+    assert has_threat(normalize(text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "قتل ثلاثة أشخاص في هجوم على البوابة",
+        "المحكمة أصدرت حكم بالإعدام في قضية القتل",
+        "الشرطة تعرف مكان سكن المتهم",
+        "نقتل الوقت في الطابور من الفجر",
+        "بنجيكم بكرة للعزاء إن شاء الله",  # "we will come to you (plural)" is not "بنجيك"
+        "They should be shot down by air defence, the minister said",
+        "The killing of the doctor shocked everyone",
+    ],
+)
+def test_reporting_words_and_near_misses_are_not(text):
+    assert not has_threat(normalize(text)), text
+
+
+def test_spans_point_at_the_phrase():
+    norm = normalize("يا صحفي نعرف وين ساكن")
+    ((start, end),) = threat_spans(norm)
+    assert norm[start:end] == "نعرف وين ساكن"
