@@ -42,10 +42,8 @@ from sklearn.pipeline import Pipeline
 from .augment import synthetic_comments
 from .data import Lexicon, Rows, dataset_files, file_task, read_csv, read_lexicon
 from .features import META_NAMES
-from .normalize import normalize
 from .pipeline import HEADS, CalibratedLinearHeads, build_pipeline, stack_inputs
 from .signals import spam_signals
-from .threats import has_threat
 
 SEED = 20261129
 COMMENT_NEGATIVES_PER_FILE = 2000
@@ -425,8 +423,7 @@ def in_domain_scores(
     folds: int = IN_DOMAIN_FOLDS,
     x: sp.csr_matrix | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return labels, out-of-fold abuse margins and evidence (insult term or threat phrase) of
-    the in-domain rows.
+    """Return labels, out-of-fold abuse margins and insult-term hits of the in-domain rows.
 
     Each fold refits the abuse head on every row except that fold's in-domain rows, on the
     features the pipeline already computed, so the scores are those of a model that never saw
@@ -441,8 +438,6 @@ def in_domain_scores(
     n_hash = 1 << pipe.named_steps["features"].n_bits
     hit_col = n_hash + META_NAMES.index("meta:lexicon_hit")
     insult = np.asarray(x[idx][:, hit_col].todense()).ravel() > 0
-    # a threat phrase is the same evidence to the policy (models/threats.py)
-    insult |= np.array([has_threat(normalize(ts.rows.text[i])) for i in idx], dtype=bool)
     heads = pipe.named_steps["heads"]
     y = ts.y[idx, h].astype(int)
     oof = np.zeros(idx.size)

@@ -114,7 +114,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "why.abuse_score.rejected": "The model finds it clearly abusive ({score}, "
         "rejects from {threshold}).",
         "why.insult_term": "It contains a word of the insult list, which lowers the bar.",
-        "why.threat_phrase": "It contains a threat or a call to violence, which lowers the bar.",
+        "why.threat_phrase": "It contains a threat or a call to violence: a person reads each one.",
         "why.spam_score.spam": "The model finds it spam ({score}, from {threshold}) and it "
         "carries spam evidence: {signals}.",
         "why.spam_score.held": "The model finds it very likely spam ({score}, from {threshold}) "
@@ -446,7 +446,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "why.abuse_score.held": "يرى النموذج أنه مسيء ({score}، والحجز من {threshold}).",
         "why.abuse_score.rejected": "يرى النموذج أنه مسيء بوضوح ({score}، والرفض من {threshold}).",
         "why.insult_term": "فيه كلمة من قائمة الشتائم، وهذا يخفّض عتبة الحجز.",
-        "why.threat_phrase": "فيه عبارة تهديد أو دعوة إلى العنف، وهذا يخفّض عتبة الحجز.",
+        "why.threat_phrase": "فيه عبارة تهديد أو دعوة إلى العنف: كل تهديد يقرؤه مشرف.",
         "why.spam_score.spam": "يرى النموذج أنه مزعج ({score}، من {threshold}) وفيه قرائن "
         "إزعاج: {signals}.",
         "why.spam_score.held": "يرى النموذج أنه مزعج على الأرجح ({score}، من {threshold}) "
@@ -830,9 +830,9 @@ class Words:
             text = self.markup(key, score=p.get("score", ""), threshold=p.get("threshold", ""))
             if p.get("insult_term"):
                 text = Markup("{} {}").format(text, self.markup("why.insult_term"))
-            if p.get("threat_phrase"):
-                text = Markup("{} {}").format(text, self.markup("why.threat_phrase"))
             return text
+        if code == "threat_phrase":
+            return self.markup("why.threat_phrase")
         if code == "spam_score":
             key = "why.spam_score.spam" if p.get("signals") else "why.spam_score.held"
             return self.markup(

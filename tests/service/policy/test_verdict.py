@@ -11,6 +11,7 @@ from mizan.service.policy.verdict import (
     PolicyConfig,
     decide,
     decide_without_model,
+    needs_explanation,
     reason_category,
 )
 
@@ -95,19 +96,21 @@ def test_an_insult_word_lowers_the_approve_cut_but_is_no_verdict():
     assert decide(s(0.0, 0.05, insult=True), t).outcome == "approved"
 
 
-def test_a_threat_phrase_lowers_the_approve_cut_like_an_insult_word():
-    t = {**T, "approve_abuse_insult": 0.1}
-    threat = Scores(spam=0.0, abuse=0.2, labels={}, words=4, threat=True)
-    held = decide(threat, t)
-    assert held.outcome == "held"
-    assert held.reasons[0]["threat_phrase"] is True and held.reasons[0]["insult_term"] is False
-    # no verdict on its own: a low score still publishes, and without it the plain cut rules
-    assert decide(Scores(spam=0.0, abuse=0.05, labels={}, threat=True), t).outcome == "approved"
-    assert decide(Scores(spam=0.0, abuse=0.2, labels={}, words=4), t).outcome == "approved"
-    # a two-word threat ("نذبحك ذبح") is held on the score like a two-word insult
-    short = Scores(spam=0.0, abuse=0.7, labels={}, words=2, threat=True)
-    assert decide(short, T).outcome == "held"
-    assert "threat_phrase" not in decide(s(0.0, 0.7), T).reasons[0]
+def test_a_threat_phrase_holds_whatever_the_score():
+    threat = Scores(spam=0.0, abuse=0.01, labels={}, words=4, threat=True)
+    held = decide(threat, T)
+    assert held.outcome == "held" and held.decided_by == "model"
+    assert held.reasons == [{"code": "threat_phrase", "score": 0.01}]
+    assert needs_explanation(held)  # the desk highlights the phrase
+    assert reason_category(held.outcome, held.reasons) == "abuse"
+    # the score still decides a rejection, and the threat stays among the reasons
+    both = decide(Scores(spam=0.0, abuse=0.99, labels={}, words=4, threat=True), T)
+    assert both.outcome == "rejected"
+    assert [r["code"] for r in both.reasons] == ["abuse_score", "threat_phrase"]
+    # a trusted author's threat is held too: trust skips the holding rules, not the model
+    trusted = decide(threat, T, Facts(trusted=True))
+    assert trusted.outcome == "held"
+    assert decide(Scores(spam=0.0, abuse=0.01, labels={}, words=4), T).outcome == "approved"
 
 
 @pytest.mark.parametrize(
