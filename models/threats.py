@@ -3,10 +3,10 @@
 An n-gram model sees "قتل" in a crime report and in "نقتلك" alike, and threats are rare in the
 training sets, so a threat written in plain words ("نعرف وين ساكن", "يستاهل رصاصة في راسه")
 can score as low as a polite comment.  A threat phrase holds the comment for a moderator
-whatever its scores (service/policy/verdict.py); it never rejects on its own.  The phrases are first- or second-person promises of harm,
-calls to kill, hang or burn someone, and "we know where you live"; reporting words ("قتل",
-"اعدام", "هجوم") are not here.  Pure functions of the normalised text, shared by the worker's
-policy and ``mizan evaluate``.
+whatever its scores (service/policy/verdict.py); it never rejects on its own.  The phrases
+are first- or second-person promises of harm, calls to kill, hang or burn someone, and "we
+know where you live"; reporting words ("قتل", "اعدام", "هجوم") are not here.  Pure functions
+of the normalised text, shared by the worker's policy and ``mizan evaluate``.
 """
 
 from __future__ import annotations
