@@ -35,7 +35,10 @@ def _scored(shipped, examples, task: str, label: str):
 
 def test_shipped_thresholds_are_ordered(shipped):
     t = shipped.thresholds
-    assert 0 < t["approve_abuse_insult"] <= t["approve_abuse"] <= t["reject_abuse"] < 1
+    # an insult cut of 0 holds every comment with an insult word (the in-domain search may
+    # choose that: see INSULT_CUT_SLACK)
+    assert 0 <= t["approve_abuse_insult"] <= t["approve_abuse"] <= t["reject_abuse"] < 1
+    assert t["approve_abuse"] > 0
     assert 0 < t["approve_spam"] <= t["spam"] <= 1
     assert 0 < t["hold_spam_unsupported"] <= 1
 
