@@ -285,9 +285,11 @@ def with_spans(reasons: list[dict], explanation: dict[str, list[dict]]) -> list[
         head = _HEAD_OF_CODE.get(r.get("code", ""))
         items = explanation.get(head, []) if head else []
         spans: list[list[int]] = []
-        for it in items:  # a word and its entity placeholder can point at the same range
-            if it.get("span") and list(it["span"]) not in spans:
-                spans.append(list(it["span"]))
+        for it in items:  # a word and its entity placeholder can point at the same range,
+            # and a threat phrase holds the words the model weighed in it: each range once
+            sp = it.get("span")
+            if sp and not any(s0 <= sp[0] and sp[1] <= e0 for s0, e0 in spans):
+                spans.append(list(sp))
         spans = spans[:EXPLAINED_SPANS]
         out.append({**r, "spans": spans} if head else r)
     return out

@@ -308,3 +308,20 @@ def test_model_reasons_carry_the_spans_of_the_words_behind_them():
     [reason] = with_spans(v.reasons, explanation)
     assert reason["spans"] == [[10, 14], [3, 6]]  # each range once, strongest first
     assert not needs_explanation(decide(s(0.1, 0.1), T))  # approvals explain nothing
+
+
+def test_a_word_inside_a_threat_phrase_is_not_highlighted_twice():
+    from mizan.service.policy.verdict import with_spans
+
+    v = decide(Scores(spam=0.0, abuse=0.01, labels={}, words=6, threat=True), T)
+    explanation = {
+        "abuse": [
+            {"feature": "نعرف وين ساكن", "weight": 0.0, "span": [0, 13], "evidence": "threat"},
+            {"feature": "وين", "weight": 0.4, "span": [5, 8]},
+            {"feature": "وبنجيك", "weight": 0.3, "span": [15, 21]},
+        ],
+        "spam": [],
+    }
+    [reason] = with_spans(v.reasons, explanation)
+    assert reason["code"] == "threat_phrase"
+    assert reason["spans"] == [[0, 13], [15, 21]]
