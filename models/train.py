@@ -429,18 +429,23 @@ def drop_top_assumed_negatives(
     return dropped
 
 
-def refit_head(pipe: Pipeline, x: sp.csr_matrix, ts: TrainingSet, head: str) -> None:
-    """Fit one head again on the current weights; the other heads stay as they are."""
-    heads = pipe.named_steps["heads"]
-    h, col = list(heads.heads).index(head), HEADS.index(head)
-    one = CalibratedLinearHeads(
+def head_like(heads: CalibratedLinearHeads, head: str, cv: int) -> CalibratedLinearHeads:
+    """An unfitted model of one head, with the hyperparameters of ``heads``."""
+    return CalibratedLinearHeads(
         heads=(head,),
         alpha=heads.alpha,
         epochs=heads.epochs,
         max_nnz=heads.max_nnz,
-        cv=heads.cv,
+        cv=cv,
         random_state=heads.random_state,
     )
+
+
+def refit_head(pipe: Pipeline, x: sp.csr_matrix, ts: TrainingSet, head: str) -> None:
+    """Fit one head again on the current weights; the other heads stay as they are."""
+    heads = pipe.named_steps["heads"]
+    h, col = list(heads.heads).index(head), HEADS.index(head)
+    one = head_like(heads, head, heads.cv)
     one.fit(x, ts.y[:, [col]], sample_weight=ts.w[:, [col]])
     coef = heads.coef_.toarray()
     coef[:, h] = one.coef_.toarray()[:, 0]
@@ -528,14 +533,7 @@ def in_domain_scores(
     for _train, te in split.split(np.zeros(idx.size), y):
         w = ts.w[:, h].copy()
         w[idx[te]] = 0.0
-        model = CalibratedLinearHeads(
-            heads=("abuse",),
-            alpha=heads.alpha,
-            epochs=heads.epochs,
-            max_nnz=heads.max_nnz,
-            cv=0,
-            random_state=heads.random_state,
-        )
+        model = head_like(heads, "abuse", cv=0)
         model.fit(x, ts.y[:, [h]], sample_weight=w[:, None])
         oof[te] = model.decision_function(x[idx[te]])[:, 0]
     return y, oof, insult
