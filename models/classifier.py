@@ -114,9 +114,12 @@ class Classifier:
         x = self._features.transform_normalized(normalized)
         p = self._heads.predict_proba(x)
         hit_col = (1 << self._features.n_bits) + META_NAMES.index("meta:lexicon_hit")
-        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
-        insult = np.zeros(x.shape[0], dtype=bool)
-        insult[rows[x.indices == hit_col]] = True
+        if x.shape[0] == 1:  # the worker's single comment: no row bookkeeping
+            insult = np.array([hit_col in x.indices])
+        else:
+            rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+            insult = np.zeros(x.shape[0], dtype=bool)
+            insult[rows[x.indices == hit_col]] = True
         spam, abuse = self._index["spam"], self._index["abuse"]
         fine = [(h, self._index[h]) for h in _FINE if h in self._index]
         return [

@@ -93,15 +93,17 @@ _CLITIC_HASHES = {
 }
 
 
+_CLITIC_KS = np.array(sorted(_CLITIC_HASHES), dtype=np.int64)
+# raw hashes of clitics of different lengths never coincide (one letter: its code point + 1;
+# more: a multiple of the large base added), so one sorted array serves every length
+_ALL_CLITIC_HASHES = np.unique(np.concatenate(list(_CLITIC_HASHES.values())))
+
+
 def _in_sorted(q: _U64, sorted_keys: _U64) -> _Bool:
     """Vectorised membership test against a sorted array (cheaper than np.isin per call)."""
     pos = np.minimum(np.searchsorted(sorted_keys, q), sorted_keys.shape[0] - 1)
     found: _Bool = sorted_keys[pos] == q
     return found
-
-
-def _clitic_lengths() -> list[int]:
-    return sorted(_CLITIC_HASHES)
 
 
 def lexicon_hashes(terms: Iterable[str], normalize: Callable[[str], str]) -> _U64:
@@ -139,6 +141,13 @@ def _powers(base: int, n: int) -> _U64:
     return np.cumprod(p, dtype=np.uint64)
 
 
+_POWERS_KEPT = 4 * _MAX_CHARS + 16  # covers any single comment (cut at _MAX_CHARS) padded
+_PW_KEPT = _powers(_BASE, _POWERS_KEPT + 1)
+_INV_KEPT = _powers(_BASE_INV, _POWERS_KEPT + 1)
+_PW_KEPT.flags.writeable = False
+_INV_KEPT.flags.writeable = False
+
+
 def hash_batch(
     normalized: Sequence[str],
     n_bits: int = 20,
@@ -170,8 +179,10 @@ def hash_batch(
     lens = np.fromiter((len(p) for p in padded), dtype=np.int64, count=n_docs)
     doc_start = np.concatenate(([0], np.cumsum(lens + 1)[:-1])) if n_docs else lens
 
-    pw = _powers(_BASE, length + 1)
-    inv = _powers(_BASE_INV, length + 1)
+    if length < _POWERS_KEPT:  # a comment or a small batch: the kept tables (read only)
+        pw, inv = _PW_KEPT, _INV_KEPT
+    else:
+        pw, inv = _powers(_BASE, length + 1), _powers(_BASE_INV, length + 1)
     prefix = np.concatenate(
         (np.zeros(1, dtype=np.uint64), np.cumsum(c * pw[:length], dtype=np.uint64))
     )
@@ -187,13 +198,29 @@ def hash_batch(
     kinds: list[npt.NDArray[np.int8]] = []
     mask = np.uint64((1 << n_bits) - 1)
     lo, hi = char_ngrams
-    for n in range(lo, hi + 1):
+    if n_docs == 1 and length >= lo:
+        # the worker's single comment: every n-gram length in one pass (position a, length
+        # n, for n = lo..hi in turn), no separators to skip; on big batches the loop below
+        # is faster (smaller arrays)
+        ns = np.arange(lo, min(hi, length) + 1, dtype=np.int64)
+        sizes = length - ns + 1
+        first = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        nn = np.repeat(ns, sizes)
+        a = np.arange(nn.shape[0], dtype=np.int64) - np.repeat(first, sizes)
+        b = a + nn
+        salt = nn.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # wraps mod 2**64
+        h = _mix(sub_hash(a, b) + salt)
+        docs.append(np.zeros(a.shape[0], dtype=np.int64))
+        cols.append((h & mask).astype(np.int64))
+        starts.append(a)
+        ends.append(b)
+        kinds.append(nn.astype(np.int8))
+    for n in range(lo, hi + 1) if n_docs > 1 else ():
         if length < n:
             continue
         a = np.arange(length - n + 1, dtype=np.int64)
         b = a + n
-        ok = sep_cum[b] == sep_cum[a]
-        # drop n-grams made only of spaces
+        ok = sep_cum[b] == sep_cum[a]  # n-grams across a document separator are not features
         a, b = a[ok], b[ok]
         h = _mix(sub_hash(a, b) + np.uint64(n * 0x9E3779B97F4A7C15 & _MASK64))
         d = doc_of[a]
@@ -303,14 +330,18 @@ def _lookup_forms(
     w_doc: _I64,
     sub_hash: Callable[[_I64, _I64], _U64],
 ) -> _Lookup:
-    words = [np.arange(w_raw.shape[0], dtype=np.int64)]
-    forms = [w_raw]
-    for k in _clitic_lengths():
-        idx = np.flatnonzero((w_end - w_start) > k + 1)
-        pre = sub_hash(w_start[idx], w_start[idx] + k)
-        idx = idx[(pre[:, None] == _CLITIC_HASHES[k][None, :]).any(axis=1)]
-        words.append(idx)
-        forms.append(sub_hash(w_start[idx] + k, w_end[idx]))
+    # every clitic length in one pass: (word, k) for k = each clitic length in turn; a word
+    # qualifies when it is longer than k + 1 and its first k letters are a clitic
+    n_words = w_raw.shape[0]
+    idx = np.tile(np.arange(n_words, dtype=np.int64), _CLITIC_KS.shape[0])
+    k = np.repeat(_CLITIC_KS, n_words)
+    long_enough = (w_end - w_start)[idx] > k + 1
+    idx, k = idx[long_enough], k[long_enough]
+    start = w_start[idx]
+    found = _in_sorted(sub_hash(start, start + k), _ALL_CLITIC_HASHES)
+    idx, k, start = idx[found], k[found], start[found]
+    words = [np.arange(n_words, dtype=np.int64), idx]
+    forms = [w_raw, sub_hash(start + k, w_end[idx])]
     if w_start.size > 1:
         same = w_doc[1:] == w_doc[:-1]
         pair: _U64 = (w_raw[:-1] * np.uint64(_BASE_INV) + w_raw[1:])[same]
@@ -333,6 +364,20 @@ def _count_hits(keys: _U64, look: _Lookup, w_doc: _I64, n_docs: int) -> tuple[_F
     return n_hit, hit
 
 
+def _per_doc(doc: _I64 | None, mask: _Bool | None, n_docs: int, n: int = 0) -> _F64:
+    """Count per document the positions where ``mask`` holds (every position when None).
+
+    ``doc`` None means one document: a plain count, no per-document bookkeeping.
+    """
+    if doc is None:
+        total = n if mask is None else int(np.count_nonzero(mask))
+        return np.array([float(total)])
+    if mask is None:
+        return np.bincount(doc, minlength=n_docs).astype(np.float64)
+    counts: _F64 = np.bincount(doc, weights=mask, minlength=n_docs).astype(np.float64)
+    return counts
+
+
 def _meta(
     c: _U64,
     doc_of: _I64,
@@ -342,29 +387,36 @@ def _meta(
     lens: _I64,
     n_docs: int,
 ) -> _F64:
-    keep = ~is_sep
-    cc = c[keep] - np.uint64(1)
-    dd = doc_of[keep]
+    if n_docs == 1:  # the worker's single comment: plain sums instead of per-document counts
+        cc = c - np.uint64(1)
+        dd = None
+    else:
+        keep = ~is_sep
+        cc = c[keep] - np.uint64(1)
+        dd = doc_of[keep]
     arabic = (cc >= 0x0600) & (cc <= 0x06FF)
     latin = ((cc >= 0x61) & (cc <= 0x7A)) | ((cc >= 0x41) & (cc <= 0x5A))
     digit = (cc >= 0x30) & (cc <= 0x39)
-    n_ar = np.bincount(dd, weights=arabic, minlength=n_docs)
-    n_la = np.bincount(dd, weights=latin, minlength=n_docs)
-    n_di = np.bincount(dd, weights=digit, minlength=n_docs)
+    n_ar = _per_doc(dd, arabic, n_docs)
+    n_la = _per_doc(dd, latin, n_docs)
+    n_di = _per_doc(dd, digit, n_docs)
     n_chars = np.maximum(lens - 2, 0).astype(np.float64)
     letters = np.maximum(n_ar + n_la, 1.0)
     ent = np.zeros((n_docs, len(_ENTITY_HASHES)))
     for k, eh in enumerate(_ENTITY_HASHES):
-        hit = w_raw == eh
-        ent[:, k] = np.bincount(w_doc[hit], minlength=n_docs)
-    n_words = np.bincount(w_doc, minlength=n_docs).astype(np.float64)
+        ent[:, k] = _per_doc(w_doc if n_docs > 1 else None, w_raw == eh, n_docs)
+    n_words = _per_doc(w_doc if n_docs > 1 else None, None, n_docs, w_doc.shape[0])
     # integer counts, or float zeros when there are no words (same values either way)
     n_unique: npt.NDArray[np.intp] | _F64
-    if w_raw.size:
-        _, first = np.unique(_mix(w_raw + w_doc.astype(np.uint64)), return_index=True)
-        n_unique = np.bincount(w_doc[first], minlength=n_docs)
-    else:
+    if not w_raw.size:
         n_unique = np.zeros(n_docs)
+    elif n_docs == 1:
+        n_unique = np.array([len(set(w_raw.tolist()))])
+    else:
+        # mix first, then add the document: unmixed hashes of words one letter apart differ
+        # by a small number, so (hash + doc) made such words of different documents collide
+        _, first = np.unique(_mix(w_raw) + w_doc.astype(np.uint64), return_index=True)
+        n_unique = np.bincount(w_doc[first], minlength=n_docs)
     ar_share = n_ar / letters
     la_share = n_la / letters
     m = np.zeros((n_docs, len(META_NAMES)))
@@ -400,12 +452,25 @@ def to_matrix(batch: HashedBatch, n_docs: int, n_bits: int) -> sp.csr_matrix:
     else:
         ukey = key
         counts = np.zeros(0, dtype=np.int64)
+    val = np.log1p(counts.astype(np.float64))
+    meta = batch.meta
+    if n_docs == 1:  # one row: already in order, no per-document bookkeeping
+        # left-to-right sum, as bincount adds: the same bits as the batch path
+        sq1 = float(np.cumsum(val * val)[-1]) if val.size else 0.0
+        val /= np.sqrt(max(sq1, 1e-12))
+        m_col = np.flatnonzero(meta[0])
+        return sp.csr_matrix(
+            (
+                np.concatenate((val, meta[0, m_col])),
+                np.concatenate((ukey, n_hash + m_col)).astype(np.int32),
+                np.array([0, ukey.shape[0] + m_col.shape[0]], dtype=np.int32),
+            ),
+            shape=(1, n_hash + meta.shape[1]),
+        )
     doc = ukey // n_hash
     col = ukey - doc * n_hash
-    val = np.log1p(counts.astype(np.float64))
     sq = np.bincount(doc, weights=val * val, minlength=n_docs)
     val /= np.sqrt(np.maximum(sq, 1e-12))[doc]
-    meta = batch.meta
     m_doc, m_col = np.nonzero(meta)
     doc = np.concatenate((doc, m_doc))
     order = np.argsort(doc, kind="stable")

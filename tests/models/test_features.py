@@ -36,6 +36,26 @@ def test_same_text_same_features_regardless_of_batch():
     assert sorted(a.col.tolist()) == sorted(b.col[b.doc == 1].tolist())
 
 
+def test_words_one_letter_apart_in_other_comments_stay_distinct():
+    # unmixed word hashes of "bx" and "ax" differ by exactly 1: a batch once counted the
+    # second comment's only word as a repeat of the first's, so batch features (training)
+    # and single-comment features (the worker) disagreed
+    rep = META_NAMES.index("meta:repeated_words")
+    batch = hash_batch(["bx", "ax"], n_bits=12).meta
+    alone = hash_batch(["ax"], n_bits=12).meta
+    assert batch[1, rep] == alone[0, rep] == 0.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(TEXT, min_size=2, max_size=6))
+def test_batch_and_single_comment_features_agree(texts):
+    feats = HashedTextFeatures(lexicon_terms=("كلب",)).fit(None)
+    together = feats.transform(texts)
+    for i, text in enumerate(texts):
+        alone = feats.transform([text])
+        assert (alone != together[i]).nnz == 0
+
+
 def test_lexicon_hits_with_and_without_clitic():
     feats = HashedTextFeatures(lexicon_terms=("كلب", "son of")).fit(None)
     x = feats.transform(["يا كلب", "والكلب هنا", "you son of a", "شكرا جزيلا"])
