@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .normalize import normalize
+from .normalize import fold, normalize
 
 _ENTITY = {"xurlx": "link", "xphonex": "phone", "xhandlex": "handle", "xemailx": "handle"}
 _TLD = (
@@ -24,6 +24,8 @@ _URL = re.compile(
 # on text that holds a scheme, "www.", a known top-level domain or a short-link path.
 _URL_HINT = re.compile(rf"(?i)(?:://|www\.|\.(?:{_TLD})\b|\.ly/|\.me/)")
 _PHONE = re.compile(r"(?:\+|00)?\d(?:[\s.-]?\d){7,}")
+# a digit run as the normaliser reads a phone number (separators of up to three characters)
+_NUMBER = re.compile(r"\d(?:[ \-.()/]{0,3}\d)*")
 _DIGIT = re.compile(r"\d")
 _HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_.]{3,}")
 _PHRASES: dict[str, tuple[str, ...]] = {
@@ -245,6 +247,29 @@ _PHRASE_RE = {kind: phrase_pattern(ps) for kind, ps in _PHRASES.items()}
 _ANY_PHRASE = phrase_pattern(tuple(p for ps in _PHRASES.values() for p in ps))
 
 
+def plausible_phone(digits: str) -> bool:
+    """True when a run of digits could be a phone number (8 to 15 digits, E.164's limit).
+
+    Readers write "000000000", "55555555" or "1000000000000 مبروك" for emphasis or a huge
+    amount; 104 of 73k published news comments went to spam on such runs.  A phone number is
+    not mostly one repeated digit and does not end in five zeros.
+    """
+    if not 8 <= len(digits) <= 15 or digits.endswith("00000"):
+        return False
+    return max(digits.count(d) for d in set(digits)) < 0.75 * len(digits)
+
+
+def has_phone_number(text: str) -> bool:
+    """True when ``text`` holds a digit run that ``plausible_phone`` accepts."""
+    for m in _NUMBER.finditer(fold(text)):
+        digits = "".join(ch for ch in m.group() if ch.isdigit())
+        if digits.startswith("00"):  # the international prefix
+            digits = digits[2:]
+        if plausible_phone(digits):
+            return True
+    return False
+
+
 def spam_signals(text: str, normalized: str | None = None) -> tuple[str, ...]:
     """Return the kinds of spam evidence in ``text`` (empty for an ordinary comment).
 
@@ -253,11 +278,13 @@ def spam_signals(text: str, normalized: str | None = None) -> tuple[str, ...]:
     found: set[str] = set()
     norm = normalize(text) if normalized is None else normalized
     for token, kind in _ENTITY.items():
-        if token in norm:
+        if kind != "phone" and token in norm:
             found.add(kind)
     if _URL_HINT.search(text) and _URL.search(text):
         found.add("link")
-    if _DIGIT.search(norm) and _PHONE.search(norm):
+    if ("xphonex" in norm or (_DIGIT.search(norm) and _PHONE.search(norm))) and has_phone_number(
+        text
+    ):
         found.add("phone")
     if "@" in text and _HANDLE.search(text):
         found.add("handle")

@@ -41,6 +41,11 @@ def test_spam_comments_carry_evidence(text, expected):
         "The central bank published the exchange rate for 2026.",
         "Merci pour cet article",
         "👍👍",
+        # digit runs readers type for emphasis or a huge amount are not phone numbers
+        "السلام عليكم 0000000000 الله يجعلها أمطار خير",
+        "10000000000000000 مبروك للفريق",
+        "ابو خمسه 55555555 رقم مميز",
+        "الدين العام وصل 120000000000 دينار",
     ],
 )
 def test_ordinary_comments_carry_none(text):
@@ -62,3 +67,21 @@ def test_links_need_a_domain_or_scheme():
     assert "link" in spam_signals("visit Shop-Now.XYZ today")
     assert "link" in spam_signals("go to t.me/deals")
     assert "link" not in spam_signals("the match ended 2.1 and he said so.")
+
+
+@pytest.mark.parametrize(
+    ("digits", "plausible"),
+    [
+        ("0912345678", True),
+        ("218912345678", True),
+        ("48573732", True),
+        ("1234567", False),  # too short
+        ("1234567890123456", False),  # longer than any phone number
+        ("000000000", False),
+        ("55555555", False),
+        ("1000000000", False),  # a round amount
+        ("10001000", False),  # mostly one digit
+    ],
+)
+def test_plausible_phone(digits, plausible):
+    assert signals.plausible_phone(digits) is plausible
