@@ -317,6 +317,16 @@ DIALECT_INSULTS = (
     "cretin",
     "ta gueule",
 )
+# Curses aimed at someone: "الله يحرقه", "ربنا ياخدكم", "ربي يشل ايدك" as word pairs (God as the
+# subject, the verb carrying the target). The in-domain annotators read such curses as offensive;
+# "الله ينتقم منهم" (against killers, oppressors) and "الله يهدك" (may God guide you, misspelt)
+# are left out, and so are verbs common in news ("يسلط عليهم الضوء").
+CURSE_PAIRS = tuple(
+    f"{god} {verb}{target}"
+    for god in ("الله", "ربي", "ربنا")
+    for verb in ("يحرق", "ياخذ", "ياخد", "يخد", "يخذ", "يلعن", "يقطع", "يشل", "يعمي")
+    for target in ("ه", "ك", "ها", "هم", "كم", "كو")
+)
 IDENTITY_TERMS = (
     "يهود",
     "يهودي",
@@ -416,7 +426,7 @@ class Lexicon:
 def read_lexicon(data_dir: str | os.PathLike[str]) -> Lexicon:
     """Return the insult and identity terms of ``data_dir/lexicons`` plus the built-in lists."""
     d = Path(data_dir) / "lexicons"
-    insults: set[str] = set(ARABIZI_TERMS) | set(DIALECT_INSULTS)
+    insults: set[str] = set(ARABIZI_TERMS) | set(DIALECT_INSULTS) | set(CURSE_PAIRS)
     identities: set[str] = set(IDENTITY_TERMS)
     used = []
     for name in LEXICON_FILES:

@@ -14,6 +14,10 @@ Public API
        `` xphonex ``, WhatsApp/Telegram references -> `` xhandlex `` (``wa.me/..``, ``t.me/..``
        links, and a number or handle that follows a keyword such as واتساب / تلغرام / whatsapp;
        the keyword itself is kept). A bare ``@name`` alone is a reply mention and is NOT marked.
+       A host with any 2-6 letter top-level domain counts as a URL when a path follows
+       ("youtu.be/x1", "shorturl.at/abc"). A digit run is a phone number only when
+       ``plausible_phone`` accepts it: "000000000", "55555555" and "10000000000" (emphasis,
+       amounts) stay digits.
        An entity does not start inside a Latin word or number, except directly after another
        entity ("a.com+218912345678" -> two entities, as its marked form "xurlx +218..." reads);
        a placeholder never starts an entity ("xurlx . com" stays).
@@ -353,7 +357,9 @@ _URL = (
     rf"|{_HOST}(?:{_TLDS})(?![a-z0-9\-]){_PATH}"
     rf"|[a-z0-9\-]++(?: ?(?:\[\.\]|\(\.\)|\[dot\]|\(dot\)) ?| \. ?| ?\. | dot )"
     rf"(?:{_SPACED_TLDS})(?![a-z0-9\-]){_PATH}"
-    r"|[a-z0-9\-]++ ?دوت ?(?:com|net|org|كوم|نت|اورج)(?![a-z0-9\u0621-\u064a]))"
+    r"|[a-z0-9\-]++ ?دوت ?(?:com|net|org|كوم|نت|اورج)(?![a-z0-9\u0621-\u064a])"
+    # any other top-level domain, when a path follows ("youtu.be/x1", "shorturl.at/abc")
+    rf"|{_HOST}[a-z]{{2,6}}/\S*{_TRAIL})"
 )
 _KEYWORDS = (
     r"(?:واتس ?اب|واتساب|واتسب|وتساب|وتس اب|واتس|وتس|"
@@ -390,12 +396,32 @@ _ENTITY_RE = re.compile(r"(?<![a-z0-9@.\-_/%+])" + _ENTITY_BODY)
 _ENTITY_NEXT = re.compile(_ENTITY_BODY)
 
 
+def plausible_phone(digits: str) -> bool:
+    """True when a run of digits (international prefix removed) could be a phone number.
+
+    8 to 15 digits (E.164's limit), not mostly one repeated digit, not ending in five zeros:
+    readers write "000000000", "55555555" or "1000000000000 مبروك" for emphasis or a huge
+    amount, and such runs made published news comments read as spam.
+    """
+    if not 8 <= len(digits) <= 15 or digits.endswith("00000"):
+        return False
+    return max(digits.count(d) for d in set(digits)) < 0.75 * len(digits)
+
+
+def _phone_digits(raw: str) -> str:
+    digits = "".join(c for c in raw if c.isdigit())
+    return digits[2:] if digits.startswith("00") else digits
+
+
 def _entity_matches(s: str) -> Iterator[re.Match[str]]:
     """The entity matches in ``s``, left to right (see ``_ENTITY_NEXT``)."""
     m = _ENTITY_RE.search(s)
     while m is not None:
-        yield m
         end = m.end()
+        if m.lastgroup == "phone" and not plausible_phone(_phone_digits(m.group())):
+            m = _ENTITY_RE.search(s, end)  # digits, not a phone number: left as they are
+            continue
+        yield m
         m = _ENTITY_NEXT.match(s, end) or _ENTITY_RE.search(s, end)
 
 

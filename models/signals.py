@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .normalize import fold, normalize
+from .normalize import fold, normalize, plausible_phone
 
 _ENTITY = {"xurlx": "link", "xphonex": "phone", "xhandlex": "handle", "xemailx": "handle"}
 _TLD = (
@@ -245,18 +245,6 @@ def phrase_pattern(phrases: tuple[str, ...], prefix: str = "") -> re.Pattern[str
 _PHRASE_RE = {kind: phrase_pattern(ps) for kind, ps in _PHRASES.items()}
 # One pass over an ordinary comment instead of one per kind: most comments match nothing.
 _ANY_PHRASE = phrase_pattern(tuple(p for ps in _PHRASES.values() for p in ps))
-
-
-def plausible_phone(digits: str) -> bool:
-    """True when a run of digits could be a phone number (8 to 15 digits, E.164's limit).
-
-    Readers write "000000000", "55555555" or "1000000000000 مبروك" for emphasis or a huge
-    amount; 104 of 73k published news comments went to spam on such runs.  A phone number is
-    not mostly one repeated digit and does not end in five zeros.
-    """
-    if not 8 <= len(digits) <= 15 or digits.endswith("00000"):
-        return False
-    return max(digits.count(d) for d in set(digits)) < 0.75 * len(digits)
 
 
 def has_phone_number(text: str) -> bool:

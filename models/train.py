@@ -85,7 +85,10 @@ MIN_REJECTIONS = 20  # below this many in-domain rejections the cut is not trust
 # Among the cut pairs that approve at most this much fewer benign comments than the best pair,
 # the one with the lowest insult cut wins: an insult word the model scores low is worth a
 # moderator's look, and near the optimum the in-domain sample cannot tell the pairs apart.
-INSULT_CUT_SLACK = 0.005
+# One point: 3,200 annotated comments tell pairs a point apart only by chance (2026.11.30-7:
+# 0.5 kept a cut of 0.014 that published "يا ك*ب"; cut 0 cost 0.12 points and published 0.4
+# points fewer offensive comments).
+INSULT_CUT_SLACK = 0.01
 OBSCENE_FILES = {ALJAZEERA: "obscene", "ar_mubarak2017_egyptian_tweets": "obscene"}
 HATE_FILES = {"ar_lhsab_levantine_tweets": "hate", "en_davidson_hate_offensive": "0"}
 
@@ -107,7 +110,7 @@ THRESHOLD_TEXT = {
     "approve_abuse": "abuse: <= 10% of offensive in-domain comments approved, most benign "
     "approved (out-of-fold, comments without an insult term)",
     "approve_abuse_insult": "abuse: the same search, comments with an insult term; the lowest "
-    "cut within 0.5 points of the best benign approval (0: an insult word always holds)",
+    "cut within 1 point of the best benign approval (0: an insult word always holds)",
     "reject_abuse": "abuse: in-domain rejections >= 95% precise, at least 20 (out-of-fold)",
 }
 

@@ -80,3 +80,27 @@ def test_threats_curses_and_obfuscated_insults_hit_the_built_in_lexicon(text, tm
     lex = read_lexicon(tmp_path)  # no shared lexicon files: the built-in lists alone
     feats = HashedTextFeatures(lexicon_terms=lex.insults, identity_terms=lex.identities).fit(None)
     assert _meta(feats, text)[HIT] == 1, text
+
+
+@pytest.fixture(scope="module")
+def curse_feats():
+    from mizan.models.data import CURSE_PAIRS
+
+    return HashedTextFeatures(lexicon_terms=CURSE_PAIRS).fit(None)
+
+
+@pytest.mark.parametrize(
+    ("text", "hit"),
+    [
+        ("أعوذ بالله منه، الله يحرقه اذا كان قتلها فعلا", True),
+        ("ندوات؟ ربنا يخدهم كلهم", True),
+        ("ربي ياخذكم يا سراق", True),
+        # a plea against oppressors and a blessing are not curses aimed at someone
+        ("اللهم انتقم من الظالمين ومن كل من ظلم هذا الشعب", False),
+        ("الله يهديك يا اخي، اقرأ المقال كامل", False),
+        ("حسبي الله ونعم الوكيل", False),
+        ("الحريق أتى على المخزن كله", False),
+    ],
+)
+def test_curses_aimed_at_someone_are_insult_evidence(curse_feats, text, hit):
+    assert bool(_meta(curse_feats, text)[HIT] == 1) is hit

@@ -158,6 +158,8 @@ ENTITY_CASES = [
     ("091-234-5678", "xphonex"),
     ("0 9 1 2 3 4 5 6 7 8", "xphonex"),
     ("(091) 234 5678", "xphonex"),
+    ("youtu.be/xYz0fake123", "xurlx"),  # any top-level domain once a path follows
+    ("shorturl.at/abc12 here", "xurlx here"),
     ("wa.me/218912345678", "xhandlex"),
     ("https://t.me/spam_bot", "xhandlex"),
     ("تلغرام @spam_bot", "تلغرام xhandlex"),
@@ -175,6 +177,12 @@ ENTITY_NOT = [
     "it was good. me too",
     "@ahmed اتفق معك",
     "1.5",
+    # digit runs for emphasis or amounts are not phone numbers (plausible_phone)
+    "السلام عليكم 0000000000 امين",
+    "55555555 رقم مميز",
+    "1000000000 مبروك",
+    "10000000000000000 مليون مبروك",
+    "km/h and/or e.g. 1.5/10",
 ]
 
 
