@@ -129,7 +129,8 @@ class HashedBatch:
     end: _I64  # end (exclusive)
     kind: npt.NDArray[np.int8]  # n for char n-grams, -1 word, -2 word bigram
     meta: _F64  # (n_docs, len(META_NAMES))
-    # (start, end) in the normalised text of every word that hit the insult lexicon, and its doc
+    # (start, end) in the normalised text of every word (or word pair) that hit the insult
+    # lexicon, and its doc
     insult_doc: _I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     insult_start: _I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     insult_end: _I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -259,17 +260,20 @@ def hash_batch(
     insult: tuple[_I64, _I64, _I64] = (empty, empty + 1, empty + 1)
     if lexicon is not None and lexicon.size and w_raw.size:
         look = _lookup_forms(w_raw, w_start, w_end, w_doc, sub_hash)
-        n_hit, word_hit = _count_hits(lexicon, look, w_doc, n_docs)
-        hit_doc = w_doc[word_hit]
+        n_hit, word_hit, pair_hit = _count_hits(lexicon, look, w_doc, n_docs)
+        # insult spans: every word that hit, and every word pair that hit ("الله يحرقه")
+        first = np.concatenate((np.flatnonzero(word_hit), pair_hit))
+        last = np.concatenate((np.flatnonzero(word_hit), pair_hit + 1))
+        hit_doc = w_doc[first]
         insult = (
             hit_doc,
-            w_start[word_hit] - doc_start[hit_doc],
-            w_end[word_hit] - doc_start[hit_doc],
+            w_start[first] - doc_start[hit_doc],
+            w_end[last] - doc_start[hit_doc],
         )
         meta[:, _HIT] = n_hit > 0
         meta[:, _HITS] = np.log1p(n_hit)
         if identities is not None and identities.size:
-            n_id, _ = _count_hits(identities, look, w_doc, n_docs)
+            n_id, _, _ = _count_hits(identities, look, w_doc, n_docs)
             meta[:, _IDENTITY_INSULT] = (n_hit > 0) & (n_id > 0)
     return HashedBatch(
         doc=np.concatenate(docs),
@@ -321,6 +325,7 @@ class _Lookup:
     form: _U64  # raw hash of the bare word, or of the word after an Arabic clitic
     pair_doc: _I64  # document of each adjacent word pair in one document
     pair: _U64  # raw hash of that pair
+    pair_first: _I64  # index of the pair's first word
 
 
 def _lookup_forms(
@@ -346,22 +351,27 @@ def _lookup_forms(
         same = w_doc[1:] == w_doc[:-1]
         pair: _U64 = (w_raw[:-1] * np.uint64(_BASE_INV) + w_raw[1:])[same]
         pair_doc: _I64 = w_doc[:-1][same]
+        pair_first: _I64 = np.flatnonzero(same)
     else:
         pair, pair_doc = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    return _Lookup(np.concatenate(words), np.concatenate(forms), pair_doc, pair)
+        pair_first = np.zeros(0, dtype=np.int64)
+    return _Lookup(np.concatenate(words), np.concatenate(forms), pair_doc, pair, pair_first)
 
 
-def _count_hits(keys: _U64, look: _Lookup, w_doc: _I64, n_docs: int) -> tuple[_F64, _Bool]:
+def _count_hits(keys: _U64, look: _Lookup, w_doc: _I64, n_docs: int) -> tuple[_F64, _Bool, _I64]:
     """Count per document the words (bare or after a clitic) and word pairs found in ``keys``.
 
-    Also return which words hit (word pairs are counted, not marked).
+    Also return which words hit, and the first word of every word pair that hit.
     """
     hit = np.zeros(w_doc.shape[0], dtype=bool)
     hit[look.word[_in_sorted(look.form, keys)]] = True
     n_hit = np.bincount(w_doc[hit], minlength=n_docs).astype(np.float64)
+    pair_hit = look.pair_first[:0]
     if look.pair.size:
-        n_hit += np.bincount(look.pair_doc[_in_sorted(look.pair, keys)], minlength=n_docs)
-    return n_hit, hit
+        found = _in_sorted(look.pair, keys)
+        n_hit += np.bincount(look.pair_doc[found], minlength=n_docs)
+        pair_hit = look.pair_first[found]
+    return n_hit, hit, pair_hit
 
 
 def _per_doc(doc: _I64 | None, mask: _Bool | None, n_docs: int, n: int = 0) -> _F64:

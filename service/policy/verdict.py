@@ -286,9 +286,10 @@ def with_spans(reasons: list[dict], explanation: dict[str, list[dict]]) -> list[
         items = explanation.get(head, []) if head else []
         spans: list[list[int]] = []
         for it in items:  # a word and its entity placeholder can point at the same range,
-            # and a threat phrase holds the words the model weighed in it: each range once
+            # a threat phrase holds the words the model weighed in it, and an insult pair
+            # ("يا كلب") holds its insult word: a range that overlaps a stronger one is left out
             sp = it.get("span")
-            if sp and not any(s0 <= sp[0] and sp[1] <= e0 for s0, e0 in spans):
+            if sp and not any(sp[0] < e0 and s0 < sp[1] for s0, e0 in spans):
                 spans.append(list(sp))
         spans = spans[:EXPLAINED_SPANS]
         out.append({**r, "spans": spans} if head else r)

@@ -104,3 +104,12 @@ def curse_feats():
 )
 def test_curses_aimed_at_someone_are_insult_evidence(curse_feats, text, hit):
     assert bool(_meta(curse_feats, text)[HIT] == 1) is hit
+
+
+def test_a_pair_hit_is_an_insult_span_over_both_words(curse_feats):
+    from mizan.models.normalize import normalize
+
+    text = normalize("أعوذ بالله منه، الله يحرقه اذا كان قتلها")
+    batch = curse_feats._hash([text])
+    spans = [text[s:e] for s, e in zip(batch.insult_start, batch.insult_end, strict=True)]
+    assert spans == ["الله يحرقه"]

@@ -325,3 +325,20 @@ def test_a_word_inside_a_threat_phrase_is_not_highlighted_twice():
     [reason] = with_spans(v.reasons, explanation)
     assert reason["code"] == "threat_phrase"
     assert reason["spans"] == [[0, 13], [15, 21]]
+
+
+def test_an_insult_pair_and_its_insult_word_are_highlighted_once():
+    from mizan.service.policy.verdict import with_spans
+
+    v = decide(s(0.1, 0.6), T)
+    explanation = {
+        "abuse": [
+            {"feature": "كلب", "weight": 2.4, "span": [3, 6]},
+            {"feature": "يا كلب", "weight": 1.7, "span": [0, 6]},
+            {"feature": "الله يحرقه", "weight": 1.5, "span": [8, 18]},
+            {"feature": "يحرقه", "weight": 0.3, "span": [13, 18]},
+        ],
+        "spam": [],
+    }
+    [reason] = with_spans(v.reasons, explanation)
+    assert reason["spans"] == [[3, 6], [8, 18]]
