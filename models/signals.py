@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from .normalize import fold, normalize, plausible_phone
+from .normalize import _phone_digits as phone_digits  # the normaliser's own reading
+from .normalize import normalize, plausible_phone
 
 _ENTITY = {"xurlx": "link", "xphonex": "phone", "xhandlex": "handle", "xemailx": "handle"}
 _TLD = (
@@ -24,8 +25,6 @@ _URL = re.compile(
 # on text that holds a scheme, "www.", a known top-level domain or a short-link path.
 _URL_HINT = re.compile(rf"(?i)(?:://|www\.|\.(?:{_TLD})\b|\.ly/|\.me/)")
 _PHONE = re.compile(r"(?:\+|00)?\d(?:[\s.-]?\d){7,}")
-# a digit run as the normaliser reads a phone number (separators of up to three characters)
-_NUMBER = re.compile(r"\d(?:[ \-.()/]{0,3}\d)*")
 _DIGIT = re.compile(r"\d")
 _HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_.]{3,}")
 _PHRASES: dict[str, tuple[str, ...]] = {
@@ -247,17 +246,6 @@ _PHRASE_RE = {kind: phrase_pattern(ps) for kind, ps in _PHRASES.items()}
 _ANY_PHRASE = phrase_pattern(tuple(p for ps in _PHRASES.values() for p in ps))
 
 
-def has_phone_number(text: str) -> bool:
-    """True when ``text`` holds a digit run that ``plausible_phone`` accepts."""
-    for m in _NUMBER.finditer(fold(text)):
-        digits = "".join(ch for ch in m.group() if ch.isdigit())
-        if digits.startswith("00"):  # the international prefix
-            digits = digits[2:]
-        if plausible_phone(digits):
-            return True
-    return False
-
-
 def spam_signals(text: str, normalized: str | None = None) -> tuple[str, ...]:
     """Return the kinds of spam evidence in ``text`` (empty for an ordinary comment).
 
@@ -266,12 +254,15 @@ def spam_signals(text: str, normalized: str | None = None) -> tuple[str, ...]:
     found: set[str] = set()
     norm = normalize(text) if normalized is None else normalized
     for token, kind in _ENTITY.items():
-        if kind != "phone" and token in norm:
+        if token in norm:  # the normaliser marks only plausible phone numbers
             found.add(kind)
     if _URL_HINT.search(text) and _URL.search(text):
         found.add("link")
-    if ("xphonex" in norm or (_DIGIT.search(norm) and _PHONE.search(norm))) and has_phone_number(
-        text
+    # digits the normaliser left unmarked (inside a longer run, oddly split) may still be one
+    if (
+        "phone" not in found
+        and _DIGIT.search(norm)
+        and any(plausible_phone(phone_digits(m.group())) for m in _PHONE.finditer(norm))
     ):
         found.add("phone")
     if "@" in text and _HANDLE.search(text):
