@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mizan.models.features import META_NAMES, HashedTextFeatures, hash_batch
+from mizan.models.features import META_NAMES, HashedTextFeatures, hash_batch, to_matrix
 
 TEXT = st.text(
     alphabet=st.sampled_from(list("abc xyz") + list("كلبحمار ") + ["\u200b", "ـ", "1", "@"]),
@@ -54,6 +54,24 @@ def test_batch_and_single_comment_features_agree(texts):
     for i, text in enumerate(texts):
         alone = feats.transform([text])
         assert (alone != together[i]).nnz == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(TEXT, min_size=2, max_size=6))
+def test_scoring_without_spans_builds_the_same_matrix(texts):
+    # transform() leaves the positions out (spans=False); the matrix must not notice, and
+    # the 32-bit sort keys of small batches must order the features as 64-bit ones do
+    feats = HashedTextFeatures(lexicon_terms=("كلب",)).fit(None)
+    lex, n_bits = feats.lexicon_, feats.n_bits
+    with_spans = hash_batch(texts, n_bits, (2, 5), 2, lex, spans=True)
+    bare = hash_batch(texts, n_bits, (2, 5), 2, lex, spans=False)
+    assert bare.start.size == bare.end.size == bare.kind.size == bare.insult_doc.size == 0
+    assert np.array_equal(bare.doc, with_spans.doc) and np.array_equal(bare.col, with_spans.col)
+    assert np.array_equal(bare.meta, with_spans.meta)
+    wide = to_matrix(with_spans, len(texts), 30)  # >= 2 docs x 2**30 columns: 64-bit keys
+    small = to_matrix(bare, len(texts), n_bits)
+    assert (feats.transform_normalized(texts) != small).nnz == 0
+    assert np.array_equal(small.indptr, wide.indptr) and np.array_equal(small.data, wide.data)
 
 
 def test_lexicon_hits_with_and_without_clitic():
