@@ -166,7 +166,7 @@ def hash_batch(
     has an insult, so that naming a religion or a nationality is not evidence of abuse.
     ``spans=False`` leaves out where each feature and insult sits (empty ``start``, ``end``,
     ``kind`` and insult spans): scoring needs only documents, columns and meta features, and
-    the spans are a third of the arrays built here.
+    the spans are about half the bytes built here.
     """
     n_docs = len(normalized)
     padded = [" " + t[:_MAX_CHARS] + " " for t in normalized]
