@@ -283,8 +283,8 @@ def hash_batch(
         if identities is not None and identities.size:
             n_id, _, _ = _count_hits(identities, look, w_doc, n_docs)
             meta[:, _IDENTITY_INSULT] = (n_hit > 0) & (n_id > 0)
-    if not spans:
-        starts, ends, kinds = [empty + 1], [empty + 1], [empty.astype(np.int8)]
+    if not spans:  # nothing was collected: empty position arrays
+        starts, ends, kinds = [empty], [empty], [empty.astype(np.int8)]
     return HashedBatch(
         doc=np.concatenate(docs),
         col=np.concatenate(cols),
