@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from . import artifact
+from . import artifact, threats
 from . import normalize as _norm
 from .data import sha256
 from .features import META_NAMES, to_matrix
-from .signals import spam_signals
+from .signals import SPAM_PHRASES, phrase_prefilter, spam_signals
 from .threats import has_threat, threat_spans
 
 if TYPE_CHECKING:
@@ -72,6 +72,17 @@ def masked_word(normalized: str) -> bool:
     return "*" in normalized and _MASKED.search(normalized) is not None
 
 
+# Most comments hold no spam or threat phrase: one search rules out both lists.
+_ANY_PHRASE = phrase_prefilter(SPAM_PHRASES, threats.PHRASES, threats.GLUED_PREFIXES)
+
+
+def _evidence(text: str, norm: str) -> tuple[tuple[str, ...], bool]:
+    """The spam signals and the threat flag of a comment (``norm`` = its normalised text)."""
+    if _ANY_PHRASE.search(norm):
+        return spam_signals(text, norm), has_threat(norm)
+    return spam_signals(text, norm, phrases=False), False
+
+
 class ModelUnavailable(Exception):  # noqa: N818 - name fixed by the service contract
     """No usable model artifact."""
 
@@ -117,22 +128,26 @@ class Classifier:
         if x.shape[0] == 1:  # the worker's single comment: no row bookkeeping
             insult = np.array([hit_col in x.indices])
         else:
-            rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+            at = np.flatnonzero(x.indices == hit_col)
             insult = np.zeros(x.shape[0], dtype=bool)
-            insult[rows[x.indices == hit_col]] = True
+            insult[np.searchsorted(x.indptr, at, side="right") - 1] = True
         spam, abuse = self._index["spam"], self._index["abuse"]
         fine = [(h, self._index[h]) for h in _FINE if h in self._index]
         return [
             Scores(
-                spam=float(row[spam]),
-                abuse=float(row[abuse]),
-                labels={h: float(row[i]) for h, i in fine},
-                insult=bool(hit) or masked_word(norm),
-                spam_signals=spam_signals(text, norm),
-                threat=has_threat(norm),
+                spam=row[spam],
+                abuse=row[abuse],
+                labels={h: row[i] for h, i in fine},
+                insult=hit or masked_word(norm),
+                spam_signals=signals,
+                threat=threat,
                 words=len(norm.split()),
             )
-            for row, hit, text, norm in zip(p, insult, texts, normalized, strict=True)
+            # Python lists: reading numpy rows item by item costs more than the scores
+            for row, hit, text, norm in zip(
+                p.tolist(), insult.tolist(), texts, normalized, strict=True
+            )
+            for signals, threat in (_evidence(text, norm),)
         ]
 
     def explain(self, text: str, top: int = 5) -> dict[str, list[dict[str, Any]]]:

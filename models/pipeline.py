@@ -170,9 +170,14 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         parts = self.__dict__.get("_hidden")
         if parts is None:
             assert self.hidden_cols_ is not None
-            lookup = np.full(self.n_features_in_, -1, dtype=np.int32)
-            lookup[self.hidden_cols_] = np.arange(self.hidden_cols_.size, dtype=np.int32)
-            w1 = self.hidden_w1_q_.astype(np.float32) * self.hidden_w1_scale_[:, None]
+            # columns the view does not read point at a last row of zeros: a batch then
+            # multiplies every entry instead of selecting the read ones first (the same sums:
+            # a zero product adds nothing)
+            n_cols = self.hidden_cols_.size
+            lookup = np.full(self.n_features_in_, n_cols, dtype=np.int32)
+            lookup[self.hidden_cols_] = np.arange(n_cols, dtype=np.int32)
+            w1 = np.zeros((n_cols + 1, self.hidden_w1_q_.shape[1]), dtype=np.float32)
+            w1[:n_cols] = self.hidden_w1_q_.astype(np.float32) * self.hidden_w1_scale_[:, None]
             parts = self.__dict__["_hidden"] = (lookup, np.ascontiguousarray(w1))
         return parts
 
@@ -183,16 +188,12 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         x = X if isinstance(X, sp.csr_matrix) else sp.csr_matrix(X)
         lookup, w1 = self._hidden_parts()
         pos = lookup[x.indices]
-        keep = pos >= 0
         n = x.shape[0]
         if n == 1:  # the worker's single comment: a gather, no sparse matrix to build
+            keep = pos < w1.shape[0] - 1
             layer = x.data[keep].astype(np.float32) @ w1[pos[keep]] + self.hidden_b1_
             return np.array([float(np.maximum(layer, 0.0) @ self.hidden_w2_) + self.hidden_b2_])
-        rows = np.repeat(np.arange(n), np.diff(x.indptr))
-        indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[keep], minlength=n))))
-        xs = sp.csr_matrix(
-            (x.data[keep].astype(np.float32), pos[keep], indptr), shape=(n, w1.shape[0])
-        )
+        xs = sp.csr_matrix((x.data.astype(np.float32), pos, x.indptr), shape=(n, w1.shape[0]))
         hidden = np.maximum(xs @ w1 + self.hidden_b1_, 0.0)
         out: _F64 = (hidden @ self.hidden_w2_).astype(np.float64) + self.hidden_b2_
         return out
@@ -264,8 +265,9 @@ def stack_inputs(x: sp.csr_matrix, z: _F64, n_meta: int) -> _F64:
         if n == 1:  # the worker's single comment: no row bookkeeping
             out[0, z.shape[1] + x.indices[keep] - start] = x.data[keep]
         else:
-            rows = np.repeat(np.arange(n), np.diff(x.indptr))[keep]
-            out[rows, z.shape[1] + x.indices[keep] - start] = x.data[keep]
+            at = np.flatnonzero(keep)  # few entries: find their rows, not every entry's row
+            rows = np.searchsorted(x.indptr, at, side="right") - 1
+            out[rows, z.shape[1] + x.indices[at] - start] = x.data[at]
     return out
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .signals import phrase_pattern
 
-_PHRASES: tuple[str, ...] = (
+PHRASES: tuple[str, ...] = (
     # we know where you live / we have your address (MSA, Libyan, Maghrebi, Arabizi)
     "نعرف وين ساكن",
     "نعرفوا وين ساكن",
@@ -143,7 +143,8 @@ _PHRASES: tuple[str, ...] = (
 )
 
 # An Arabic conjunction may be glued to the phrase ("وبنجيك", "فاقتلوهم").
-_THREAT = phrase_pattern(_PHRASES, prefix="[وف]")
+GLUED_PREFIXES = "وف"
+_THREAT = phrase_pattern(PHRASES, prefix=f"[{GLUED_PREFIXES}]")
 
 
 def threat_spans(normalized: str) -> list[tuple[int, int]]:

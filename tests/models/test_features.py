@@ -80,3 +80,38 @@ def test_lexicon_hits_with_and_without_clitic():
     hit = META_NAMES.index("meta:lexicon_hit")
     n = (1 << feats.n_bits) + hit
     assert np.asarray(x[:, n].todense()).ravel().tolist() == [1.0, 1.0, 1.0, 0.0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.integers(0, (1 << 28) - 1), min_size=0, max_size=9000),
+    st.integers(0, 5000),
+)
+def test_radix_sort_of_32_bit_keys_is_a_sort(keys, repeat_of):
+    from mizan.models.features import _sort_32
+
+    key = np.array(keys + keys[:repeat_of], dtype=np.int32)  # duplicates as in a batch
+    out = _sort_32(key)
+    assert out.dtype == np.int32 and np.array_equal(out, np.sort(key))
+
+
+def test_batches_big_enough_for_the_radix_sort_build_the_same_matrix():
+    # ~100 comments give some 10k keys: the radix path, against 64-bit keys and np.sort
+    rng = np.random.default_rng(5)
+    words = ["كلب", "شكرا", "الحكومة", "ya", "7mar", "news", "ليبيا", "!!", "2024", "@x"]
+    texts = [" ".join(rng.choice(words, size=rng.integers(0, 12))) for _ in range(120)]
+    feats = HashedTextFeatures(lexicon_terms=("كلب",), identity_terms=("ليبيا",)).fit(None)
+    batch = hash_batch(texts, feats.n_bits, (2, 5), 2, feats.lexicon_, feats.identities_)
+    assert batch.col.size >= 4096
+    small = to_matrix(batch, len(texts), feats.n_bits)
+    wide = to_matrix(batch, len(texts), 30)
+    assert np.array_equal(small.indptr, wide.indptr) and np.array_equal(small.data, wide.data)
+    # the same columns: hashed ones as they are, meta ones after 2**20 or 2**30 columns
+    meta_small, meta_wide = small.indices >= 1 << 20, wide.indices >= 1 << 30
+    assert np.array_equal(meta_small, meta_wide)
+    assert np.array_equal(small.indices[~meta_small], wide.indices[~meta_wide])
+    assert np.array_equal(
+        small.indices[meta_small] - (1 << 20), wide.indices[meta_wide] - (1 << 30)
+    )
+    for i, text in enumerate(texts):  # and each row is the comment's own matrix
+        assert (feats.transform_normalized([text]) != small[i]).nnz == 0

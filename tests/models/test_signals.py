@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mizan.models import signals
+from mizan.models.normalize import normalize
 from mizan.models.signals import spam_signals
 
 
@@ -103,3 +104,23 @@ def test_plausible_phone(digits, plausible):
     from mizan.models.normalize import plausible_phone
 
     assert plausible_phone(digits) is plausible
+
+
+def test_the_phrase_prefilter_misses_no_spam_or_threat_phrase():
+    # the scorer skips both phrase searches when the prefilter finds nothing: it must match
+    # wherever either does (each phrase alone, glued to a conjunction, inside a sentence)
+    from mizan.models import threats
+    from mizan.models.signals import _ANY_PHRASE, SPAM_PHRASES, phrase_prefilter
+
+    pre = phrase_prefilter(SPAM_PHRASES, threats.PHRASES, threats.GLUED_PREFIXES)
+    texts = []
+    for phrase in SPAM_PHRASES + threats.PHRASES:
+        for form in (phrase, "و" + phrase, "ف" + phrase, "x" + phrase, phrase + "x"):
+            texts += [form, f"قال الرجل {form} امس", f"well, {form}!"]
+    hits = 0
+    for text in texts:
+        norm = normalize(text)
+        either = bool(_ANY_PHRASE.search(norm)) or threats.has_threat(norm)
+        hits += either
+        assert bool(pre.search(norm)) == either, text
+    assert hits > len(texts) // 3  # the lists were really exercised (the x-forms never match)
