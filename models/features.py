@@ -87,6 +87,7 @@ def _string_hash(s: str) -> int:
 
 
 _ENTITY_HASHES = np.array([_string_hash(w) for w in _ENTITY_WORDS], dtype=np.uint64)
+_ENTITY_LIST = _ENTITY_HASHES.tolist()
 _CLITIC_HASHES = {
     k: np.array([_string_hash(c) for c in _CLITICS if len(c) == k], dtype=np.uint64)
     for k in {len(c) for c in _CLITICS}
@@ -269,8 +270,8 @@ def hash_batch(
     if lexicon is not None and lexicon.size and w_raw.size:
         look = _lookup_forms(w_raw, w_start, w_end, w_doc, sub_hash)
         has_ids = identities is not None and identities.size > 0
-        keys, in_lex, in_ids = _merged_lists(lexicon, identities if has_ids else None)
-        found = _found(keys, look)  # one search for both lists
+        keys, in_lex, in_ids, table = _merged_lists(lexicon, identities if has_ids else None)
+        found = _found(keys, table, look)  # one search for both lists
         n_hit, word_hit, pair_hit = _count_hits(found, in_lex, look, w_doc, n_docs)
         if spans:  # every word that hit, and every word pair that hit ("الله يحرقه")
             first = np.concatenate((np.flatnonzero(word_hit), pair_hit))
@@ -371,32 +372,50 @@ def _lookup_forms(
     return _Lookup(np.concatenate(words), np.concatenate(forms), pair_doc, pair, pair_first)
 
 
-_MERGED: dict[tuple[int, int], tuple[object, object, _U64, _Bool, _Bool]] = {}
+_MERGED: dict[tuple[int, int], tuple[object, object, _U64, _Bool, _Bool, _Bool]] = {}
+_TABLE_BITS = 16  # a key's low bits index a table of which low bits occur at all
 
 
-def _merged_lists(lexicon: _U64, identities: _U64 | None) -> tuple[_U64, _Bool, _Bool]:
-    """Both term lists as one sorted key array, with which list each key belongs to.
+def _merged_lists(lexicon: _U64, identities: _U64 | None) -> tuple[_U64, _Bool, _Bool, _Bool]:
+    """Both term lists as one sorted key array, with which list each key belongs to, and a
+    table of the keys' low bits (``_TABLE_BITS``).
 
     Kept per pair of arrays (a fitted model's lists never change), so that a comment is
     looked up once, not once per list.
     """
     memo = _MERGED.get((id(lexicon), id(identities)))
     if memo is not None and memo[0] is lexicon and memo[1] is identities:
-        return memo[2], memo[3], memo[4]
+        return memo[2], memo[3], memo[4], memo[5]
     other = np.zeros(0, dtype=np.uint64) if identities is None else identities
     keys = np.union1d(lexicon, other).astype(np.uint64)
     in_lex, in_ids = np.isin(keys, lexicon), np.isin(keys, other)
+    table = np.zeros(1 << _TABLE_BITS, dtype=bool)
+    table[(keys & np.uint64((1 << _TABLE_BITS) - 1)).astype(np.int64)] = True
     if len(_MERGED) >= 8:
         _MERGED.clear()
-    _MERGED[(id(lexicon), id(identities))] = (lexicon, identities, keys, in_lex, in_ids)
-    return keys, in_lex, in_ids
+    _MERGED[(id(lexicon), id(identities))] = (lexicon, identities, keys, in_lex, in_ids, table)
+    return keys, in_lex, in_ids, table
 
 
-def _found(keys: _U64, look: _Lookup) -> tuple[_I64, _Bool, _I64, _Bool]:
+def _search(keys: _U64, table: _Bool, q: _U64) -> tuple[_I64, _Bool]:
+    """Where each of ``q`` sits in the sorted ``keys`` (0 when absent), and whether it is
+    there.  Only queries whose low bits occur among the keys (a few in a hundred, for hashed
+    words against a word list) are searched: the table answers the rest."""
+    pos = np.zeros(q.shape[0], dtype=np.int64)
+    found = np.zeros(q.shape[0], dtype=bool)
+    maybe = np.flatnonzero(table[(q & np.uint64((1 << _TABLE_BITS) - 1)).astype(np.int64)])
+    if maybe.size:
+        at = np.minimum(np.searchsorted(keys, q[maybe]), keys.shape[0] - 1)
+        pos[maybe] = at
+        found[maybe] = keys[at] == q[maybe]
+    return pos, found
+
+
+def _found(keys: _U64, table: _Bool, look: _Lookup) -> tuple[_I64, _Bool, _I64, _Bool]:
     """Where each word form and each word pair sits in ``keys``, and whether it is there."""
-    f_pos = np.minimum(np.searchsorted(keys, look.form), keys.shape[0] - 1)
-    p_pos = np.minimum(np.searchsorted(keys, look.pair), keys.shape[0] - 1)
-    return f_pos, keys[f_pos] == look.form, p_pos, keys[p_pos] == look.pair
+    f_pos, f_found = _search(keys, table, look.form)
+    p_pos, p_found = _search(keys, table, look.pair)
+    return f_pos, f_found, p_pos, p_found
 
 
 def _count_hits(
@@ -461,8 +480,9 @@ def _meta(
     n_di = _per_doc(dd, digit, n_docs)
     n_chars = np.maximum(lens - 2, 0).astype(np.float64)
     letters = np.maximum(n_ar + n_la, 1.0)
-    if n_docs == 1:  # one comparison for every entity word
-        ent = np.count_nonzero(w_raw[:, None] == _ENTITY_HASHES, axis=0)[None, :].astype(float)
+    if n_docs == 1:  # a few words: counted as Python ints, no array per entity word
+        words = w_raw.tolist()
+        ent = np.array([[float(words.count(h)) for h in _ENTITY_LIST]])
     else:
         ent = np.zeros((n_docs, len(_ENTITY_HASHES)))
         for k, eh in enumerate(_ENTITY_HASHES):
@@ -473,7 +493,7 @@ def _meta(
     if not w_raw.size:
         n_unique = np.zeros(n_docs)
     elif n_docs == 1:
-        n_unique = np.array([len(set(w_raw.tolist()))])
+        n_unique = np.array([len(set(words))])
     else:
         # mix first, then add the document: unmixed hashes of words one letter apart differ
         # by a small number, so (hash + doc) made such words of different documents collide
