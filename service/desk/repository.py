@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,8 +25,44 @@ from mizan.service.tables import (
     RateEvent,
     ReaderReport,
     TrainingExample,
+    WebhookDelivery,
     WordTerm,
 )
+
+# What a webhook body may hold of a reader: the published event carries these.
+_WEBHOOK_PERSONAL = ("author_name", "author_url", "body")
+
+
+def _scrub_webhook_bodies(session: Session, ids: list[str]) -> None:
+    """Take the erased comments' text and name out of the webhook bodies kept for them.
+
+    A delivery stores the exact body it sends; a published event's body holds the comment's
+    text, name and website.  Those fields leave every stored body of these comments, and such
+    a delivery that has not gone out yet never will (``failed``, "erased")."""
+    rows = session.execute(
+        select(WebhookDelivery.id, WebhookDelivery.payload, WebhookDelivery.status).where(
+            WebhookDelivery.comment_id.in_(ids)
+        )
+    ).all()
+    for delivery_id, body, status in rows:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        comment = data.get("comment") if isinstance(data, dict) else None
+        if not isinstance(comment, dict):
+            continue
+        if not any(k in comment for k in _WEBHOOK_PERSONAL):
+            continue
+        for k in _WEBHOOK_PERSONAL:
+            comment.pop(k, None)
+        comment["erased"] = True
+        values: dict = {"payload": json.dumps(data, ensure_ascii=False, separators=(",", ":"))}
+        if status == "pending":
+            values.update(status="failed", next_attempt_at=None, last_error="erased")
+        session.execute(
+            update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(**values)
+        )
 
 
 @dataclass(slots=True)
@@ -644,6 +681,7 @@ class ModerationRepository:
             to_remove = [cid for cid in ids if cid not in set(to_delete)]
             if ids:
                 session.execute(delete(TrainingExample).where(TrainingExample.comment_id.in_(ids)))
+                _scrub_webhook_bodies(session, ids)
             if to_delete:
                 session.execute(delete(Decision).where(Decision.comment_id.in_(to_delete)))
                 session.execute(delete(ReaderReport).where(ReaderReport.comment_id.in_(to_delete)))

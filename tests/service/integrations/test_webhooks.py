@@ -218,6 +218,47 @@ def test_dispatch_turns_committed_decisions_into_one_delivery_each(make_app, mon
         assert body["id"] == f"{d.endpoint_id}-{d.decision_id}"
 
 
+def test_erasing_a_reader_takes_their_words_out_of_webhook_bodies(make_app, monkeypatch):
+    # a delivery keeps the exact body it sends; a published event's body holds the text and
+    # the name, which an erasure request must reach too (and a body not yet sent never goes)
+    monkeypatch.setattr(wh, "DISPATCH_LAG", timedelta(0))
+    app = make_app()
+    hooks = app.extensions["mizan.webhooks"]
+    desk = app.extensions["mizan_desk"]
+    for e in hooks.endpoints():  # the shared database may hold other tests' endpoints
+        hooks.set_enabled(e["id"], False)
+    _s, endpoint_id = hooks.add("https://news.example/hooks/erase", ["comment.published"], "tests")
+    hooks.dispatch()
+    email = "erase.me@example.ly"
+    name = "ناصر الفرجاني"
+    sent = make_comment(app, "approved", email=email, author_name=name, body="اول كلام القارئ")
+    later = make_comment(app, "approved", email=email, author_name=name, body="ثاني كلام القارئ")
+    other = make_comment(app, "approved", author_name="سالم", body="تعليق قارئ آخر")
+    hooks.dispatch()
+    ids = {d["comment_id"]: d["id"] for d in hooks.get(endpoint_id)["deliveries"]}
+    assert set(ids) == {sent, later, other}
+    repo = hooks.repo
+    repo.record_attempt(  # the first one went out before the request
+        ids[sent], ok=True, status_code=200, error=None, retry_at=None, disable_after=5
+    )
+    assert "القارئ" in repo.delivery(ids[later])[0].payload  # (the check below can fail)
+
+    actor = desk.actor(desk.add_user("admin@newsroom.example", "admin", PASSWORD))
+    assert desk.erase_reader(actor, email, "remove")["removed"] == 2
+    for cid in (sent, later):
+        d, _ep = repo.delivery(ids[cid])
+        assert "القارئ" not in d.payload and "الفرجاني" not in d.payload
+        comment = json.loads(d.payload)["comment"]
+        assert comment["erased"] is True and comment["id"] == cid
+        assert not {"body", "author_name", "author_url"} & set(comment)
+    assert repo.delivery(ids[sent])[0].status == "delivered"
+    unsent = repo.delivery(ids[later])[0]
+    assert (unsent.status, unsent.last_error) == ("failed", "erased")
+    assert hooks.deliver(ids[later]) is None  # never sent
+    kept = repo.delivery(ids[other])[0]  # another reader's event is untouched
+    assert kept.status == "pending" and "تعليق قارئ آخر" in kept.payload
+
+
 def test_a_new_webhook_hears_what_happens_from_now_on_not_the_history(make_app, monkeypatch):
     monkeypatch.setattr(wh, "DISPATCH_LAG", timedelta(0))
     app = make_app()
