@@ -92,6 +92,8 @@ class Decision(Base):
 
     __table_args__ = (
         Index("ix_decisions_comment", "comment_id"),
+        # the desk's stats and the public sync read decisions by time window
+        Index("ix_decisions_created", "created_at"),
         Index(
             "uq_decisions_one_automatic",
             "comment_id",
