@@ -147,6 +147,7 @@ def render(sidecar: _Json) -> str:
     import jinja2
 
     from .features import META_NAMES
+    from .normalizer_check import check_texts
     from .train import ASSUMED_NEGATIVE_MASS, IN_DOMAIN_FOLDS, IN_DOMAIN_MASS
 
     loso = _read("classifier_loso.json")
@@ -174,6 +175,7 @@ def render(sidecar: _Json) -> str:
         loso_section="\n".join(loso_lines),
         targets=_targets(loso, cspam, rob, speed, sidecar, probe),
         meta_count=len(META_NAMES),
+        n_check_texts=len(check_texts()),
         assumed_mass=ASSUMED_NEGATIVE_MASS,
         in_domain_mass=IN_DOMAIN_MASS,
         folds=IN_DOMAIN_FOLDS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pathlib
 import re
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from . import artifact, threats
+from . import artifact, normalizer_check, threats
 from . import normalize as _norm
 from .data import sha256
 from .features import META_NAMES, to_matrix
@@ -98,12 +99,21 @@ class Classifier:
         self._features: HashedTextFeatures = pipeline.named_steps["features"]
         self._heads: CalibratedLinearHeads = pipeline.named_steps["heads"]
         self._index = {h: i for i, h in enumerate(self._heads.heads)}
-        recorded = sidecar.get("normalizer_sha256")
+
+    @functools.cached_property
+    def normalizer_changed(self) -> bool:
+        """True when the normaliser's output changed since training: scores may drift, retrain.
+
+        Checked by the fingerprint of its output on fixed texts (``models/normalizer_check.py``,
+        computed on first use: about a tenth of a second); a model without one (or recorded
+        under another set of texts) is checked by the SHA-256 of models/normalize.py.
+        """
+        check = self.sidecar.get("normalizer_check") or {}
+        if check.get("version") == normalizer_check.VERSION and check.get("fingerprint"):
+            return bool(normalizer_check.fingerprint(_norm.normalize) != check["fingerprint"])
+        recorded = self.sidecar.get("normalizer_sha256")
         current = pathlib.Path(_norm.__file__)
-        # True when models/normalize.py changed since training: scores may drift, retrain
-        self.normalizer_changed: bool = bool(
-            recorded and current.is_file() and sha256(current) != recorded
-        )
+        return bool(recorded and current.is_file() and sha256(current) != recorded)
 
     def predict_matrix(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Return calibrated probabilities, one column per head (see ``head_names``)."""

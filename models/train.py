@@ -41,9 +41,11 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
+from . import normalizer_check
 from .augment import synthetic_comments
 from .data import Lexicon, Rows, dataset_files, file_task, read_csv, read_lexicon
 from .features import META_NAMES
+from .normalize import normalize
 from .pipeline import HEADS, CalibratedLinearHeads, build_pipeline, stack_inputs
 from .signals import spam_signals
 
@@ -845,6 +847,10 @@ def train_and_save(
         "identity_terms": len(lexicon.identities),
         # features depend on the normaliser's exact output: record which one was used
         "normalizer_sha256": sha256(Path(__file__).with_name("normalize.py")),
+        "normalizer_check": {
+            "version": normalizer_check.VERSION,
+            "fingerprint": normalizer_check.fingerprint(normalize),
+        },
     }
     from .classifier import SHIPPED
 

@@ -124,6 +124,50 @@ def test_flags_a_changed_normaliser(tiny_artifact, tmp_path):
         assert load(copy).normalizer_changed is changed
 
 
+def test_flags_a_normaliser_whose_output_changed(tiny_artifact, tmp_path, monkeypatch):
+    # the fingerprint of the normaliser's output decides when the model records one: a
+    # rewrite with the same output is no change, an output that differs anywhere is
+    import mizan.models.normalize as norm
+    from mizan.models import normalizer_check
+
+    side = tiny_artifact / artifact.SIDECAR_FILE
+    meta = json.loads(side.read_text(encoding="utf-8"))
+    meta["normalizer_sha256"] = "0" * 64  # a stale file hash no longer decides
+    meta["normalizer_check"] = {
+        "version": normalizer_check.VERSION,
+        "fingerprint": normalizer_check.fingerprint(norm.normalize),
+    }
+    side.write_text(json.dumps(meta), encoding="utf-8")
+    assert load(tiny_artifact).normalizer_changed is False
+    original = norm.normalize
+    monkeypatch.setattr(norm, "normalize", lambda t: original(t.replace("ة", "ت")))
+    assert load(tiny_artifact).normalizer_changed is True
+    monkeypatch.setattr(norm, "normalize", original)
+    meta["normalizer_check"]["version"] = normalizer_check.VERSION + 1  # other texts: the hash
+    side.write_text(json.dumps(meta), encoding="utf-8")
+    assert load(tiny_artifact).normalizer_changed is True
+
+
+def test_the_normaliser_check_texts_reach_every_rule():
+    # each rule of models/normalize.py shows in the check set's output, so a change to any of
+    # them changes the fingerprint
+    import re
+
+    from mizan.models.normalizer_check import check_texts
+
+    pairs = [(t, normalize(t)) for t in check_texts()]
+    outputs = " ".join(o for _, o in pairs)
+    for placeholder in ("xurlx", "xemailx", "xphonex", "xhandlex"):
+        assert placeholder in outputs, placeholder
+    for folded in "أإآٱؤئىةکگیہھڤپچ٣۴ـَ​ѕ":  # every one folded away somewhere
+        assert any(folded in t and folded not in o for t, o in pairs), folded
+    assert any(re.search(r"([^\W\d])\1\1", t) and len(o) < len(t) for t, o in pairs)  # repeats
+    assert any("s.p.a.m" in t and "spam" in o for t, o in pairs)  # spaced letters
+    assert any("w0rld" in t and "world" in o for t, o in pairs)  # leet
+    assert any("HELLO" in t and "hello" in o for t, o in pairs)  # case
+    assert len(check_texts()) > 3000 and len(set(check_texts())) > 2500
+
+
 class Smuggled:
     """A type that is not on the trusted list."""
 

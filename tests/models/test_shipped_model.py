@@ -53,3 +53,10 @@ def test_explain_shipped_points_at_the_insult(shipped):
     text = "مقال جيد لكن انت يا حمار ما فهمت شي"
     top = shipped.explain(text, top=3)["abuse"]
     assert any(it["span"] and "حمار" in text[it["span"][0] : it["span"][1]] for it in top), top
+
+
+def test_the_shipped_model_was_trained_on_this_normalisers_output(shipped):
+    # its features depend on the exact normalised text: a normaliser whose output changed
+    # needs a retrain (models/normalizer_check.py)
+    assert shipped.sidecar["normalizer_check"]["fingerprint"]
+    assert shipped.normalizer_changed is False
