@@ -74,12 +74,12 @@ def masked_word(normalized: str) -> bool:
 
 
 # Most comments hold no spam or threat phrase: one search rules out both lists.
-_ANY_PHRASE = phrase_prefilter(SPAM_PHRASES, threats.PHRASES, threats.GLUED_PREFIXES)
+_ANY_EVIDENCE_PHRASE = phrase_prefilter(SPAM_PHRASES, threats.PHRASES, threats.GLUED_PREFIXES)
 
 
 def _evidence(text: str, norm: str) -> tuple[tuple[str, ...], bool]:
     """The spam signals and the threat flag of a comment (``norm`` = its normalised text)."""
-    if _ANY_PHRASE.search(norm):
+    if _ANY_EVIDENCE_PHRASE.search(norm):
         return spam_signals(text, norm), has_threat(norm)
     return spam_signals(text, norm, phrases=False), False
 
