@@ -364,6 +364,11 @@ class WebhookEndpoint(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+# The reader's own words in a webhook body (a comment.published event's "comment" object
+# carries them): the payload builder adds them, an erasure takes them out again.
+WEBHOOK_READER_FIELDS = ("author_name", "author_url", "body")
+
+
 class WebhookDelivery(Base):
     """One event for one endpoint: the exact body sent, and how its attempts went."""
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from mizan.service.db import aware, utcnow
 from mizan.service.tables import (
+    WEBHOOK_READER_FIELDS,
     ApiToken,
     AuditEntry,
     AuthorBan,
@@ -28,9 +29,6 @@ from mizan.service.tables import (
     WebhookDelivery,
     WordTerm,
 )
-
-# What a webhook body may hold of a reader: the published event carries these.
-_WEBHOOK_PERSONAL = ("author_name", "author_url", "body")
 
 
 def _scrub_webhook_bodies(session: Session, ids: list[str]) -> None:
@@ -52,9 +50,9 @@ def _scrub_webhook_bodies(session: Session, ids: list[str]) -> None:
         comment = data.get("comment") if isinstance(data, dict) else None
         if not isinstance(comment, dict):
             continue
-        if not any(k in comment for k in _WEBHOOK_PERSONAL):
+        if not any(k in comment for k in WEBHOOK_READER_FIELDS):
             continue
-        for k in _WEBHOOK_PERSONAL:
+        for k in WEBHOOK_READER_FIELDS:
             comment.pop(k, None)
         comment["erased"] = True
         values: dict = {"payload": json.dumps(data, ensure_ascii=False, separators=(",", ":"))}

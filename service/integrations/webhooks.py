@@ -54,7 +54,7 @@ from mizan.service.integrations.repository import (
     DecisionEvent,
     IntegrationRepository,
 )
-from mizan.service.tables import WebhookEndpoint
+from mizan.service.tables import WEBHOOK_READER_FIELDS, WebhookEndpoint
 
 log = logging.getLogger("mizan.webhooks")
 
@@ -137,7 +137,8 @@ def payload(e: DecisionEvent, event: str, delivery_key: str) -> dict[str, Any]:
         "created_at": _iso(e.comment_created_at),
     }
     if event == "comment.published":
-        comment.update(author_name=e.author_name, author_url=e.author_url, body=e.body)
+        words = (e.author_name, e.author_url, e.body)
+        comment.update(zip(WEBHOOK_READER_FIELDS, words, strict=True))
     return {
         "id": delivery_key,
         "event": event,
