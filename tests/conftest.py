@@ -115,7 +115,8 @@ def db_url(request, tmp_path: Path) -> str:
     url = request.getfixturevalue("pg_database")
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE comments CASCADE"))
+        # blocked domains too: a test that blocks one would otherwise leave it for the next
+        conn.execute(text("TRUNCATE comments, blocked_domains CASCADE"))
     engine.dispose()
     return url
 
