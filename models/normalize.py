@@ -428,21 +428,34 @@ def _entity_matches(s: str) -> Iterator[re.Match[str]]:
 # Cheap necessary conditions for any entity above (the big regex is skipped on most comments).
 _DOT_HINT = re.compile(rf"\.(?:[a-z0-9]| (?:{_SPACED_TLDS})(?![a-z0-9\-]))")
 _DIGITS_HINT = re.compile(r"[0-9](?: ?[\-.()/]? ?[0-9]){6}")
-_KW_LATIN = ("wts", "whats", "watsapp", "wtsapp", "telegram", "viber", "dot ")
 _KW_SHORT_HINT = re.compile(r"(?:wa|tg)(?![a-z])")
-_KW_ARABIC = ("واتس", "وتس", "رام", "فايبر", "دوت")
 
 
 def _entity_hint(s: str) -> bool:
-    return (
-        "@" in s
-        or "/" in s
-        or "[" in s
-        or "(" in s
-        or _DOT_HINT.search(s) is not None
-        or _DIGITS_HINT.search(s) is not None
-        or (not s.isascii() and any(k in s for k in _KW_ARABIC))
-        or any(k in s for k in _KW_LATIN)
+    # What each alternative of _ENTITY_BODY must contain: a handle link, an e-mail and a host
+    # have a "." before a letter or digit (_DOT_HINT); a scheme has "://"; the bracketed dot
+    # forms and the keywords are listed; a phone number has seven digits. A bare "@name" (a
+    # reply mention, a fifth of tweets) is none of them. "www." before a character other than
+    # a letter or digit is marked only when the text has "@", "/", "[" or "(" (the hint the
+    # shipped model was trained with; the features depend on the exact output). The keyword
+    # tests are written out: a generator over a tuple costs more than all of them.
+    if "://" in s or ("www" in s and ("@" in s or "/" in s or "[" in s or "(" in s)):
+        return True
+    if ("[" in s and ("[.]" in s or "[dot]" in s)) or ("(" in s and ("(.)" in s or "(dot)" in s)):
+        return True
+    if _DOT_HINT.search(s) is not None or _DIGITS_HINT.search(s) is not None:
+        return True
+    # the Arabic keywords ("رام" ends every spelling of Telegram)
+    if not s.isascii() and ("واتس" in s or "وتس" in s or "رام" in s or "فايبر" in s or "دوت" in s):
+        return True
+    return (  # the Latin keywords, then the short ones
+        "wts" in s
+        or "whats" in s
+        or "watsapp" in s
+        or "wtsapp" in s
+        or "telegram" in s
+        or "viber" in s
+        or "dot " in s
         or (("wa" in s or "tg" in s) and _KW_SHORT_HINT.search(s) is not None)
     )
 
@@ -484,7 +497,9 @@ def _mark_entities(s: str) -> str:
 # Leetspeak, repeats, spaced-out letters
 # ---------------------------------------------------------------------------------------------
 
-_LEET_HINT = re.compile(r"[0-9@$](?:(?<=[a-z][0-9@$])|(?=[a-z]))")
+# A leet character next to a letter. A token's leading "@" is a mention and never mapped, so it
+# counts only inside a token ("b@d"; "@user" alone needs no pass).
+_LEET_HINT = re.compile(r"[0-9@$](?<![^a-z0-9@$]@)(?<!^@)(?:(?<=[a-z].)|(?=[a-z]))")
 _LEET_TOKEN = re.compile(r"(?<![a-z0-9@$])[a-z0-9@$]*(?:[a-z][0-9@$]|[0-9@$][a-z])[a-z0-9@$]*+")
 _LEET_TABLE = str.maketrans("013457@$", "oieastas")
 _ORDINAL = re.compile(r"[0-9]+(?:st|nd|rd|th)")
