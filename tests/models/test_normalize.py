@@ -436,3 +436,12 @@ def test_mentions_skip_entity_and_leet_steps(s):
     assert not n._entity_hint(s)
     assert not n._LEET_HINT.search(s)
     assert normalize(s) == s
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ANY_TEXT, st.text(st.sampled_from("أإآؤئىةاكگیڤ٣ـ\u200bRSé ب"), max_size=30)))
+def test_fast_translate_is_the_table(text):
+    """The shortcut for the usual Arabic comment maps every character as the full table does."""
+    from mizan.models import normalize as n
+
+    assert n._translate(text) == text.translate(n._TABLE)
