@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from .data import datasets_from_env
-
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
@@ -61,6 +59,8 @@ def train(
         path = card_mod.write_card()
         click.echo(f"wrote {path}")
         return
+    from .data import datasets_from_env  # numpy: not for every `mizan` command
+
     data_dir = data_dir or datasets_from_env()
     if data_dir is None:
         # An installed package has no datasets beside it: never guess a path.

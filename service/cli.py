@@ -26,10 +26,12 @@ def _settings() -> Settings:
 def main(ctx: click.Context) -> None:
     """Mizan: comment moderation for news websites."""
     # `mizan evaluate` routes scores with the worker's own policy function (models/ cannot
-    # import the service, so the policy is handed to it here).
-    from mizan.service.policy import outcome
+    # import the service, so the policy is handed to it here). Only then: the policy loads the
+    # classifier's libraries, half a second that a health check should not pay.
+    if ctx.invoked_subcommand == "evaluate":
+        from mizan.service.policy import outcome
 
-    ctx.meta["mizan.route"] = outcome
+        ctx.meta["mizan.route"] = outcome
 
 
 @main.group()

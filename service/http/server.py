@@ -22,7 +22,7 @@ from gunicorn.app.base import BaseApplication
 log = logging.getLogger("mizan.front")
 
 
-APP = "mizan.service:create_app"
+APP = "mizan.service.app:create_app"
 
 
 class _Gunicorn(BaseApplication):

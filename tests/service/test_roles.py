@@ -247,3 +247,22 @@ def test_db_upgrade_gives_up_after_its_wait(tmp_path):
     assert "retrying in" in res.output
     assert "Error: cannot reach the database (OperationalError)" in res.output
     assert "secret-pw" not in res.output and "127.0.0.1" not in res.output
+
+
+def test_api_and_beat_health_checks_load_no_heavy_library(tmp_path):
+    """Containers run `mizan healthcheck` every 30-60 s: the api and beat checks must not import
+    Flask, SQLAlchemy or the classifier's libraries (it once cost 0.7 s of CPU each time)."""
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from mizan.service.cli import main\n"
+        "for role in ('api', 'beat'):\n"
+        "    CliRunner().invoke(main, ['healthcheck', role, '--timeout', '0.2'])\n"
+        "heavy = ('flask', 'sqlalchemy', 'sklearn', 'scipy', 'numpy', 'celery')\n"
+        "print(' '.join(sorted(m for m in heavy if m in sys.modules)))\n"
+    )
+    env = {**os.environ, "MIZAN_DATA_DIR": str(tmp_path), "MIZAN_PORT": "9"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.strip() == ""
