@@ -171,6 +171,10 @@ class IntegrationSettings:
     #   re-sends deliveries whose task was lost (events are also dispatched at once after each
     #   decision).
     webhook_dispatch_seconds: float = 5.0
+    # MIZAN_WEBHOOK_ALLOW_PRIVATE: allow endpoints on loopback, private, link-local and other
+    #   non-public addresses (a CMS on the same network). Off: a desk account could otherwise
+    #   make the service POST to internal services and cloud metadata addresses.
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IntegrationSettings:
@@ -185,6 +189,7 @@ class IntegrationSettings:
             webhook_dispatch_seconds=_float(
                 env, "MIZAN_WEBHOOK_DISPATCH_SECONDS", 5.0, 0.5, 3600.0
             ),
+            webhook_allow_private=_bool(env, "MIZAN_WEBHOOK_ALLOW_PRIVATE", False),
         )
 
 

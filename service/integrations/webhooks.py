@@ -28,6 +28,12 @@ periodic dispatch, which sends deliveries whose time has come) after
 ``MIZAN_WEBHOOK_RETRY_BASE`` seconds doubled each time (at most half an hour) with full jitter, up
 to ``MIZAN_WEBHOOK_MAX_ATTEMPTS`` attempts. ``MIZAN_WEBHOOK_DISABLE_AFTER`` consecutive failed
 attempts disable the endpoint (a success resets the count); re-enabling it sends what waited.
+
+Targets: unless ``MIZAN_WEBHOOK_ALLOW_PRIVATE`` is on, an endpoint must be a public address.
+Adding one whose host is a loopback, private, link-local or otherwise non-public IP literal (or
+``localhost``) is refused; at each attempt the host name is resolved, the attempt fails
+(``blocked address``) when any address it resolves to is not public, and the connection goes to
+the address that was checked (a name that resolves differently a moment later cannot redirect it).
 """
 
 from __future__ import annotations
@@ -35,10 +41,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
 import logging
 import random
 import secrets
+import socket
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -161,8 +169,33 @@ def backlog_payload(c: BacklogCrossing, alert_minutes: int, delivery_key: str) -
     }
 
 
-def check_url(url: str) -> str:
-    """An endpoint URL: http(s), a host, no credentials, at most 2000 characters."""
+def public_address(address: str) -> bool:
+    """True for a globally routable IP address (not loopback, private, link-local, CGNAT,
+    multicast, reserved or unspecified; an IPv4-mapped IPv6 address is judged as IPv4)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _local_host(host: str) -> bool:
+    """A host that is non-public without asking DNS: an IP literal or localhost."""
+    host = host.rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return not public_address(host)
+
+
+def check_url(url: str, allow_private: bool = False) -> str:
+    """An endpoint URL: http(s), a host, no credentials, at most 2000 characters; unless
+    ``allow_private``, not a loopback, private or other non-public IP literal or localhost."""
     url = (url or "").strip()
     try:
         parts = urlsplit(url)
@@ -189,6 +222,16 @@ def check_url(url: str) -> str:
             },
         )
     del port
+    if not allow_private and _local_host(parts.hostname or ""):
+        raise ValidationFailed(
+            "The webhook could not be added: see the fields.",
+            fields={
+                "url": [
+                    "A loopback, private or link-local address is not allowed "
+                    "(MIZAN_WEBHOOK_ALLOW_PRIVATE=true allows endpoints on your own network)."
+                ]
+            },
+        )
     return url
 
 
@@ -231,7 +274,7 @@ class Webhooks:
     # --- endpoints ------------------------------------------------------------------------------
     def add(self, url: str, events: Sequence[str], created_by: str | None) -> tuple[str, int]:
         """Register an endpoint; returns its signing secret (shown once) and its id."""
-        url, chosen = check_url(url), check_events(events)
+        url, chosen = check_url(url, self.conf.webhook_allow_private), check_events(events)
         secret = "whsec_" + secrets.token_urlsafe(32)
         enc = self.keys.encrypt(secret)
         assert enc is not None
@@ -341,7 +384,13 @@ class Webhooks:
             return None
         secret = self.keys.decrypt(ep.secret_enc) or ""
         ok, code, error = send(
-            ep.url, d.payload.encode(), secret, d.event, d.id, self.conf.webhook_timeout
+            ep.url,
+            d.payload.encode(),
+            secret,
+            d.event,
+            d.id,
+            self.conf.webhook_timeout,
+            allow_private=self.conf.webhook_allow_private,
         )
         last = d.attempts + 1 >= self.conf.webhook_max_attempts
         delay = None if ok or last else backoff(d.attempts + 1, self.conf.webhook_retry_base)
@@ -360,14 +409,45 @@ class Webhooks:
         return delay
 
 
+class BlockedAddress(OSError):
+    """The endpoint's host resolves to an address that is not public."""
+
+
+def resolve_public(host: str, port: int, timeout: float) -> tuple[str, int]:
+    """The first address of ``host`` to connect to; BlockedAddress when any is not public.
+
+    Every address is checked (a name with one public and one private address is refused: which
+    one a client connects to is not ours to choose)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = [info[4] for info in infos]
+    if not addresses or not all(public_address(str(a[0])) for a in addresses):
+        raise BlockedAddress(host)
+    del timeout  # getaddrinfo has no timeout of its own; the connection below has
+    return str(addresses[0][0]), int(addresses[0][1])
+
+
 def send(
-    url: str, body: bytes, secret: str, event: str, delivery_id: int, timeout: float
+    url: str,
+    body: bytes,
+    secret: str,
+    event: str,
+    delivery_id: int,
+    timeout: float,
+    allow_private: bool = False,
 ) -> tuple[bool, int | None, str | None]:
     """POST once, never following a redirect: (success, status code, error)."""
     parts = urlsplit(url)
-    conn_cls = (
-        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    )
+    https = parts.scheme == "https"
+    conn_cls = http.client.HTTPSConnection if https else http.client.HTTPConnection
+    host, port = parts.hostname or "", parts.port or (443 if https else 80)
+    pinned: tuple[str, int] | None = None
+    if not allow_private:
+        try:
+            pinned = resolve_public(host, port, timeout)
+        except BlockedAddress:
+            return False, None, "blocked address: not a public address"
+        except (OSError, UnicodeError) as exc:
+            return False, None, f"{type(exc).__name__}"
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = {
         "Content-Type": "application/json",
@@ -376,7 +456,17 @@ def send(
         "X-Mizan-Event": event,
         "X-Mizan-Delivery": str(delivery_id),
     }
-    conn = conn_cls(parts.hostname or "", parts.port, timeout=timeout)
+    conn = conn_cls(host, port, timeout=timeout)
+    if pinned is not None:
+        # Connect to the address that was checked; TLS still verifies the host name.
+        address = pinned
+
+        def connect_pinned(
+            _addr: object, timeout: float = timeout, source_address: Any = None
+        ) -> socket.socket:
+            return socket.create_connection(address, timeout, source_address)
+
+        conn._create_connection = connect_pinned  # type: ignore[attr-defined]
     try:
         conn.request("POST", path, body=body, headers=headers)
         resp = conn.getresponse()

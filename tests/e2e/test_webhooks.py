@@ -153,6 +153,7 @@ def test_deliveries_are_signed_retried_private_and_a_failing_endpoint_is_disable
         MIZAN_WEBHOOK_MAX_ATTEMPTS="10",
         MIZAN_WEBHOOK_DISABLE_AFTER="3",
         MIZAN_WEBHOOK_DISPATCH_SECONDS="1",
+        MIZAN_WEBHOOK_ALLOW_PRIVATE="true",  # the receiver listens on this machine
         MIZAN_REPORT_THRESHOLD="1",
         # About the plumbing: ordinary comments pass whatever the model's calibration.
         MIZAN_THRESHOLD_APPROVE_ABUSE="0.8",

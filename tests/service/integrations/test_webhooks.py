@@ -156,7 +156,7 @@ def test_redirects_are_not_followed():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-        ok, code, error = wh.send(url, b"{}", SECRET, "comment.held", 1, 2.0)
+        ok, code, error = wh.send(url, b"{}", SECRET, "comment.held", 1, 2.0, allow_private=True)
     finally:
         server.shutdown()
         server.server_close()
@@ -475,7 +475,9 @@ def test_a_backlog_delivery_reaches_a_receiver_signed_and_is_retried(make_app):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        app = make_app()
+        from mizan.service.config import IntegrationSettings
+
+        app = make_app(integrations=IntegrationSettings(webhook_allow_private=True))
         hooks = app.extensions["mizan.webhooks"]
         url = f"http://127.0.0.1:{server.server_address[1]}/alerts"
         secret, endpoint_id = hooks.add(url, ["queue.backlog", "comment.held"], "tests")
@@ -569,3 +571,102 @@ def test_the_backlog_event_is_off_when_the_alert_is(make_app):
     hooks.add("https://news.example/hooks/alert", ["queue.backlog"], "tests")
     make_comment(app, "held", at=datetime.now(UTC) - timedelta(days=3))
     assert hooks.check_backlog() == []
+
+
+# --- targets: public addresses only, unless the site allows its own network ---------------------
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://api.localhost/hook",
+        "http://10.0.0.5/hook",
+        "http://192.168.1.20/hook",
+        "http://172.16.0.1/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://100.64.0.1/hook",
+        "http://0.0.0.0/hook",
+        "http://[::1]/hook",
+        "http://[fd00::1]/hook",
+        "http://[fe80::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+    ],
+)
+def test_non_public_endpoints_are_refused_unless_allowed(url):
+    with pytest.raises(ValidationFailed) as err:
+        wh.check_url(url)
+    assert "MIZAN_WEBHOOK_ALLOW_PRIVATE" in err.value.fields["url"][0]
+    assert wh.check_url(url, allow_private=True) == url
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.216.34", True),
+        ("2606:4700:4700::1111", True),
+        ("::ffff:93.184.216.34", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("169.254.169.254", False),
+        ("100.64.1.1", False),
+        ("224.0.0.1", False),
+        ("::ffff:10.0.0.1", False),
+        ("fe80::1%eth0", False),
+        ("not an address", False),
+    ],
+)
+def test_public_address(address, public):
+    assert wh.public_address(address) is public
+
+
+def test_a_name_that_resolves_to_a_private_address_is_not_sent_to(monkeypatch):
+    """A public-looking name (or one re-pointed after it was added) is checked at each attempt;
+    a name with any non-public address is refused, and nothing connects."""
+    import socket
+
+    answers = {
+        "hooks.example": ["93.184.216.34"],
+        "rebind.example": ["127.0.0.1"],
+        "mixed.example": ["93.184.216.34", "10.0.0.7"],
+    }
+
+    def fake_getaddrinfo(host, port, *a, **k):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port)) for ip in answers[host]]
+
+    connected = []
+
+    def fake_connect(address, *a, **k):
+        connected.append(address)
+        raise ConnectionRefusedError
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", fake_connect)
+    for host in ("rebind.example", "mixed.example"):
+        ok, code, error = wh.send(f"http://{host}/hook", b"{}", SECRET, "comment.held", 1, 1.0)
+        assert (ok, code, error) == (False, None, "blocked address: not a public address")
+    assert connected == []
+    # A public name: the connection goes to the address that was checked.
+    ok, _code, error = wh.send("https://hooks.example/h", b"{}", SECRET, "comment.held", 1, 1.0)
+    assert not ok and error == "ConnectionRefusedError"
+    assert connected == [("93.184.216.34", 443)]
+
+
+def test_a_blocked_delivery_is_a_failed_attempt(make_app, monkeypatch):
+    import socket
+
+    def private_answer(host, port, *a, **k):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.9", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", private_answer)
+    monkeypatch.setattr(wh, "DISPATCH_LAG", timedelta(0))
+    app = make_app()
+    hooks = app.extensions["mizan.webhooks"]
+    for e in hooks.endpoints():  # the shared database may hold other tests' endpoints
+        hooks.set_enabled(e["id"], False)
+    _secret, endpoint_id = hooks.add("https://cms.news.example/hook", ["comment.held"], "tests")
+    hooks.dispatch()  # earlier decisions of the shared database are not replayed
+    make_comment(app, "held")
+    [delivery_id] = hooks.dispatch()[0]
+    assert hooks.deliver(delivery_id) is not None  # retried later, like any failure
+    shown = hooks.get(endpoint_id)
+    assert "blocked address" in json.dumps(shown, default=str)
