@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from marshmallow import (
     RAISE,
@@ -124,6 +124,37 @@ def normalize_http_url(value: str) -> str:
     if parts.fragment or value.endswith("#"):
         out += "#" + parts.fragment
     return out
+
+
+# Query parameters that say who the reader is or which campaign brought them, not which article
+# it is: a newsletter link ("?mc_eid=...", "?email=...") or a shared one ("?fbclid=...") would
+# otherwise be stored with the comment and sent to webhooks as its permalink.
+_READER_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid",
+        "igshid", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "vero_id", "oly_anon_id",
+        "oly_enc_id", "s_cid", "email",
+    }
+)  # fmt: skip
+
+
+def article_link(url: str | None) -> str | None:
+    """``url`` without the query parameters that identify a reader: utm_* campaign tags, the
+    click and mailing-list ids above, and any parameter whose value holds an "@" (an e-mail
+    address). The others ("?p=123") stay exactly as written; so does the fragment."""
+    if not url or "?" not in url:
+        return url
+    base, _, rest = url.partition("?")
+    query, hash_, fragment = rest.partition("#")
+    kept = []
+    for part in query.split("&"):
+        name, _eq, value = part.partition("=")
+        name = unquote_plus(name).strip().lower()
+        if name.startswith("utm_") or name in _READER_PARAMS or "@" in unquote_plus(value):
+            continue
+        kept.append(part)
+    out = base + ("?" + "&".join(kept) if any(kept) else "")
+    return out + hash_ + fragment
 
 
 class HttpUrl(Text):

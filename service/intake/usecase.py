@@ -14,6 +14,7 @@ from mizan.service.crypto import Keys, token_urlsafe
 from mizan.service.db import DecisionRecord, utcnow
 from mizan.service.errors import Unavailable, ValidationFailed
 from mizan.service.intake.repository import Repository
+from mizan.service.intake.schemas import article_link
 from mizan.service.queue import TaskSender
 
 log = logging.getLogger("mizan.domain")
@@ -107,8 +108,8 @@ class Service:
             row = {
                 "id": comment_id,
                 "post_id": data["post_id"],
-                "permalink": data.get("permalink"),
-                "article_url": data.get("article_url") or data.get("permalink"),
+                "permalink": article_link(data.get("permalink")),
+                "article_url": article_link(data.get("article_url") or data.get("permalink")),
                 "article_title": data.get("title"),
                 "parent_id": parent_id,
                 "root_id": root_id,

@@ -434,3 +434,23 @@ def test_article_url_and_title_are_stored_when_the_site_gives_them(client, app):
     bare = post_json(client, comment_payload()).get_json()["id"]
     row = factories.get_comment(app.extensions["mizan"].repo, bare)
     assert (row.article_url, row.article_title) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        (f"{ORIGIN}/a/1?p=7&utm_source=nl&utm_medium=email", f"{ORIGIN}/a/1?p=7"),
+        (f"{ORIGIN}/a/1?fbclid=IwAR0x&mc_eid=9f3a&mc_cid=12", f"{ORIGIN}/a/1"),
+        (f"{ORIGIN}/a/1?ref=reader%40mail.example&id=5", f"{ORIGIN}/a/1?id=5"),
+        (f"{ORIGIN}/a/1?Email=reader@mail.example", f"{ORIGIN}/a/1"),
+        (f"{ORIGIN}/?p=42&lang=ar", f"{ORIGIN}/?p=42&lang=ar"),
+        (f"{ORIGIN}/a/%D9%84%D9%8A?utm_id=1", f"{ORIGIN}/a/%D9%84%D9%8A"),
+    ],
+)
+def test_reader_parameters_leave_the_stored_article_link(client, app, given, stored):
+    """A newsletter or shared link carries who the reader is ("?mc_eid=", an e-mail): the
+    article's link is stored, and sent to webhooks, without it; the article's own parameters
+    stay as the site wrote them."""
+    cid = post_json(client, comment_payload(permalink=given)).get_json()["id"]
+    row = factories.get_comment(app.extensions["mizan"].repo, cid)
+    assert (row.permalink, row.article_url) == (stored, stored)
