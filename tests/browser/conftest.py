@@ -44,7 +44,12 @@ def serve(tmp_path: Path, **env_extra: str):
     from mizan.service.db import upgrade
 
     upgrade(url)
-    app = build_app(tmp_path, url, RecordingSender())
+    from mizan.service.config import DeskSettings
+
+    # The in-process app reads the desk settings the server gets (its time zone decides which
+    # day "today" is: with MIZAN_TIMEZONE only on the server, the two disagreed near midnight).
+    desk = DeskSettings.from_env({**os.environ, **env_extra})
+    app = build_app(tmp_path, url, RecordingSender(), desk=desk)
     port = _free_port()
     env = {
         **os.environ,
