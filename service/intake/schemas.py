@@ -144,8 +144,10 @@ def article_link(url: str | None) -> str | None:
     address). The others ("?p=123") stay exactly as written; so does the fragment."""
     if not url or "?" not in url:
         return url
-    base, _, rest = url.partition("?")
-    query, hash_, fragment = rest.partition("#")
+    head, hash_, fragment = url.partition("#")  # a "?" after the "#" is the fragment's
+    if "?" not in head:
+        return url
+    base, _, query = head.partition("?")
     kept = []
     for part in query.split("&"):
         name, _eq, value = part.partition("=")

@@ -25,6 +25,7 @@ from mizan.service.crypto import Keys, token_urlsafe
 from mizan.service.db import DecisionRecord, aware, utcnow
 from mizan.service.desk import Actor, Desk
 from mizan.service.errors import Conflict, NotFound, ValidationFailed
+from mizan.service.intake import article_link
 from mizan.service.integrations.repository import IntegrationRepository
 from mizan.service.integrations.scoring import InProcessDecider
 from mizan.service.policy import PendingComment
@@ -194,7 +195,7 @@ class Akismet:
             )
         email = (data.get("comment_author_email") or "").strip()[:254]
         ip = _clip(data.get("user_ip"), 64)
-        permalink = _http_url(data.get("permalink"), 2000)
+        permalink = article_link(_http_url(data.get("permalink"), 2000))
         # The article: its permalink (or the site's front page) on this site.
         post_id = f"{site.name}:{urlsplit(permalink).path if permalink else '/'}"[:200]
         referrer = _http_url(data.get("referrer"), 2000)

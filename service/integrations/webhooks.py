@@ -169,27 +169,44 @@ def backlog_payload(c: BacklogCrossing, alert_minutes: int, delivery_key: str) -
     }
 
 
+# IPv6 ranges that carry an IPv4 address a gateway may forward to (NAT64, its local-use
+# prefix, IPv4-compatible and IPv4-translated forms): judged by that IPv4 address.
+_EMBEDDED_V4 = tuple(
+    ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96", "::ffff:0:0:0/96")
+)
+
+
 def public_address(address: str) -> bool:
     """True for a globally routable IP address (not loopback, private, link-local, CGNAT,
-    multicast, reserved or unspecified; an IPv4-mapped IPv6 address is judged as IPv4)."""
+    multicast, reserved or unspecified). An IPv6 address that carries an IPv4 one (mapped,
+    6to4, NAT64, compatible or translated) is judged by the IPv4 address."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
+        elif any(ip in net for net in _EMBEDDED_V4) and int(ip) > 1:  # not "::" or "::1"
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip.is_global and not ip.is_multicast
 
 
 def _local_host(host: str) -> bool:
-    """A host that is non-public without asking DNS: an IP literal or localhost."""
+    """A host that is non-public without asking DNS: an IP literal (also the short, decimal,
+    octal and hex IPv4 forms a resolver accepts: "127.1", "2130706433", "0x7f.1") or localhost."""
     host = host.rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
         ipaddress.ip_address(host.split("%", 1)[0])
     except ValueError:
-        return False
+        try:
+            host = socket.inet_ntoa(socket.inet_aton(host))
+        except (OSError, ValueError):
+            return False
     return not public_address(host)
 
 
@@ -413,17 +430,30 @@ class BlockedAddress(OSError):
     """The endpoint's host resolves to an address that is not public."""
 
 
-def resolve_public(host: str, port: int, timeout: float) -> tuple[str, int]:
-    """The first address of ``host`` to connect to; BlockedAddress when any is not public.
-
-    Every address is checked (a name with one public and one private address is refused: which
-    one a client connects to is not ours to choose)."""
+def resolve_public(host: str, port: int) -> list[tuple[str, int]]:
+    """The addresses of ``host`` to connect to, in the resolver's order; BlockedAddress when
+    any is not public (a name with one public and one private address is refused: which one a
+    client ends up on is not ours to choose)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses = [info[4] for info in infos]
-    if not addresses or not all(public_address(str(a[0])) for a in addresses):
+    addresses = [(str(info[4][0]), int(info[4][1])) for info in infos]
+    if not addresses or not all(public_address(a) for a, _port in addresses):
         raise BlockedAddress(host)
-    del timeout  # getaddrinfo has no timeout of its own; the connection below has
-    return str(addresses[0][0]), int(addresses[0][1])
+    return list(dict.fromkeys(addresses))
+
+
+def _connect_first(
+    addresses: list[tuple[str, int]], timeout: float, source_address: Any = None
+) -> socket.socket:
+    """A connection to the first of ``addresses`` that answers (as create_connection does for
+    a name: a dual-stack host whose IPv6 address is unreachable is reached over IPv4)."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection(address, timeout, source_address)
+        except OSError as exc:
+            error = exc
+    assert error is not None, "resolve_public never returns an empty list"
+    raise error
 
 
 def send(
@@ -440,10 +470,10 @@ def send(
     https = parts.scheme == "https"
     conn_cls = http.client.HTTPSConnection if https else http.client.HTTPConnection
     host, port = parts.hostname or "", parts.port or (443 if https else 80)
-    pinned: tuple[str, int] | None = None
+    pinned: list[tuple[str, int]] | None = None
     if not allow_private:
         try:
-            pinned = resolve_public(host, port, timeout)
+            pinned = resolve_public(host, port)
         except BlockedAddress:
             return False, None, "blocked address: not a public address"
         except (OSError, UnicodeError) as exc:
@@ -458,13 +488,13 @@ def send(
     }
     conn = conn_cls(host, port, timeout=timeout)
     if pinned is not None:
-        # Connect to the address that was checked; TLS still verifies the host name.
-        address = pinned
+        # Connect to the addresses that were checked; TLS still verifies the host name.
+        addresses = pinned
 
         def connect_pinned(
             _addr: object, timeout: float = timeout, source_address: Any = None
         ) -> socket.socket:
-            return socket.create_connection(address, timeout, source_address)
+            return _connect_first(addresses, timeout, source_address)
 
         conn._create_connection = connect_pinned  # type: ignore[attr-defined]
     try:

@@ -445,6 +445,8 @@ def test_article_url_and_title_are_stored_when_the_site_gives_them(client, app):
         (f"{ORIGIN}/a/1?Email=reader@mail.example", f"{ORIGIN}/a/1"),
         (f"{ORIGIN}/?p=42&lang=ar", f"{ORIGIN}/?p=42&lang=ar"),
         (f"{ORIGIN}/a/%D9%84%D9%8A?utm_id=1", f"{ORIGIN}/a/%D9%84%D9%8A"),
+        (f"{ORIGIN}/a/1?utm_source=x#c?email=a@b.example", f"{ORIGIN}/a/1#c?email=a@b.example"),
+        (f"{ORIGIN}/a/1#top?utm_source=x", f"{ORIGIN}/a/1#top?utm_source=x"),
     ],
 )
 def test_reader_parameters_leave_the_stored_article_link(client, app, given, stored):

@@ -45,7 +45,7 @@ def comment(key: str, text: str, **extra) -> dict:
         user_ip=IP,
         user_agent="Mozilla/5.0 (test)",
         referrer="https://news.example/2026/11/power-cuts/?utm=mail&email=x",
-        permalink="https://news.example/2026/11/power-cuts/",
+        permalink="https://news.example/2026/11/power-cuts/?fbclid=IwAR0reader",
         comment_type="comment",
         comment_author="سالم",
         comment_author_email=EMAIL,
@@ -103,7 +103,7 @@ def test_comment_check_decides_records_and_answers_as_akismet(site_app):
     # The query string could identify a reader: only origin and path are kept.
     assert rows[0].referrer == "https://news.example/2026/11/power-cuts/"
     assert all(kind == "automatic" for kind, _by in decided) and len(decided) == 3
-    # The desk links the article by Akismet's permalink.
+    # The desk links the article by Akismet's permalink, without the reader's click id.
     assert {r.article_url for r in rows} == {"https://news.example/2026/11/power-cuts/"}
     assert app.extensions["mizan.akismet"].sites()[0]["checks"] == 3
     assert app.extensions["mizan.akismet"].sites()[0]["spam"] == 2

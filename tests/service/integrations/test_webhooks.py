@@ -590,6 +590,13 @@ def test_the_backlog_event_is_off_when_the_alert_is(make_app):
         "http://[fd00::1]/hook",
         "http://[fe80::1]/hook",
         "http://[::ffff:127.0.0.1]/hook",
+        "http://[64:ff9b::a9fe:a9fe]/latest",  # NAT64 of 169.254.169.254
+        "http://[2002:a00:1::1]/hook",  # 6to4 of 10.0.0.1
+        # forms a resolver reads as 127.0.0.1 though they are not dotted quads
+        "http://2130706433/hook",
+        "http://0x7f.1/hook",
+        "http://0177.0.0.1/hook",
+        "http://127.1/hook",
     ],
 )
 def test_non_public_endpoints_are_refused_unless_allowed(url):
@@ -611,6 +618,12 @@ def test_non_public_endpoints_are_refused_unless_allowed(url):
         ("100.64.1.1", False),
         ("224.0.0.1", False),
         ("::ffff:10.0.0.1", False),
+        ("64:ff9b::5db8:d822", True),
+        ("64:ff9b::a9fe:a9fe", False),
+        ("2002:5db8:d822::1", True),
+        ("2002:a9fe:a9fe::1", False),
+        ("::a00:1", False),
+        ("::", False),
         ("fe80::1%eth0", False),
         ("not an address", False),
     ],
@@ -670,3 +683,26 @@ def test_a_blocked_delivery_is_a_failed_attempt(make_app, monkeypatch):
     assert hooks.deliver(delivery_id) is not None  # retried later, like any failure
     shown = hooks.get(endpoint_id)
     assert "blocked address" in json.dumps(shown, default=str)
+
+
+def test_a_dual_stack_endpoint_is_reached_over_its_next_checked_address(monkeypatch):
+    """Every checked address is tried in the resolver's order, as a plain connection would."""
+    import socket
+
+    def fake_getaddrinfo(host, port, *a, **k):
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2606:4700:4700::1111", port, 0, 0)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
+        ]
+
+    tried = []
+
+    def fake_connect(address, *a, **k):
+        tried.append(address)
+        raise (OSError("network unreachable") if ":" in address[0] else ConnectionRefusedError())
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", fake_connect)
+    ok, _code, error = wh.send("http://hooks.example/h", b"{}", SECRET, "comment.held", 1, 1.0)
+    assert not ok and error == "ConnectionRefusedError"
+    assert tried == [("2606:4700:4700::1111", 80), ("93.184.216.34", 80)]
