@@ -33,7 +33,8 @@ Targets: unless ``MIZAN_WEBHOOK_ALLOW_PRIVATE`` is on, an endpoint must be a pub
 Adding one whose host is a loopback, private, link-local or otherwise non-public IP literal (or
 ``localhost``) is refused; at each attempt the host name is resolved, the attempt fails
 (``blocked address``) when any address it resolves to is not public, and the connection goes to
-the address that was checked (a name that resolves differently a moment later cannot redirect it).
+the addresses that were checked (a name that resolves differently a moment later cannot redirect
+it).
 """
 
 from __future__ import annotations
