@@ -61,7 +61,11 @@ class WebhookIn(Schema):
             ),
         ],
         error_messages=_REQ,
-        metadata={"description": "http:// or https:// URL; redirects are never followed."},
+        metadata={
+            "description": "http:// or https:// URL; redirects are never followed. Unless "
+            "MIZAN_WEBHOOK_ALLOW_PRIVATE is on, a host that is localhost or a loopback, private, "
+            "link-local or other non-public IP address is refused (422)."
+        },
     )
     events = fields.List(
         fields.String(

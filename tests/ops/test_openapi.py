@@ -252,6 +252,19 @@ def _aim_at_seeded_data(case, seeded: Seeded, data) -> None:
 
 
 @pytest.mark.e2e
+def _public_webhook_host(url):
+    from mizan.service.integrations import webhooks
+    from mizan.service.integrations.webhooks_api import URL_PATTERN
+
+    if not isinstance(url, str) or not re.match(URL_PATTERN, url):
+        return url
+    scheme, rest = url.split("://", 1)
+    name = re.match(r"[A-Za-z0-9.-]*", rest).group()
+    if name and webhooks._local_host(name):
+        return f"{scheme}://hooks.example{rest[len(name) :]}"
+    return url
+
+
 @pytest.mark.contract
 @pytest.mark.parametrize(("path", "method"), _operations())
 def test_api_honours_its_openapi_contract(api_schema, running_api, path, method):
@@ -280,6 +293,13 @@ def test_api_honours_its_openapi_contract(api_schema, running_api, path, method)
                 st.sampled_from([seeded.admin_token] * 6 + [seeded.moderator_token, None]),
                 label="token",
             )
+        if (path, method) == ("/api/v1/moderation/webhooks", "post") and isinstance(
+            case.body, dict
+        ):
+            # Whether a host is a non-public address ("http://0", "http://127.1") is not a thing
+            # a pattern can state (refused with 422, tested with the webhooks): a generated one
+            # moves to a public name, so the case stays as valid or invalid as it was.
+            case.body["url"] = _public_webhook_host(case.body.get("url"))
         if path in ("/api/v1/comments", "/comments") and isinstance(case.body, dict):
             # A reply needs a published comment of the same article: stored data that no
             # schema can name (unknown ids are 422), as path ids are aimed at seeded rows above.
