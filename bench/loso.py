@@ -29,7 +29,7 @@ if str(REPO) not in sys.path:
 
 from mizan.models.data import default_data_dir, file_task, read_csv, sample_index  # noqa: E402
 from mizan.models.normalize import normalize  # noqa: E402
-from mizan.models.pipeline import HEADS, CalibratedLinearHeads  # noqa: E402
+from mizan.models.pipeline import HEADS, NB_HEADS, CalibratedLinearHeads  # noqa: E402
 from mizan.models.train import (  # noqa: E402
     ASSUMED_NEGATIVE_SCREEN,
     SEED,
@@ -99,7 +99,13 @@ def loso(data_dir: Path, only: set[str] | None) -> dict:
         keep = np.array([i for i in keep if normalize(ts.rows.text[i]) not in held_norm])
         texts = [ts.rows.text[i] for i in keep]
         cache.add(texts)
-        model = CalibratedLinearHeads(heads=(task,), cv=0, random_state=SEED % (2**31))
+        model = CalibratedLinearHeads(
+            heads=(task,),
+            cv=0,
+            random_state=SEED % (2**31),
+            nb_heads=NB_HEADS,
+            nb_columns=1 << feats.n_bits,
+        )
         x = cache.rows(texts)
         model.fit(x, ts.y[keep, h][:, None], sample_weight=ts.w[keep, h])
         screened = 0

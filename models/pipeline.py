@@ -21,6 +21,45 @@ _F64 = npt.NDArray[np.float64]
 _Matrix: TypeAlias = sp.spmatrix | npt.ArrayLike
 
 
+NB_MAX_SCALE = 2.5  # about the 98th percentile of the abuse head's columns
+
+
+def nb_scale(
+    x: sp.csr_matrix,
+    y: npt.NDArray[np.int_],
+    w: _F64,
+    n_columns: int,
+    smooth: float = 1.0,
+    most: float = NB_MAX_SCALE,
+) -> _F64 | None:
+    """Per-column scale |log-count ratio| of the first ``n_columns`` columns (others: 1).
+
+    The ratio compares how often (by weight) a column occurs in positive and in negative rows,
+    as in NB-SVM (Wang and Manning, 2012): a logistic model fitted on the scaled columns, whose
+    weights are then multiplied by the scale, is still one linear model over the same
+    features, so scoring is unchanged; only the fit changes.  A column that occurs as often
+    on both sides is shrunk towards zero, one that is specific to a class is favoured.  This
+    is what stops a frequent word of the clean news comments from reading as abuse because it
+    also occurs in a few abusive ones.  ``smooth``: pseudo-count (in mean row weights);
+    ``most``: the largest scale.  Uncapped, a rare n-gram seen almost only in abusive rows
+    (a football nickname of one Egyptian tweet set) outweighed every common insult and made a
+    neutral sentence with it a rejection; capped, it weighs no more than they do.
+    """
+    if n_columns <= 0:
+        return None
+    present = sp.csr_matrix(x[:, :n_columns])
+    present.data[:] = 1.0
+    pos = np.asarray(present.T @ (w * (y == 1))).ravel()
+    neg = np.asarray(present.T @ (w * (y == 0))).ravel()
+    a = smooth * float(w.mean())
+    ratio = np.log((pos + a) / (pos.sum() + a * n_columns)) - np.log(
+        (neg + a) / (neg.sum() + a * n_columns)
+    )
+    scale: _F64 = np.ones(x.shape[1])
+    scale[:n_columns] = np.minimum(np.abs(ratio), most)
+    return scale
+
+
 def _sigmoid(z: _F64) -> _F64:
     out: _F64 = 0.5 * (1.0 + np.tanh(0.5 * z))
     return out
@@ -32,6 +71,9 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
     ``y`` is a 2-D array (n_samples, n_heads) with NaN where a row has no label for that head;
     ``sample_weight`` is 1-D or 2-D of the same shape.  Calibration maps are fitted on
     out-of-fold decision values (``cv`` folds), then the final weights are fitted on all rows.
+
+    ``nb_heads``: heads fitted on naive-Bayes-scaled columns (``nb_scale``); ``nb_columns``:
+    how many leading columns (the hashed n-grams, not the meta features) are scaled.
     """
 
     def __init__(
@@ -42,6 +84,8 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         max_nnz: int = 120_000,
         cv: int = 3,
         random_state: int = 0,
+        nb_heads: tuple[str, ...] = (),
+        nb_columns: int = 0,
     ) -> None:
         self.heads = heads
         self.alpha = alpha
@@ -49,10 +93,15 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         self.max_nnz = max_nnz
         self.cv = cv
         self.random_state = random_state
+        self.nb_heads = nb_heads
+        self.nb_columns = nb_columns
 
     def _fit_one(
-        self, x: sp.csr_matrix, y: npt.NDArray[np.int_], w: _F64
+        self, x: sp.csr_matrix, y: npt.NDArray[np.int_], w: _F64, nb: bool = False
     ) -> tuple[npt.NDArray[np.float32], float]:
+        scale = nb_scale(x, y, w, self.nb_columns) if nb else None
+        if scale is not None:
+            x = sp.csr_matrix(x @ sp.diags(scale))
         est = SGDClassifier(
             loss="log_loss",
             penalty="l2",
@@ -63,7 +112,8 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
             average=True,
         )
         est.fit(x, y, sample_weight=w)
-        coef: npt.NDArray[np.float32] = est.coef_.ravel().astype(np.float32)
+        raw = est.coef_.ravel() if scale is None else est.coef_.ravel() * scale
+        coef: npt.NDArray[np.float32] = raw.astype(np.float32)
         if self.max_nnz and np.count_nonzero(coef) > self.max_nnz:
             cut = np.partition(np.abs(coef), -self.max_nnz)[-self.max_nnz]
             coef[np.abs(coef) < cut] = 0.0
@@ -98,18 +148,19 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
             xh = X[rows]
             if len(np.unique(yh)) < 2:
                 raise ValueError(f"head {self.heads[h]!r} needs both classes")
+            nb = self.heads[h] in self.nb_heads
             if self.cv >= 2:
                 oof = np.zeros(len(rows))
                 folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
                 for tr, te in folds.split(np.zeros(len(yh)), yh):
-                    c, b = self._fit_one(xh[tr], yh[tr], wh[tr])
+                    c, b = self._fit_one(xh[tr], yh[tr], wh[tr], nb)
                     oof[te] = xh[te] @ c + b
                 platt = LogisticRegression(C=1e4).fit(oof[:, None], yh, sample_weight=wh)
                 a, b0 = float(platt.coef_[0, 0]), float(platt.intercept_[0])
                 self.cv_proba_.append((rows, _sigmoid(a * oof + b0)))
             else:  # no calibration (used by benchmarks that only need rankings)
                 a, b0 = 1.0, 0.0
-            c, b = self._fit_one(xh, yh, wh)
+            c, b = self._fit_one(xh, yh, wh, nb)
             coefs.append(c)
             intercepts.append(b)
             calib.append((a, b0))
@@ -275,11 +326,17 @@ def stack_inputs(x: sp.csr_matrix, z: _F64, n_meta: int) -> _F64:
     return out
 
 
+NB_HEADS = ("abuse",)  # heads fitted on naive-Bayes-scaled n-grams (see nb_scale)
+
+
 def build_pipeline(random_state: int = 0, **head_params: Any) -> Pipeline:
     """Return the unfitted pipeline: hashed text features -> calibrated linear heads."""
+    features = HashedTextFeatures()
+    head_params.setdefault("nb_heads", NB_HEADS)
+    head_params.setdefault("nb_columns", 1 << features.n_bits)
     return Pipeline(
         [
-            ("features", HashedTextFeatures()),
+            ("features", features),
             ("heads", CalibratedLinearHeads(random_state=random_state, **head_params)),
         ]
     )

@@ -443,6 +443,8 @@ def head_like(heads: CalibratedLinearHeads, head: str, cv: int) -> CalibratedLin
         max_nnz=heads.max_nnz,
         cv=cv,
         random_state=heads.random_state,
+        nb_heads=heads.nb_heads,
+        nb_columns=heads.nb_columns,
     )
 
 
