@@ -21,6 +21,7 @@ _F64 = npt.NDArray[np.float64]
 _Matrix: TypeAlias = sp.spmatrix | npt.ArrayLike
 
 
+NB_HEADS = ("abuse",)  # heads fitted on naive-Bayes-scaled n-grams (see nb_scale)
 NB_MAX_SCALE = 2.5  # about the 98th percentile of the abuse head's columns
 
 
@@ -101,6 +102,9 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
     ) -> tuple[npt.NDArray[np.float32], float]:
         scale = nb_scale(x, y, w, self.nb_columns) if nb else None
         if scale is not None:
+            # A sparse product, as the shipped model was fitted: scaling x.data in place is
+            # the same matrix and faster, but keeps another order of entries within a row,
+            # and SGD's sums follow that order (weights differ by ~1e-6, so does a retrain).
             x = sp.csr_matrix(x @ sp.diags(scale))
         est = SGDClassifier(
             loss="log_loss",
@@ -324,9 +328,6 @@ def stack_inputs(x: sp.csr_matrix, z: _F64, n_meta: int) -> _F64:
             rows = np.searchsorted(x.indptr, at, side="right") - 1
             out[rows, z.shape[1] + x.indices[at] - start] = x.data[at]
     return out
-
-
-NB_HEADS = ("abuse",)  # heads fitted on naive-Bayes-scaled n-grams (see nb_scale)
 
 
 def build_pipeline(random_state: int = 0, **head_params: Any) -> Pipeline:
