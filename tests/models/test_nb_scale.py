@@ -72,17 +72,29 @@ def test_an_nb_head_weighs_a_shared_word_less_against_the_insult():
     assert ratios[("abuse",)] < 0.5 * ratios[()]
 
 
-def test_scores_stay_one_linear_model_over_the_unscaled_features():
+def test_the_weights_carry_the_scale_so_raw_features_score_as_scaled_ones():
     x, y = _corpus(np.random.default_rng(3))
-    heads = CalibratedLinearHeads(
+    target = y[:, None].astype(float)
+    nb = CalibratedLinearHeads(
         heads=("abuse",), cv=0, epochs=5, nb_heads=("abuse",), nb_columns=8
-    ).fit(x, y[:, None].astype(float))
-    z = heads.decision_function(x)[:, 0]
-    np.testing.assert_allclose(z, x @ heads.coef_.toarray()[:, 0] + heads.intercept_[0])
+    ).fit(x, target)
+    s = nb_scale(x, y, np.ones(len(y)), n_columns=8)
+    assert s is not None
+    plain = CalibratedLinearHeads(heads=("abuse",), cv=0, epochs=5).fit(
+        sp.csr_matrix(x @ sp.diags(s)), target
+    )
+    # the NB head scores unscaled features exactly as a plain head fitted on scaled ones
+    np.testing.assert_allclose(
+        nb.decision_function(x),
+        plain.decision_function(sp.csr_matrix(x @ sp.diags(s))),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    assert not np.allclose(nb.coef_.toarray(), plain.coef_.toarray())
 
 
 def test_the_pipeline_scales_the_abuse_head_on_its_hashed_columns_only():
-    heads = build_pipeline().named_steps["heads"]
-    features = build_pipeline().named_steps["features"]
+    pipe = build_pipeline()
+    heads, features = pipe.named_steps["heads"], pipe.named_steps["features"]
     assert heads.nb_heads == NB_HEADS == ("abuse",)
     assert heads.nb_columns == 1 << features.n_bits
