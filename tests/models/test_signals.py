@@ -63,6 +63,8 @@ def test_spam_comments_carry_evidence(text, expected):
         "موقعي من هذا القانون واضح: أنا ضده",
         "دفعنا رسوم للطلب في بداية المبادرة",
         "سحبوا سيارتي للحجز بدون مخالفة",
+        # a platform named in the news is no invitation to contact anyone
+        "الوزير نشر الصور على حسابه في انستغرام",
     ],
 )
 def test_ordinary_comments_carry_none(text):
