@@ -148,7 +148,13 @@ def render(sidecar: _Json) -> str:
 
     from .features import META_NAMES
     from .normalizer_check import check_texts
-    from .train import ASSUMED_NEGATIVE_MASS, IN_DOMAIN_FOLDS, IN_DOMAIN_MASS
+    from .train import (
+        ASSUMED_NEGATIVE_MASS,
+        IN_DOMAIN_FOLDS,
+        IN_DOMAIN_MASS,
+        REVIEWED,
+        REVIEWED_MASS,
+    )
 
     loso = _read("classifier_loso.json")
     peers = _normalise_peers(_read("peers.json"))
@@ -178,6 +184,8 @@ def render(sidecar: _Json) -> str:
         n_check_texts=len(check_texts()),
         assumed_mass=ASSUMED_NEGATIVE_MASS,
         in_domain_mass=IN_DOMAIN_MASS,
+        reviewed_mass=REVIEWED_MASS,
+        reviewed_group=REVIEWED,
         folds=IN_DOMAIN_FOLDS,
         f=_f,
         pct=_pct,

@@ -24,11 +24,16 @@ Bias compensation (see ../shared/datasets/README.md and sources/*.md):
   stacker (margins of every head + meta features -> abuse probability at the news base rate)
   and choose the abuse thresholds (``in_domain_calibration``); its rows never count as assumed
   negatives.
+* Comments of the news sets read and labelled by the team against the same guidelines
+  (models/labels/, chosen where the model was unsure) train the abuse head as a labelled group
+  at REVIEWED_MASS; like the in-domain rows they never count as assumed negatives, but they do
+  not choose thresholds.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +48,18 @@ from sklearn.pipeline import Pipeline
 
 from . import normalizer_check
 from .augment import synthetic_comments
-from .data import Lexicon, Rows, dataset_files, file_task, read_csv, read_lexicon
+from .data import (
+    REVIEWED_LABELS,
+    Lexicon,
+    Reviewed,
+    Rows,
+    dataset_files,
+    file_task,
+    read_csv,
+    read_lexicon,
+    read_reviewed,
+    text_digest,
+)
 from .features import META_NAMES
 from .normalize import normalize
 from .pipeline import HEADS, CalibratedLinearHeads, build_pipeline, stack_inputs
@@ -67,6 +83,13 @@ ASSUMED_NEGATIVE_MASS = 0.5
 # fitted again (``screen_assumed_negatives``).
 ASSUMED_NEGATIVE_SCREEN = 0.10
 IN_DOMAIN_MASS = 8.0
+# Comments of the news sets the team read and labelled (models/labels/): a labelled group of
+# their own for the abuse head, never assumed negatives.  Not used to choose thresholds: the
+# in-domain figures stay those of the annotated sample.
+REVIEWED = "news_comments_reviewed"
+REVIEWED_MASS = 8.0
+# A reviewed comment its reader was torn about weighs this much of one read with confidence.
+REVIEWED_LOW_CONFIDENCE_WEIGHT = 1.0
 IN_DOMAIN_FOLDS = 5
 FRAGMENTS = "fragments(clean comments)"
 FRAGMENTS_PER_SET = 4000
@@ -125,6 +148,8 @@ class TrainingSet:
     y: np.ndarray
     w: np.ndarray
     groups: dict[str, dict[str, int]] = field(default_factory=dict)
+    # reviewed comments whose dataset row no longer holds the text they were labelled on
+    stale_reviewed: int = 0
 
 
 def clean_fragments(
@@ -174,12 +199,16 @@ def build_training_set(
     seed: int = SEED,
     synthetic: bool = True,
     mass_power: float = 0.5,
+    reviewed: Sequence[Reviewed] | None = None,
 ) -> TrainingSet:
-    """Read ``files`` (+ optional feedback rows) and derive labels and weights per head."""
-    in_domain: set[str] = set()
+    """Read ``files`` (+ optional feedback rows) and derive labels and weights per head.
+
+    ``reviewed``: labelled comments of ``files`` (default: ``models/labels``; ``()`` for none).
+    """
+    labelled: set[str] = set()  # texts that carry a label of their own: never assumed negatives
     for path in files:
         if path.stem == IN_DOMAIN:
-            in_domain = set(read_csv(path).text)
+            labelled = set(read_csv(path).text)
     rng = np.random.default_rng(seed)
     rows = Rows()
     spans: dict[str, tuple[int, int]] = {}
@@ -187,8 +216,12 @@ def build_training_set(
         start = len(rows)
         rows.extend(read_csv(path))
         spans[path.stem] = (start, len(rows))
+    if reviewed is None:
+        reviewed = read_reviewed(REVIEWED_LABELS) if REVIEWED_LABELS.is_file() else []
+    rev, stale = reviewed_rows(rows, spans, reviewed)
+    labelled |= set(rev.text)
     if synthetic:
-        frags = clean_fragments(rows, spans, in_domain, rng)
+        frags = clean_fragments(rows, spans, labelled, rng)
         if len(frags):
             start = len(rows)
             rows.extend(frags)
@@ -197,6 +230,10 @@ def build_training_set(
         start = len(rows)
         rows.extend(synthetic_comments(seed=seed % (2**31)))
         spans["synthetic_comments"] = (start, len(rows))
+    if len(rev):
+        start = len(rows)
+        rows.extend(rev)
+        spans[REVIEWED] = (start, len(rows))
     if feedback is not None and len(feedback):
         start = len(rows)
         fb = Rows()
@@ -234,14 +271,14 @@ def build_training_set(
                 group[ham, ha] = name + "(ham)"
             continue
         # abuse file
-        if name == IN_DOMAIN:
+        if name in (IN_DOMAIN, REVIEWED):
             y[idx, ha] = lab
             group[idx, ha] = name
-            factor[name] = IN_DOMAIN_MASS
+            factor[name] = IN_DOMAIN_MASS if name == IN_DOMAIN else REVIEWED_MASS
             continue
-        if in_domain and not (lab == 1).any():
-            # assumed negatives: the in-domain rows carry their own labels instead
-            idx = np.array([i for i in idx if rows.text[i] not in in_domain], dtype=int)
+        if labelled and not (lab == 1).any():
+            # assumed negatives: the labelled rows carry their own labels instead
+            idx = np.array([i for i in idx if rows.text[i] not in labelled], dtype=int)
             lab = label[idx]
             factor[name] = ASSUMED_NEGATIVE_MASS
         elif not (lab == 1).any():
@@ -291,7 +328,35 @@ def build_training_set(
                 "pos": int((in_g & (y[:, h] == 1)).sum()),
             }
     used = np.flatnonzero((~np.isnan(y)).any(axis=1))
-    return TrainingSet(rows=rows.take(used), y=y[used], w=w[used], groups=summary)
+    return TrainingSet(
+        rows=rows.take(used), y=y[used], w=w[used], groups=summary, stale_reviewed=stale
+    )
+
+
+def reviewed_rows(
+    rows: Rows, spans: dict[str, tuple[int, int]], reviewed: Sequence[Reviewed]
+) -> tuple[Rows, int]:
+    """The reviewed comments found in ``rows`` (by file and row), labelled; and how many are stale.
+
+    A reviewed row whose text no longer has its digest (the dataset changed) is left out.
+    """
+    out, stale = Rows(), 0
+    for r in reviewed:
+        if r.file not in spans:
+            continue
+        a, b = spans[r.file]
+        i = a + r.row
+        if not a <= i < b or text_digest(rows.text[i]) != r.digest:
+            stale += 1
+            continue
+        out.text.append(rows.text[i])
+        out.label.append(r.label)
+        out.task.append("abuse")
+        out.lang.append(rows.lang[i])
+        out.file.append(REVIEWED)
+        out.fine_label.append(r.fine_label)
+        out.weight.append(REVIEWED_LOW_CONFIDENCE_WEIGHT if r.confidence == "low" else 1.0)
+    return out, stale
 
 
 def licence_of(path: Path) -> str:
@@ -420,7 +485,7 @@ def drop_top_assumed_negatives(
     labels = ts.y[rows, ha]
     dropped: dict[str, int] = {}
     for name in sorted(set(files.tolist())):
-        if name in (IN_DOMAIN, FRAGMENTS, "feedback"):
+        if name in (IN_DOMAIN, REVIEWED, FRAGMENTS, "feedback"):
             continue
         m = files == name
         if (labels[m] != 0).any():
@@ -463,6 +528,69 @@ def refit_head(pipe: Pipeline, x: sp.csr_matrix, ts: TrainingSet, head: str) -> 
     if one.cv_proba_:
         heads.cv_proba_[h] = one.cv_proba_[0]
     heads.__dict__.pop("_dense", None)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityTerms:
+    """Group nouns as bare comments: their features and the column of each one's word."""
+
+    x: sp.csr_matrix
+    word_cols: np.ndarray
+    n_hash: int
+
+
+def identity_terms(feats: Any, lexicon: Lexicon | None) -> IdentityTerms | None:
+    """Hash each identity noun of ``lexicon`` alone, as ``neutralise_identity_terms`` needs.
+
+    ``feats``: the pipeline's fitted ``HashedTextFeatures``.  Single words only, each also
+    with the article ("مسيحيين" and "المسيحيين").
+    """
+    if lexicon is None or not lexicon.identities:
+        return None
+    words = {normalize(t) for t in lexicon.identities if len(normalize(t).split()) == 1}
+    words |= {"ال" + w for w in words if "\u0600" <= w[:1] <= "\u06ff" and not w.startswith("ال")}
+    terms = sorted(w for w in words if w)
+    x = feats.transform(terms)
+    cols = []
+    for t in terms:
+        batch = feats.feature_spans(t)[2]
+        words = batch.col[batch.kind == -1]
+        cols.append(int(words[0]) if words.size else -1)
+    return IdentityTerms(x=x, word_cols=np.asarray(cols), n_hash=1 << feats.n_bits)
+
+
+def neutralise_identity_terms(
+    heads: CalibratedLinearHeads, terms: IdentityTerms | None, head: str = "abuse"
+) -> int:
+    """Let no group noun alone push ``head`` up; return how many were taken down.
+
+    Where the n-grams of a bare identity noun ("يهود", "مسيحيين", "سوداني") add up to a
+    positive margin, its word column takes that sum off, so the noun with its own n-grams
+    weighs nothing and only what surrounds it counts.  In the reviewed news comments a group
+    named is often a group insulted (44% of those naming Jews are offensive), and the head
+    learnt the noun itself: "يحتفل يهود جربة بموسم الغريبة" was held.  The features of a
+    comment scale together, so a sum of zero alone is zero inside any comment.
+    """
+    if terms is None or head not in heads.heads:
+        return 0
+    h = list(heads.heads).index(head)
+    coef = heads.coef_[:, [h]].toarray().ravel()
+    contrib = terms.x[:, : terms.n_hash] @ coef[: terms.n_hash]
+    changed = 0
+    for i in np.flatnonzero(contrib > 0):
+        col = int(terms.word_cols[i])
+        value = float(terms.x[i, col]) if col >= 0 else 0.0
+        if value <= 0:
+            continue
+        coef[col] -= contrib[i] / value
+        changed += 1
+    if changed:
+        full = heads.coef_.toarray()
+        full[:, h] = coef
+        heads.coef_ = sp.csc_matrix(full)
+        heads.coef_.eliminate_zeros()
+        heads.__dict__.pop("_dense", None)
+    return changed
 
 
 def cv_report(pipe: Pipeline, ts: TrainingSet) -> tuple[dict[str, Any], dict[str, float]]:
@@ -517,6 +645,7 @@ def in_domain_scores(
     seed: int = SEED,
     folds: int = IN_DOMAIN_FOLDS,
     x: sp.csr_matrix | None = None,
+    identities: IdentityTerms | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return labels, out-of-fold abuse margins and insult-term hits of the in-domain rows.
 
@@ -542,6 +671,7 @@ def in_domain_scores(
         w[idx[te]] = 0.0
         model = head_like(heads, "abuse", cv=0)
         model.fit(x, ts.y[:, [h]], sample_weight=w[:, None])
+        neutralise_identity_terms(model, identities)  # as the shipped head
         oof[te] = model.decision_function(x[idx[te]])[:, 0]
     return y, oof, insult
 
@@ -696,13 +826,18 @@ def abuse_operating_points(
 
 
 def in_domain_calibration(
-    pipe: Pipeline, ts: TrainingSet, seed: int = SEED, x: sp.csr_matrix | None = None
+    pipe: Pipeline,
+    ts: TrainingSet,
+    seed: int = SEED,
+    x: sp.csr_matrix | None = None,
+    identities: IdentityTerms | None = None,
 ) -> dict[str, Any] | None:
     """Calibrate the abuse head on in-domain out-of-fold scores; return the evaluation.
 
-    ``x``: the training features, when the caller has them (else they are computed).
+    ``x``: the training features, when the caller has them (else they are computed);
+    ``identities``: group nouns each fold's head neutralises like the shipped one.
     """
-    y, margin, insult = in_domain_scores(pipe, ts, seed, x=x)
+    y, margin, insult = in_domain_scores(pipe, ts, seed, x=x, identities=identities)
     if y.size == 0 or len(np.unique(y)) < 2:
         return None
     from sklearn.metrics import roc_auc_score as _auc
@@ -785,11 +920,13 @@ def train_and_save(
     screened = screen_assumed_negatives(pipe, ts)
     if screened:
         refit_head(pipe, x, ts, "abuse")
+    identities = identity_terms(pipe.named_steps["features"], lexicon)
+    neutralised = neutralise_identity_terms(pipe.named_steps["heads"], identities)
     metrics, thresholds = cv_report(pipe, ts)
     del pipe.named_steps["heads"].cv_proba_  # training diagnostics, not part of the model
     if any(f == IN_DOMAIN for f in ts.rows.file):  # the hidden view only feeds the stacker
         fit_hidden(pipe, ts, x, seed)
-    in_domain = in_domain_calibration(pipe, ts, seed, x=x)
+    in_domain = in_domain_calibration(pipe, ts, seed, x=x, identities=identities)
     del x
     if in_domain is not None:
         thresholds.update(in_domain["thresholds"])
@@ -806,6 +943,16 @@ def train_and_save(
         }
         for p in lexicon_files
     ]
+    if any(f == REVIEWED for f in ts.rows.file):
+        data.append(
+            {
+                "file": f"labels/{REVIEWED_LABELS.name}",
+                "sha256": sha256(REVIEWED_LABELS),
+                "rows": sum(f == REVIEWED for f in ts.rows.file),
+                "stale": ts.stale_reviewed,
+                "licence": "this project (labels of the rows named; texts from the files above)",
+            }
+        )
     if feedback_path:
         assert feedback is not None, "read above whenever feedback_path is set"
         data.append(
@@ -826,6 +973,7 @@ def train_and_save(
         "training_data": data,
         "training_groups": ts.groups,
         "screened": {"share": ASSUMED_NEGATIVE_SCREEN, "rows": screened},
+        "identity_terms_neutralised": neutralised,
         "metrics": {"cross_validated": metrics, "in_domain": in_domain},
         "train_seconds": round(time.perf_counter() - t0, 1),
         "params": {

@@ -19,6 +19,7 @@ from mizan.models.threats import has_threat, threat_spans
         "n3arfou darek ya khayen",
         "We know where you live.",
         "you should be hanged for writing this",
+        "these people should all be shot",
         "On sait où tu habites, fais attention",
     ],
 )
