@@ -554,8 +554,8 @@ def identity_terms(feats: Any, lexicon: Lexicon | None) -> IdentityTerms | None:
     cols = []
     for t in terms:
         batch = feats.feature_spans(t)[2]
-        words = batch.col[batch.kind == -1]
-        cols.append(int(words[0]) if words.size else -1)
+        word_col = batch.col[batch.kind == -1]  # the word itself, not its n-grams
+        cols.append(int(word_col[0]) if word_col.size else -1)
     return IdentityTerms(x=x, word_cols=np.asarray(cols), n_hash=1 << feats.n_bits)
 
 
@@ -568,8 +568,9 @@ def neutralise_identity_terms(
     positive margin, its word column takes that sum off, so the noun with its own n-grams
     weighs nothing and only what surrounds it counts.  In the reviewed news comments a group
     named is often a group insulted (44% of those naming Jews are offensive), and the head
-    learnt the noun itself: "يحتفل يهود جربة بموسم الغريبة" was held.  The features of a
-    comment scale together, so a sum of zero alone is zero inside any comment.
+    learnt the noun itself: "يحتفل يهود جربة بموسم الغريبة" was held.  Inside a comment the
+    noun's n-grams occur as they do alone, scaled with the comment's other features, so the
+    noun adds next to nothing there either (n-grams across its edges are the context's).
     """
     if terms is None or head not in heads.heads:
         return 0
