@@ -308,9 +308,25 @@ DIALECT_INSULTS = (
     "kill you",
     "burn you",
     "die bitch",
+    # English name-calling aimed at a person (the shared English list is obscenity); words that
+    # are also ordinary vocabulary ("stupid policy", "pig farm") are left out
     "idiot",
+    "idiots",
     "moron",
+    "morons",
+    "imbecile",
+    "imbeciles",
+    "cretins",
+    "loser",
+    "losers",
     "scum",
+    "scumbag",
+    "scumbags",
+    "dumbass",
+    "lowlife",
+    "lowlifes",
+    "halfwit",
+    "nitwit",
     "vermin",
     # threats and curses aimed at the reader or the writer ("we'll come for you", "may God
     # take you"), and dehumanising words for groups; all two words at most (the feature matches
@@ -353,7 +369,14 @@ DIALECT_INSULTS = (
     "encule",
     "batard",
     "abruti",
+    "abrutis",
     "cretin",
+    "imbécile",
+    "imbéciles",
+    "crétin",
+    "crétins",
+    "salaud",
+    "salauds",
     "ta gueule",
 )
 # Curses aimed at someone: "الله يحرقه", "ربنا ياخدكم", "ربي يشل ايدك" as word pairs (God as the
@@ -465,9 +488,7 @@ class Lexicon:
 def read_lexicon(data_dir: str | os.PathLike[str]) -> Lexicon:
     """Return the insult and identity terms of ``data_dir/lexicons`` plus the built-in lists."""
     d = Path(data_dir) / "lexicons"
-    insults: set[str] = (
-        set(ARABIZI_TERMS) | set(DIALECT_INSULTS) | set(CURSE_PAIRS) | set(LATIN_INSULTS)
-    )
+    insults: set[str] = set(ARABIZI_TERMS) | set(DIALECT_INSULTS) | set(CURSE_PAIRS)
     identities: set[str] = set(IDENTITY_TERMS)
     used = []
     for name in LEXICON_FILES:
@@ -491,42 +512,6 @@ def read_lexicon(data_dir: str | os.PathLike[str]) -> Lexicon:
     identities = {t for t in identities if t} - insults
     return Lexicon(tuple(sorted(insults)), tuple(sorted(identities)), tuple(used))
 
-
-# English and French name-calling aimed at a person: the English word list of the shared
-# lexicons is obscenity, so "what a pathetic loser" or "corrupt scumbags" carried no insult
-# term and scored like a polite English comment.  Words that are also ordinary vocabulary
-# ("stupid policy", "pig farm", "ordures ménagères") are left out.
-LATIN_INSULTS = (
-    "idiot",
-    "idiots",
-    "moron",
-    "morons",
-    "imbecile",
-    "imbeciles",
-    "cretin",
-    "cretins",
-    "imbécile",
-    "imbéciles",
-    "crétin",
-    "crétins",
-    "loser",
-    "losers",
-    "scumbag",
-    "scumbags",
-    "scum",
-    "dumbass",
-    "lowlife",
-    "lowlifes",
-    "halfwit",
-    "nitwit",
-    "connard",
-    "connards",
-    "connasse",
-    "abruti",
-    "abrutis",
-    "salaud",
-    "salauds",
-)
 
 # Arabizi (Latin-script Arabic) insults: the lexicons are Arabic-script only, and Arabizi is
 # common in comments.  Used as lexicon features only, never as labels.

@@ -88,8 +88,6 @@ IN_DOMAIN_MASS = 8.0
 # in-domain figures stay those of the annotated sample.
 REVIEWED = "news_comments_reviewed"
 REVIEWED_MASS = 8.0
-# A reviewed comment its reader was torn about weighs this much of one read with confidence.
-REVIEWED_LOW_CONFIDENCE_WEIGHT = 1.0
 IN_DOMAIN_FOLDS = 5
 FRAGMENTS = "fragments(clean comments)"
 FRAGMENTS_PER_SET = 4000
@@ -355,7 +353,7 @@ def reviewed_rows(
         out.lang.append(rows.lang[i])
         out.file.append(REVIEWED)
         out.fine_label.append(r.fine_label)
-        out.weight.append(REVIEWED_LOW_CONFIDENCE_WEIGHT if r.confidence == "low" else 1.0)
+        out.weight.append(1.0)  # low-confidence rows at half weight did worse (EXPERIMENTS.md)
     return out, stale
 
 
@@ -519,14 +517,19 @@ def refit_head(pipe: Pipeline, x: sp.csr_matrix, ts: TrainingSet, head: str) -> 
     h, col = list(heads.heads).index(head), HEADS.index(head)
     one = head_like(heads, head, heads.cv)
     one.fit(x, ts.y[:, [col]], sample_weight=ts.w[:, [col]])
-    coef = heads.coef_.toarray()
-    coef[:, h] = one.coef_.toarray()[:, 0]
-    heads.coef_ = sp.csc_matrix(coef)
-    heads.coef_.eliminate_zeros()
+    set_head_coef(heads, h, one.coef_.toarray()[:, 0])
     heads.intercept_[h] = one.intercept_[0]
     heads.calibration_[h] = one.calibration_[0]
     if one.cv_proba_:
         heads.cv_proba_[h] = one.cv_proba_[0]
+
+
+def set_head_coef(heads: CalibratedLinearHeads, h: int, column: np.ndarray) -> None:
+    """Replace the weights of head ``h`` (its dense scoring copy is rebuilt on next use)."""
+    coef = heads.coef_.toarray()
+    coef[:, h] = column
+    heads.coef_ = sp.csc_matrix(coef)
+    heads.coef_.eliminate_zeros()
     heads.__dict__.pop("_dense", None)
 
 
@@ -586,11 +589,7 @@ def neutralise_identity_terms(
         coef[col] -= contrib[i] / value
         changed += 1
     if changed:
-        full = heads.coef_.toarray()
-        full[:, h] = coef
-        heads.coef_ = sp.csc_matrix(full)
-        heads.coef_.eliminate_zeros()
-        heads.__dict__.pop("_dense", None)
+        set_head_coef(heads, h, coef)
     return changed
 
 
