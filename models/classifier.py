@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from . import artifact, normalizer_check, threats
+from . import artifact, dehumanising, normalizer_check, threats
 from . import normalize as _norm
 from .data import sha256
+from .dehumanising import dehumanising_spans, has_dehumanising
 from .features import META_NAMES, to_matrix
 from .signals import SPAM_PHRASES, phrase_prefilter, spam_signals
 from .threats import has_threat, threat_spans
@@ -54,11 +55,12 @@ class Scores:
     spam: float
     abuse: float
     labels: dict[str, float]
-    # evidence the policy weighs with the scores (see models/signals.py, models/threats.py
-    # and the card)
+    # evidence the policy weighs with the scores (see models/signals.py, models/threats.py,
+    # models/dehumanising.py and the card)
     insult: bool = False
     spam_signals: tuple[str, ...] = ()
     threat: bool = False
+    dehumanising: bool = False
     # words in the normalised text (0 = not counted): a model rejection needs some context
     words: int = 0
 
@@ -73,15 +75,21 @@ def masked_word(normalized: str) -> bool:
     return "*" in normalized and _MASKED.search(normalized) is not None
 
 
-# Most comments hold no spam or threat phrase: one search rules out both lists.
-_ANY_EVIDENCE_PHRASE = phrase_prefilter(SPAM_PHRASES, threats.PHRASES, threats.GLUED_PREFIXES)
+# Most comments hold no spam, threat or dehumanising phrase and no vermin word: one search
+# rules out every list.
+_ANY_EVIDENCE_PHRASE = phrase_prefilter(
+    SPAM_PHRASES + dehumanising.VERMIN,
+    threats.PHRASES + dehumanising.PHRASES,
+    threats.GLUED_PREFIXES,
+)
 
 
-def _evidence(text: str, norm: str) -> tuple[tuple[str, ...], bool]:
-    """The spam signals and the threat flag of a comment (``norm`` = its normalised text)."""
+def _evidence(text: str, norm: str) -> tuple[tuple[str, ...], bool, bool]:
+    """The spam signals, the threat flag and the dehumanising flag of a comment (``norm`` =
+    its normalised text)."""
     if _ANY_EVIDENCE_PHRASE.search(norm):
-        return spam_signals(text, norm), has_threat(norm)
-    return spam_signals(text, norm, phrases=False), False
+        return spam_signals(text, norm), has_threat(norm), has_dehumanising(norm)
+    return spam_signals(text, norm, phrases=False), False, False
 
 
 class ModelUnavailable(Exception):  # noqa: N818 - name fixed by the service contract
@@ -151,13 +159,14 @@ class Classifier:
                 insult=hit or masked_word(norm),
                 spam_signals=signals,
                 threat=threat,
+                dehumanising=dehumanised,
                 words=len(norm.split()),
             )
             # Python lists: reading numpy rows item by item costs more than the scores
             for row, hit, text, norm in zip(
                 p.tolist(), insult.tolist(), texts, normalized, strict=True
             )
-            for signals, threat in (_evidence(text, norm),)
+            for signals, threat, dehumanised in (_evidence(text, norm),)
         ]
 
     def explain(self, text: str, top: int = 5) -> dict[str, list[dict[str, Any]]]:
@@ -233,19 +242,24 @@ class Classifier:
                     merged[key] = dict(it)
             ranked = sorted(merged.values(), key=lambda d: -d["weight"])
             found = [{**d, "weight": round(d["weight"], 4)} for d in ranked[:top]]
-            if head == "abuse":  # a threat phrase is the first thing a moderator should see
-                threats = []
-                for ts, te in threat_spans(normalized):
-                    s0, e0 = _norm.original_span(offsets, ts, te, len(text))
-                    threats.append(
-                        {
-                            "feature": normalized[ts:te],
-                            "weight": 0.0,
-                            "span": [int(s0), int(e0)],
-                            "evidence": "threat",
-                        }
-                    )
-                found = threats + found
+            if head == "abuse":  # a threat or dehumanising phrase is what a moderator should
+                # see first
+                phrases = []
+                for kind, spans in (
+                    ("threat", threat_spans(normalized)),
+                    ("dehumanising", dehumanising_spans(normalized)),
+                ):
+                    for ts, te in spans:
+                        s0, e0 = _norm.original_span(offsets, ts, te, len(text))
+                        phrases.append(
+                            {
+                                "feature": normalized[ts:te],
+                                "weight": 0.0,
+                                "span": [int(s0), int(e0)],
+                                "evidence": kind,
+                            }
+                        )
+                found = phrases + found
             out[head] = found
         return out
 

@@ -16,6 +16,9 @@ the text (``Scores.spam_signals``: a link, phone number, handle, contact, money,
 * held, whatever its scores, when the comment has a threat or a call to violence
   (``Scores.threat``, models/threats.py: "we know where you live", "يستاهل رصاصة في راسه");
   the phrases occur in 11 of 73k published news comments, each a call to kill someone;
+* held, whatever its scores, when the comment calls a group vermin or animals or sends it
+  back to the jungle (``Scores.dehumanising``, models/dehumanising.py: hate that carries no
+  insult word);
 * approved otherwise.
 
 Thresholds, first match wins: the post's section (MIZAN_SECTION_THRESHOLDS), the site-wide
@@ -42,7 +45,7 @@ from dataclasses import dataclass, field
 
 from mizan.service.policy.rules import SEVERITY, Finding
 
-POLICY_VERSION = "policy-5"
+POLICY_VERSION = "policy-6"
 
 # A model rejection needs at least this many words; shorter comments are held instead.
 MIN_WORDS_TO_REJECT = 3
@@ -160,6 +163,7 @@ def route(
     signals: Sequence[str] = (),
     words: int = 0,
     threat: bool = False,
+    dehumanising: bool = False,
 ) -> list[Finding]:
     """The model's own findings from rounded scores, thresholds and evidence (empty when clean).
 
@@ -194,6 +198,8 @@ def route(
         out.append(Finding("held", {**reason, "insult_term": insult}))
     if threat:  # a moderator reads every threat; the score decides only whether to reject
         out.append(Finding("held", {"code": "threat_phrase", "score": s["abuse"]}))
+    if dehumanising:  # hate without an insult word: a moderator reads it
+        out.append(Finding("held", {"code": "dehumanising_phrase", "score": s["abuse"]}))
     return out
 
 
@@ -228,6 +234,7 @@ def decide(
             signals=tuple(getattr(scores, "spam_signals", ()) or ()),
             words=int(getattr(scores, "words", 0) or 0),
             threat=bool(getattr(scores, "threat", False)),
+            dehumanising=bool(getattr(scores, "dehumanising", False)),
         )
         candidates.extend((f, "model") for f in found)
     if facts.premoderation:
@@ -267,6 +274,7 @@ def decide(
 _HEAD_OF_CODE = {
     "abuse_score": "abuse",
     "threat_phrase": "abuse",
+    "dehumanising_phrase": "abuse",
     "spam_score": "spam",
     "spam_signal": "spam",
 }
@@ -305,7 +313,7 @@ def decide_without_model(error: str | None = None) -> Verdict:
 SPAM_CODES = frozenset(
     {"spam_score", "spam_signal", "blocked_domain", "duplicate", "banned_author", "honeypot"}
 )
-ABUSE_CODES = frozenset({"abuse_score", "threat_phrase"})
+ABUSE_CODES = frozenset({"abuse_score", "threat_phrase", "dehumanising_phrase"})
 
 
 def reason_category(outcome: str, reasons: Sequence[dict] | None) -> str | None:

@@ -219,3 +219,15 @@ def test_a_threat_phrase_is_evidence_and_the_first_span_explained(tiny_artifact)
     s, e = first["span"]
     assert normalize(text[s:e]) == "نعرف وين ساكن"
     assert clf.score(["قتل ثلاثة أشخاص في هجوم على البوابة"])[0].threat is False
+
+
+def test_a_dehumanising_phrase_is_evidence_and_the_first_span_explained(tiny_artifact):
+    clf = load(tiny_artifact)
+    text = "قالوا إن المهاجرين كلهم حشرات"
+    (scores,) = clf.score([text])
+    assert scores.dehumanising is True and scores.threat is False
+    first = clf.explain(text)["abuse"][0]
+    assert first["evidence"] == "dehumanising"
+    s, e = first["span"]
+    assert normalize(text[s:e]) == normalize("المهاجرين كلهم حشرات")
+    assert clf.score(["المهاجرين يعاملون كالحيوانات"])[0].dehumanising is False

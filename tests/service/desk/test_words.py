@@ -97,3 +97,13 @@ def test_a_threat_phrase_is_named_in_the_reason():
     ar = str(Words("ar", ZoneInfo("UTC"), now=NOW).why(reason, "held"))
     en = str(Words("en", ZoneInfo("UTC"), now=NOW).why(reason, "held"))
     assert "عبارة تهديد" in ar and "threat" in en
+
+
+def test_a_dehumanising_phrase_is_named_in_the_reason():
+    reason = {"code": "dehumanising_phrase", "score": 0.02}
+    ar = str(Words("ar", ZoneInfo("UTC"), now=NOW).why(reason, "held"))
+    en = str(Words("en", ZoneInfo("UTC"), now=NOW).why(reason, "held"))
+    assert "الحيوانات" in ar and "vermin" in en
+    assert "تنزع الإنسانية" in str(
+        Words("ar", ZoneInfo("UTC"), now=NOW).reason_label("dehumanising_phrase")
+    )

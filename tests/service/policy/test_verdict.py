@@ -113,6 +113,20 @@ def test_a_threat_phrase_holds_whatever_the_score():
     assert decide(Scores(spam=0.0, abuse=0.01, labels={}, words=4), T).outcome == "approved"
 
 
+def test_a_dehumanising_phrase_holds_whatever_the_score():
+    hate = Scores(spam=0.0, abuse=0.01, labels={}, words=4, dehumanising=True)
+    held = decide(hate, T)
+    assert held.outcome == "held" and held.decided_by == "model"
+    assert held.reasons == [{"code": "dehumanising_phrase", "score": 0.01}]
+    assert needs_explanation(held)
+    assert reason_category(held.outcome, held.reasons) == "abuse"
+    # it never rejects on its own; the score still can
+    both = decide(Scores(spam=0.0, abuse=0.99, labels={}, words=4, dehumanising=True), T)
+    assert both.outcome == "rejected"
+    assert [r["code"] for r in both.reasons] == ["abuse_score", "dehumanising_phrase"]
+    assert decide(hate, T, Facts(trusted=True)).outcome == "held"
+
+
 @pytest.mark.parametrize(
     ("words", "outcome"), [(1, "held"), (2, "held"), (3, "rejected"), (0, "rejected")]
 )
@@ -254,7 +268,7 @@ def test_reason_category_names_a_category_never_the_rule(outcome, reasons, categ
 
 
 def test_policy_version_changes_with_the_knobs():
-    assert PolicyConfig().version.startswith("policy-5+")
+    assert PolicyConfig().version.startswith("policy-6+")
     assert PolicyConfig().version != PolicyConfig(max_links=5).version
 
 
