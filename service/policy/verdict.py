@@ -286,12 +286,29 @@ def needs_explanation(v: Verdict) -> bool:
     return v.decided_by == "model" and any(r.get("code") in _HEAD_OF_CODE for r in v.reasons)
 
 
+# The explanation items (``evidence``) a phrase reason points at.
+_EVIDENCE_OF_CODE = {"threat_phrase": "threat", "dehumanising_phrase": "dehumanising"}
+
+
 def with_spans(reasons: list[dict], explanation: dict[str, list[dict]]) -> list[dict]:
-    """Attach to each model reason the spans of the words that pushed its score most."""
+    """Attach to each model reason the spans of the words that pushed its score most.
+
+    A threat or dehumanising reason points at its phrase; the abuse score beside it points at
+    the model's words, so the desk names each range by the reason it belongs to.
+    """
+    codes = {r.get("code") for r in reasons}
+    phrases = {_EVIDENCE_OF_CODE[c] for c in codes if c in _EVIDENCE_OF_CODE}
     out = []
     for r in reasons:
         head = _HEAD_OF_CODE.get(r.get("code", ""))
         items = explanation.get(head, []) if head else []
+        kind = _EVIDENCE_OF_CODE.get(r.get("code", ""))
+        if kind:  # its phrase first; the model's words too unless the abuse score shows them
+            own = [it for it in items if it.get("evidence") == kind]
+            words = [] if "abuse_score" in codes else [it for it in items if not it.get("evidence")]
+            items = own + words
+        else:
+            items = [it for it in items if it.get("evidence") not in phrases]
         spans: list[list[int]] = []
         for it in items:  # a word and its entity placeholder can point at the same range,
             # a threat phrase holds the words the model weighed in it, and an insult pair

@@ -141,6 +141,39 @@ def test_arabic_desk_speaks_arabic_and_shows_why(site, page):
     assert page.js_errors == []
 
 
+def test_hate_about_a_group_is_held_and_its_words_highlighted_in_arabic(site, page):
+    """The shipped model and the policy decide, as the worker does; the desk names the reason."""
+    from mizan.models.classifier import load_default
+    from mizan.service.policy.verdict import decide, with_spans
+
+    text = "والله المهاجرين كلهم حشرات، ما يستاهلوش يعيشوا بيناتنا"
+    model = load_default()
+    (scores,) = model.score([text])
+    verdict = decide(scores, model.thresholds)
+    assert verdict.outcome == "held"
+    assert "dehumanising_phrase" in [r["code"] for r in verdict.reasons]
+    reasons = with_spans(verdict.reasons, model.explain(text))
+    base = site.config["BASE_URL"]
+    cid = make_comment(
+        site,
+        body=text,
+        post_id="why-hate",
+        scores={"spam": round(scores.spam, 4), "abuse": round(scores.abuse, 4)},
+        reasons=reasons,
+        model_version=model.version,
+        at=utcnow() - timedelta(minutes=2),
+    )
+    log_in(page, base, "huda@newsroom.example", "/moderation/?post_id=why-hate")
+    item = page.locator(f'[data-id="{cid}"]')
+    assert "يصف جماعة من الناس بالحشرات" in item.locator("ul.why").inner_text()
+    # the phrase is one highlight named by its reason (the model's words inside it merge in)
+    marked = item.locator('.body mark[data-code="dehumanising_phrase"]')
+    assert marked.all_inner_texts() == ["المهاجرين كلهم حشرات"]
+    assert marked.first.get_attribute("title") == "عبارة تنزع الإنسانية"
+    screenshot(page, "desk-dehumanising-ar")
+    assert page.js_errors == []
+
+
 def test_english_desk_speaks_english(site, page):
     base = site.config["BASE_URL"]
     ids = seed_reasons(site, "why-en")

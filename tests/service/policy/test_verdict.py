@@ -341,6 +341,23 @@ def test_a_word_inside_a_threat_phrase_is_not_highlighted_twice():
     assert reason["spans"] == [[0, 13], [15, 21]]
 
 
+def test_a_phrase_reason_points_at_its_phrase_and_the_score_at_the_words():
+    from mizan.service.policy.verdict import with_spans
+
+    v = decide(Scores(spam=0.0, abuse=0.6, labels={}, words=6, dehumanising=True), T)
+    explanation = {
+        "abuse": [
+            {"feature": "x", "weight": 0.0, "span": [6, 26], "evidence": "dehumanising"},
+            {"feature": "كلهم", "weight": 0.8, "span": [16, 20]},
+            {"feature": "يعيشوا", "weight": 0.3, "span": [40, 46]},
+        ],
+        "spam": [],
+    }
+    score, phrase = with_spans(v.reasons, explanation)
+    assert score["code"] == "abuse_score" and score["spans"] == [[16, 20], [40, 46]]
+    assert phrase["code"] == "dehumanising_phrase" and phrase["spans"] == [[6, 26]]
+
+
 def test_an_insult_pair_and_its_insult_word_are_highlighted_once():
     from mizan.service.policy.verdict import with_spans
 
