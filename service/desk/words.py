@@ -88,7 +88,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "reason.spam_signal": "Spam evidence",
         "reason.insult_term": "Insult word",
         "reason.threat_phrase": "Threat phrase",
-        "reason.dehumanising_phrase": "Dehumanising phrase",
+        "reason.dehumanising_phrase": "Hate about a group",
         "reason.blocked_term": "Blocked word",
         "reason.watched_term": "Watched word",
         "reason.too_many_links": "Too many links",
@@ -117,7 +117,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "why.insult_term": "It contains a word of the insult list, which lowers the bar.",
         "why.threat_phrase": "It contains a threat or a call to violence: a person reads each one.",
         "why.dehumanising_phrase": "It speaks of a group of people as vermin or animals, or "
-        "as less than human: a person reads each one.",
+        "as lesser beings: a person reads each one.",
         "why.spam_score.spam": "The model finds it spam ({score}, from {threshold}) and it "
         "carries spam evidence: {signals}.",
         "why.spam_score.held": "The model finds it very likely spam ({score}, from {threshold}) "
@@ -425,7 +425,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "reason.spam_signal": "قرائن إزعاج",
         "reason.insult_term": "كلمة شتم",
         "reason.threat_phrase": "عبارة تهديد",
-        "reason.dehumanising_phrase": "عبارة تنزع الإنسانية",
+        "reason.dehumanising_phrase": "كراهية تجاه جماعة",
         "reason.blocked_term": "كلمة محظورة",
         "reason.watched_term": "كلمة مراقبة",
         "reason.too_many_links": "روابط كثيرة",
@@ -452,7 +452,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "why.insult_term": "فيه كلمة من قائمة الشتائم، وهذا يخفّض عتبة الحجز.",
         "why.threat_phrase": "فيه عبارة تهديد أو دعوة إلى العنف: كل تهديد يقرؤه مشرف.",
         "why.dehumanising_phrase": "يصف جماعة من الناس بالحشرات أو الحيوانات أو ينتقص من "
-        "إنسانيتها: كل تعليق كهذا يقرؤه مشرف.",
+        "إنسانيتها وقدرها: كل تعليق كهذا يقرؤه مشرف.",
         "why.spam_score.spam": "يرى النموذج أنه مزعج ({score}، من {threshold}) وفيه قرائن "
         "إزعاج: {signals}.",
         "why.spam_score.held": "يرى النموذج أنه مزعج على الأرجح ({score}، من {threshold}) "

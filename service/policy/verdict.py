@@ -298,14 +298,16 @@ def with_spans(reasons: list[dict], explanation: dict[str, list[dict]]) -> list[
     """
     codes = {r.get("code") for r in reasons}
     phrases = {_EVIDENCE_OF_CODE[c] for c in codes if c in _EVIDENCE_OF_CODE}
+    words_shown = "abuse_score" in codes
     out = []
     for r in reasons:
         head = _HEAD_OF_CODE.get(r.get("code", ""))
         items = explanation.get(head, []) if head else []
         kind = _EVIDENCE_OF_CODE.get(r.get("code", ""))
-        if kind:  # its phrase first; the model's words too unless the abuse score shows them
+        if kind:  # its phrase first; the model's words too, once, unless the score shows them
             own = [it for it in items if it.get("evidence") == kind]
-            words = [] if "abuse_score" in codes else [it for it in items if not it.get("evidence")]
+            words = [] if words_shown else [it for it in items if not it.get("evidence")]
+            words_shown = True
             items = own + words
         else:
             items = [it for it in items if it.get("evidence") not in phrases]

@@ -169,7 +169,7 @@ def test_hate_about_a_group_is_held_and_its_words_highlighted_in_arabic(site, pa
     # the phrase is one highlight named by its reason (the model's words inside it merge in)
     marked = item.locator('.body mark[data-code="dehumanising_phrase"]')
     assert marked.all_inner_texts() == ["المهاجرين كلهم حشرات"]
-    assert marked.first.get_attribute("title") == "عبارة تنزع الإنسانية"
+    assert marked.first.get_attribute("title") == "كراهية تجاه جماعة"
     screenshot(page, "desk-dehumanising-ar")
     assert page.js_errors == []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mizan.models.dehumanising import dehumanising_spans, has_dehumanising
+from mizan.models.dehumanising import PHRASES, VERMIN, dehumanising_spans, has_dehumanising
 from mizan.models.normalize import normalize
 
 
@@ -12,15 +12,16 @@ from mizan.models.normalize import normalize
     "text",
     [
         "المهاجرين كلهم حشرات لازم يطلعوا",
-        "الأفارقة جراثيم في البلاد",
+        "الأفارقة صراصير في البلاد",
         "واليهود مجرد خنازير",
         "Refugees are vermin, nothing else",
-        "those immigrants are nothing but rats",
+        "refugees are just a bunch of animals",
         "Les migrants sont des cafards",
         "رجعوهم للغابة وين كانوا",
         "المرأة ناقصة عقل ومكانها المطبخ",
-        "هاذوم ليسوا بشرا",
+        "والله ماهمش بشر",
         "send them back to the jungle where they came from",
+        "المهاجرين، حشرات",
     ],
 )
 def test_a_group_called_vermin_or_sent_to_the_jungle_is_found(text):
@@ -38,6 +39,19 @@ def test_a_group_called_vermin_or_sent_to_the_jungle_is_found(text):
         "Rats spread in the old market after the floods",
         "Les femmes de Benghazi manifestent pour la paix",
         "حملة لمكافحة الحشرات في المدارس",
+        # a vermin word near a group, but not said of it
+        "the women fed the animals at the shelter",
+        "refugees suffer from parasites in the camps",
+        "migrants living with rats in the old hotel",
+        "الفلسطينيين واطلقت عليهم كلاب الجيش",
+        "في هذه السنه نفقت حيوانات كثيرة",
+        "حملة تطعيم النساء ضد الجراثيم",
+        # phrases that are news without a pronoun or an imperative
+        "Two Libyan fishermen were shot at sea by the coast guard",
+        "Not even human rights groups were allowed in",
+        "The Africa Cup comes back to Africa",
+        "الحكام ليسوا بشرا معصومين",
+        "أطلقوا سراح الدببة لكي ترجع للغابة",
     ],
 )
 def test_reporting_and_near_misses_are_not(text):
@@ -50,7 +64,27 @@ def test_spans_cover_the_group_and_the_word():
     assert norm[start:end] == normalize("المهاجرين كلهم حشرات")
 
 
-def test_the_group_must_come_just_before_the_word():
-    # three words between the group and "animals": not a predicate any more
-    assert not has_dehumanising(normalize("migrants walked past the zoo animals"))
+def test_only_a_copula_and_fillers_may_stand_between():
     assert has_dehumanising(normalize("migrants are animals"))
+    assert has_dehumanising(normalize("migrants are just a bunch of animals"))  # 4 fillers
+    assert not has_dehumanising(normalize("migrants are just a big bunch of animals"))
+    assert not has_dehumanising(normalize("migrants animals"))  # English needs its copula
+    assert not has_dehumanising(normalize("migrants walked past the zoo animals"))
+    assert has_dehumanising(normalize("اليهود كلهم مجرد خنازير"))
+    assert not has_dehumanising(normalize("اليهود زاروا حديقة فيها خنازير"))
+
+
+def test_overlapping_matches_are_one_span():
+    norm = normalize("الروافض كلهم كلاب يا خنازير")
+    assert len(dehumanising_spans(norm)) == 1
+
+
+@pytest.mark.parametrize("form", [*VERMIN, *PHRASES])
+def test_the_scoring_prefilter_never_skips_a_match(form):
+    # the classifier looks for evidence only in comments its one-pass prefilter matches
+    from mizan.models.classifier import _ANY_EVIDENCE_PHRASE
+
+    for text in (f"المهاجرين {form}", f"و{form}", f"ف{form}", f"migrants are {form}"):
+        norm = normalize(text)
+        if has_dehumanising(norm):
+            assert _ANY_EVIDENCE_PHRASE.search(norm), text

@@ -358,6 +358,23 @@ def test_a_phrase_reason_points_at_its_phrase_and_the_score_at_the_words():
     assert phrase["code"] == "dehumanising_phrase" and phrase["spans"] == [[6, 26]]
 
 
+def test_two_phrase_reasons_share_the_models_words_once():
+    from mizan.service.policy.verdict import with_spans
+
+    both = Scores(spam=0.0, abuse=0.01, labels={}, words=9, threat=True, dehumanising=True)
+    explanation = {
+        "abuse": [
+            {"feature": "t", "weight": 0.0, "span": [0, 10], "evidence": "threat"},
+            {"feature": "d", "weight": 0.0, "span": [20, 35], "evidence": "dehumanising"},
+            {"feature": "w", "weight": 0.5, "span": [40, 45]},
+        ],
+        "spam": [],
+    }
+    threat, hate = with_spans(decide(both, T).reasons, explanation)
+    assert threat["spans"] == [[0, 10], [40, 45]]
+    assert hate["spans"] == [[20, 35]]
+
+
 def test_an_insult_pair_and_its_insult_word_are_highlighted_once():
     from mizan.service.policy.verdict import with_spans
 
