@@ -35,9 +35,9 @@ from mizan.models.train import (  # noqa: E402
     SEED,
     build_training_set,
     drop_top_assumed_negatives,
-    identity_terms,
     lexicon_for,
-    neutralise_identity_terms,
+    neutralise_words,
+    neutralised_words,
     training_files,
 )
 
@@ -79,7 +79,7 @@ def loso(data_dir: Path, only: set[str] | None) -> dict:
         lexicon_terms=lexicon.insults, identity_terms=lexicon.identities
     ).fit(None)
     files = training_files(data_dir)
-    identities = identity_terms(feats, lexicon)
+    neutral = neutralised_words(feats, lexicon)
     cache = FeatureCache(feats)
     t0 = time.perf_counter()
     full = build_training_set(files, seed=SEED)
@@ -120,7 +120,7 @@ def loso(data_dir: Path, only: set[str] | None) -> dict:
             )
             if screened:
                 model.fit(x, ts.y[keep, h][:, None], sample_weight=ts.w[keep, h])
-            neutralise_identity_terms(model, identities)  # as `mizan train` does
+            neutralise_words(model, neutral)  # as `mizan train` does
         idx = sample_index(len(rows))
         sample = [rows.text[i] for i in idx]
         y = np.array([rows.label[i] for i in idx])

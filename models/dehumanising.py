@@ -3,7 +3,7 @@
 Hate aimed at a group often carries no insult word: "refugees are vermin", "رجعوهم للغابة",
 "المرأة ناقصة عقل ومكانها المطبخ". The n-gram model learnt group nouns from the
 comments that insult groups and was then made to read them as neutral (models/train.py,
-``neutralise_terms``), so such a comment can score like a polite one.  Two kinds of
+``neutralise_words``), so such a comment can score like a polite one.  Two kinds of
 evidence hold it for a moderator whatever its scores (service/policy/verdict.py); neither
 rejects on its own:
 

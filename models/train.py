@@ -49,6 +49,7 @@ from sklearn.pipeline import Pipeline
 from . import normalizer_check
 from .augment import synthetic_comments
 from .data import (
+    DIALECT_FUNCTION_WORDS,
     REVIEWED_LABELS,
     Lexicon,
     Reviewed,
@@ -534,46 +535,59 @@ def set_head_coef(heads: CalibratedLinearHeads, h: int, column: np.ndarray) -> N
 
 
 @dataclass(frozen=True, slots=True)
-class IdentityTerms:
-    """Group nouns as bare comments: their features and the column of each one's word."""
+class NeutralisedWords:
+    """Words that alone must weigh nothing, as bare comments: their features and word columns."""
 
+    words: tuple[str, ...]
     x: sp.csr_matrix
     word_cols: np.ndarray
     n_hash: int
 
 
-def identity_terms(feats: Any, lexicon: Lexicon | None) -> IdentityTerms | None:
-    """Hash each identity noun of ``lexicon`` alone, as ``neutralise_identity_terms`` needs.
+def neutralised_words(feats: Any, lexicon: Lexicon | None) -> NeutralisedWords | None:
+    """Hash each word ``neutralise_words`` takes down, alone.
 
-    ``feats``: the pipeline's fitted ``HashedTextFeatures``.  Single words only, each also
-    with the article ("مسيحيين" and "المسيحيين").
+    ``feats``: the pipeline's fitted ``HashedTextFeatures``.  The identity nouns of ``lexicon``
+    (single words, each also with the article: "مسيحيين" and "المسيحيين") and the dialect
+    function words of ``DIALECT_FUNCTION_WORDS`` ("هكي", "توا", "شن", "دلوقتي", ...).
     """
-    if lexicon is None or not lexicon.identities:
-        return None
-    words = {normalize(t) for t in lexicon.identities if len(normalize(t).split()) == 1}
-    words |= {"ال" + w for w in words if "\u0600" <= w[:1] <= "\u06ff" and not w.startswith("ال")}
+    words: set[str] = set()
+    if lexicon is not None:
+        words = {normalize(t) for t in lexicon.identities if len(normalize(t).split()) == 1}
+        words |= {
+            "ال" + w for w in words if "\u0600" <= w[:1] <= "\u06ff" and not w.startswith("ال")
+        }
+    words |= {normalize(t) for t in DIALECT_FUNCTION_WORDS}
     terms = sorted(w for w in words if w)
+    if not terms:
+        return None
     x = feats.transform(terms)
     cols = []
     for t in terms:
         batch = feats.feature_spans(t)[2]
         word_col = batch.col[batch.kind == -1]  # the word itself, not its n-grams
         cols.append(int(word_col[0]) if word_col.size else -1)
-    return IdentityTerms(x=x, word_cols=np.asarray(cols), n_hash=1 << feats.n_bits)
+    return NeutralisedWords(
+        words=tuple(terms), x=x, word_cols=np.asarray(cols), n_hash=1 << feats.n_bits
+    )
 
 
-def neutralise_identity_terms(
-    heads: CalibratedLinearHeads, terms: IdentityTerms | None, head: str = "abuse"
+def neutralise_words(
+    heads: CalibratedLinearHeads, terms: NeutralisedWords | None, head: str = "abuse"
 ) -> int:
-    """Let no group noun alone push ``head`` up; return how many were taken down.
+    """Let no group noun or dialect function word alone push ``head`` up; return how many were
+    taken down.
 
-    Where the n-grams of a bare identity noun ("يهود", "مسيحيين", "سوداني") add up to a
-    positive margin, its word column takes that sum off, so the noun with its own n-grams
-    weighs nothing and only what surrounds it counts.  In the reviewed news comments a group
-    named is often a group insulted (44% of those naming Jews are offensive), and the head
-    learnt the noun itself: "يحتفل يهود جربة بموسم الغريبة" was held.  Inside a comment the
-    noun's n-grams occur as they do alone, scaled with the comment's other features, so the
-    noun adds next to nothing there either (n-grams across its edges are the context's).
+    Where the n-grams of a bare word ("يهود", "سوداني", "هكي") add up to a positive margin,
+    its word column takes that sum off, so the word with its own n-grams weighs nothing and
+    only what surrounds it counts.  In the reviewed news comments a group named is often a
+    group insulted (44% of those naming Jews are offensive), and the head learnt the noun
+    itself: "يحتفل يهود جربة بموسم الغريبة" was held.  The Libyan comments of the training
+    sets are all abusive (LY-Abusive has no Libyan negatives), so the head learnt Libyan
+    function words as abuse: "هكي" ("like this") alone had a margin of +7.9, "توا" ("now")
+    +4.6.  Inside a comment the word's n-grams occur as they do alone, scaled with the
+    comment's other features, so the word adds next to nothing there either (n-grams across
+    its edges are the context's).
     """
     if terms is None or head not in heads.heads:
         return 0
@@ -645,7 +659,7 @@ def in_domain_scores(
     seed: int = SEED,
     folds: int = IN_DOMAIN_FOLDS,
     x: sp.csr_matrix | None = None,
-    identities: IdentityTerms | None = None,
+    neutral: NeutralisedWords | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return labels, out-of-fold abuse margins and insult-term hits of the in-domain rows.
 
@@ -671,7 +685,7 @@ def in_domain_scores(
         w[idx[te]] = 0.0
         model = head_like(heads, "abuse", cv=0)
         model.fit(x, ts.y[:, [h]], sample_weight=w[:, None])
-        neutralise_identity_terms(model, identities)  # as the shipped head
+        neutralise_words(model, neutral)  # as the shipped head
         oof[te] = model.decision_function(x[idx[te]])[:, 0]
     return y, oof, insult
 
@@ -830,14 +844,14 @@ def in_domain_calibration(
     ts: TrainingSet,
     seed: int = SEED,
     x: sp.csr_matrix | None = None,
-    identities: IdentityTerms | None = None,
+    neutral: NeutralisedWords | None = None,
 ) -> dict[str, Any] | None:
     """Calibrate the abuse head on in-domain out-of-fold scores; return the evaluation.
 
     ``x``: the training features, when the caller has them (else they are computed);
-    ``identities``: group nouns each fold's head neutralises like the shipped one.
+    ``neutral``: the words each fold's head neutralises like the shipped one.
     """
-    y, margin, insult = in_domain_scores(pipe, ts, seed, x=x, identities=identities)
+    y, margin, insult = in_domain_scores(pipe, ts, seed, x=x, neutral=neutral)
     if y.size == 0 or len(np.unique(y)) < 2:
         return None
     from sklearn.metrics import roc_auc_score as _auc
@@ -920,13 +934,13 @@ def train_and_save(
     screened = screen_assumed_negatives(pipe, ts)
     if screened:
         refit_head(pipe, x, ts, "abuse")
-    identities = identity_terms(pipe.named_steps["features"], lexicon)
-    neutralised = neutralise_identity_terms(pipe.named_steps["heads"], identities)
+    neutral = neutralised_words(pipe.named_steps["features"], lexicon)
+    neutralised = neutralise_words(pipe.named_steps["heads"], neutral)
     metrics, thresholds = cv_report(pipe, ts)
     del pipe.named_steps["heads"].cv_proba_  # training diagnostics, not part of the model
     if any(f == IN_DOMAIN for f in ts.rows.file):  # the hidden view only feeds the stacker
         fit_hidden(pipe, ts, x, seed)
-    in_domain = in_domain_calibration(pipe, ts, seed, x=x, identities=identities)
+    in_domain = in_domain_calibration(pipe, ts, seed, x=x, neutral=neutral)
     del x
     if in_domain is not None:
         thresholds.update(in_domain["thresholds"])
@@ -973,7 +987,7 @@ def train_and_save(
         "training_data": data,
         "training_groups": ts.groups,
         "screened": {"share": ASSUMED_NEGATIVE_SCREEN, "rows": screened},
-        "identity_terms_neutralised": neutralised,
+        "terms_neutralised": neutralised,
         "metrics": {"cross_validated": metrics, "in_domain": in_domain},
         "train_seconds": round(time.perf_counter() - t0, 1),
         "params": {

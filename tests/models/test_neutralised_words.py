@@ -1,4 +1,5 @@
-"""A group noun alone pushes no comment towards abuse (`neutralise_identity_terms`)."""
+"""A group noun or a dialect function word alone pushes no comment towards abuse
+(`neutralise_words`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from mizan.models.data import Lexicon
 from mizan.models.train import (
     build_training_set,
     fit_with_features,
-    identity_terms,
-    neutralise_identity_terms,
+    neutralise_words,
+    neutralised_words,
 )
 
 from .conftest import ABUSE, PLAIN, SPAM, write_csv
@@ -19,12 +20,12 @@ from .conftest import ABUSE, PLAIN, SPAM, write_csv
 LEXICON = Lexicon(insults=("كلب", "حمار"), identities=("يهود", "مسيحيين"), files=())
 
 
-def _fitted(tmp_path, benign_noun: str = ""):
+def _fitted(tmp_path, benign_noun: str = "", lead: str = "يهود"):
     rng = random.Random(5)
     # the group noun comes with insults in the abusive rows and rarely in the others, as in
     # the reviewed news comments
     rows = [
-        {"text": f"يهود {rng.choice(ABUSE)} {i}", "label": "1", "task": "abuse", "lang": "ar"}
+        {"text": f"{lead} {rng.choice(ABUSE)} {i}", "label": "1", "task": "abuse", "lang": "ar"}
         for i in range(60)
     ] + [
         {
@@ -55,7 +56,7 @@ def test_the_bare_noun_weighs_nothing_and_context_still_counts(tmp_path):
     pipe = _fitted(tmp_path)
     heads = pipe.named_steps["heads"]
     feats = pipe.named_steps["features"]
-    terms = identity_terms(feats, LEXICON)
+    terms = neutralised_words(feats, LEXICON)
     assert terms is not None
     h = list(heads.heads).index("abuse")
     n_hash = 1 << feats.n_bits
@@ -68,7 +69,7 @@ def test_the_bare_noun_weighs_nothing_and_context_still_counts(tmp_path):
     spam_before = heads.coef_[:, [list(heads.heads).index("spam")]].toarray()
     insult_before = _margin(pipe, ["يا كلب"])[0]
 
-    assert neutralise_identity_terms(heads, terms) >= 1
+    assert neutralise_words(heads, terms) >= 1
     assert abs(alone("يهود")) < 1e-6
     neutral, insulted = _margin(pipe, ["يهود جربة", "يهود كلب"])
     assert insulted > neutral + 1.0  # the insult next to it still counts
@@ -81,12 +82,36 @@ def test_a_noun_that_leans_benign_is_left_alone(tmp_path):
     pipe = _fitted(tmp_path, benign_noun="مسيحيين")
     heads = pipe.named_steps["heads"]
     feats = pipe.named_steps["features"]
-    terms = identity_terms(feats, Lexicon(insults=(), identities=("مسيحيين",), files=()))
+    terms = neutralised_words(feats, Lexicon(insults=(), identities=("مسيحيين",), files=()))
     assert terms is not None
     n_hash = 1 << feats.n_bits
     h = list(heads.heads).index("abuse")
     x = feats.transform(["مسيحيين"])[:, :n_hash]
     assert float((x @ heads.coef_[:n_hash, [h]].toarray()).ravel()[0]) < 0
+    col = terms.word_cols[terms.words.index("مسيحيين")]
     before = heads.coef_.toarray().copy()
-    assert neutralise_identity_terms(heads, terms) == 0
-    assert np.array_equal(before, heads.coef_.toarray())
+    neutralise_words(heads, terms)
+    assert np.array_equal(before[col], heads.coef_.toarray()[col])  # its word keeps its weight
+    assert float((x @ heads.coef_[:n_hash, [h]].toarray()).ravel()[0]) < 0
+
+
+def test_a_libyan_function_word_learnt_from_abusive_rows_weighs_nothing(tmp_path):
+    # every Libyan comment of the training sets is abusive: "هكي" ("like this") comes with
+    # the insults only, and the head learns the dialect as abuse
+    pipe = _fitted(tmp_path, lead="هكي")
+    heads = pipe.named_steps["heads"]
+    feats = pipe.named_steps["features"]
+    n_hash = 1 << feats.n_bits
+    h = list(heads.heads).index("abuse")
+
+    def alone(word):
+        x = feats.transform([word])[:, :n_hash]
+        return float((x @ heads.coef_[:n_hash, [h]].toarray()).ravel()[0])
+
+    assert alone("هكي") > 0.5
+    terms = neutralised_words(feats, None)  # the dialect words need no lexicon
+    assert terms is not None
+    assert neutralise_words(heads, terms) >= 1
+    assert abs(alone("هكي")) < 1e-4  # float32 weights
+    thanks, insulted = _margin(pipe, ["شكرا هكي", "هكي كلب"])
+    assert insulted > thanks + 1.0
