@@ -144,8 +144,9 @@ VERMIN: tuple[str, ...] = (
 _AR_FILLERS = ("كلهم", "هم", "مجرد", "عباره", "عن", "الا", "زي", "مثل", "شويه", "بس")
 _COPULAS = ("are", "r", "were", "sont", "étaient")
 _LATIN_FILLERS = ("all", "just", "nothing", "but", "like", "such", "a", "bunch", "of", "des")
-# Phrases that send people back to the jungle or the kitchen, or deny they are human; each
-# says who (a pronoun or an imperative): "shot at sea" or "not even human" alone are news.
+# Phrases that send people back to the jungle or the kitchen, deny they are human or call
+# women lesser ("ناقصات عقل"); each says who (a pronoun, an imperative, the women it
+# describes): "shot at sea" or "not even human" alone are news.
 PHRASES: tuple[str, ...] = (
     "ارجعوهم للغابه",
     "رجعوهم للغابه",
