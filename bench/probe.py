@@ -7,7 +7,10 @@ from a dataset, never trained or tuned on): benign ones (thanks, blessings, cond
 questions, harsh criticism, news about violence, religion, migrants; MSA, Libyan and other
 dialects, Arabizi, English, French, emoji), abuse and spam.  Each is scored by the model and
 decided by the worker's policy function (model scores and their evidence only).
-Writes bench/results/classifier_probe.json (the confusion table the model card prints).
+tests/fixtures/probe_second_comments.csv is a second probe of the same kinds, written by another
+author who read neither the first probe nor the model, after 2026.12.01-3 shipped; its first
+reading (before any change made after reading it) is kept in the model card.
+Writes bench/results/classifier_probe.json (the confusion tables the model card prints).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from mizan.models.classifier import load, load_default  # noqa: E402
 from mizan.service.policy import confusion, route_texts  # noqa: E402
 
 PROBE = REPO / "tests" / "fixtures" / "probe_comments.csv"
+SECOND_PROBE = REPO / "tests" / "fixtures" / "probe_second_comments.csv"
 RESULTS = REPO / "bench" / "results"
 
 
@@ -35,8 +39,8 @@ def read_probe(path: Path = PROBE) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def run(model) -> dict:
-    rows = read_probe()
+def run(model, path: Path = PROBE) -> dict:
+    rows = read_probe(path)
     outcomes = route_texts(model, [r["text"] for r in rows])
     misrouted = [
         {"expected": r["expected"], "outcome": o, "category": r["category"], "text": r["text"]}
@@ -65,13 +69,15 @@ def main() -> None:
     args = ap.parse_args()
     model = load(args.model) if args.model else load_default()
     out = run(model)
+    out["second"] = run(model, SECOND_PROBE)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "classifier_probe.json").write_text(
         json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
-    for cls, row in out["confusion"].items():
-        print(cls, json.dumps(row))
-    print(f"{len(out['misrouted'])} misrouted; see bench/results/classifier_probe.json")
+    for name, res in (("probe", out), ("second probe", out["second"])):
+        for cls, row in res["confusion"].items():
+            print(name, cls, json.dumps(row))
+        print(f"{name}: {len(res['misrouted'])} misrouted; see bench/results/classifier_probe.json")
 
 
 if __name__ == "__main__":
