@@ -32,7 +32,9 @@ Public API
        to a leet token: "$a a b" stays; "@n_a_y_f" -> "@nayf"; rejoining must not create a token
        that step 4 would map on a second pass). When some separators are plain spaces, a
        separator containing "." keeps the dot, so "g o o g l e . c o m" -> "google.com" (and
-       is then marked as a URL). Step 5 runs again.
+       is then marked as a URL); but when a separator is a dot without a space and the dots
+       alone make words of 2+ letters ("ي.ا ك.ل.ب"), those are the words and the spaces stay
+       between them ("يا كلب"). Step 5 runs again.
     7. Entity marking again (catches entities that only appear after steps 4-6, e.g. "fr33.c0m").
     8. Whitespace collapsed again, ends stripped.
 
@@ -40,13 +42,13 @@ Public API
     Character-level folding only, for word lists and dictionaries: strip invisible characters
     (zero-width, bidi controls, soft hyphen, CGJ, Unicode tags, Hangul fillers, C0/C1 controls
     other than whitespace), Arabic diacritics and tatweel (a gap with tatweel on both sides,
-    "يلـ ـعن", is closed first: it is how a word is cut to hide it); NFKC; casefold; unify
-    alef/hamza forms (أ إ آ ٱ -> ا, ؤ -> و, ئ -> ي, standalone ء kept), ى -> ي, ة -> ه, Persian/Urdu
-    look-alikes (ک گ -> ك, ی -> ي, ہ ھ ۀ -> ه, ڤ -> ف, پ -> ب, چ -> ج, plus ڪ ڭ -> ك, ڨ -> ق,
-    ے ې -> ي); Arabic-Indic and Persian digits -> ASCII; Cyrillic/Greek homoglyphs -> Latin.
-    Homoglyphs are mapped inside a word only when the word also contains a Latin letter, or when
-    *every* Cyrillic/Greek letter in it has a Latin look-alike ("ѕрам" -> "spam", "раураl" ->
-    "paypal"), so genuine Russian/Greek words ("привет") are left alone.
+    "يلـ ـعن", "حقـ.ـير", is closed first: it is how a word is cut to hide it); NFKC; casefold;
+    unify alef/hamza forms (أ إ آ ٱ -> ا, ؤ -> و, ئ -> ي, standalone ء kept), ى -> ي, ة -> ه,
+    Persian/Urdu look-alikes (ک گ -> ك, ی -> ي, ہ ھ ۀ -> ه, ڤ -> ف, پ -> ب, چ -> ج, plus ڪ ڭ ->
+    ك, ڨ -> ق, ے ې -> ي); Arabic-Indic and Persian digits -> ASCII; Cyrillic/Greek homoglyphs ->
+    Latin. Homoglyphs are mapped inside a word only when the word also contains a Latin letter,
+    or when *every* Cyrillic/Greek letter in it has a Latin look-alike ("ѕрам" -> "spam",
+    "раураl" -> "paypal"), so genuine Russian/Greek words ("привет") are left alone.
 
 ``normalize_with_offsets(text)`` / ``original_span(...)``
     Same output as ``normalize`` plus, for every output character, the index of the original
@@ -303,9 +305,13 @@ def _translate(text: str) -> str:
     return text
 
 
-# A word cut in two with tatweel on both sides of the gap ("يلـ ـعن"): no honest writer types
-# that, and it hides an insult from every word-level match, so the gap is closed before folding.
-_TATWEEL_SPLIT = re.compile(r"\u0640+\s+\u0640+")
+# A word cut in two with tatweel on both sides of the gap ("يلـ ـعن", "حقـ.ـير"): no honest
+# writer types that, and it hides an insult from every word-level match, so the gap is closed
+# before folding: spaces, or between Arabic letters the separators step 6 rejoins letters
+# across ("2020ـ - ـ2021" is a range of years).
+_TATWEEL_SPLIT = re.compile(
+    r"\u0640+\s+\u0640+|(?<=[\u0621-\u064a])\u0640+[\s.\-_*•·~+]+\u0640+(?=[\u0621-\u064a])"
+)
 
 
 def fold(text: str) -> str:
@@ -560,6 +566,18 @@ def _rejoin_repl(m: re.Match[str]) -> str:
     letters = _REJOIN_SEP.split(tok)
     if not any(s.isspace() for s in seps):
         return "".join(letters)
+    if any("." in s and not any(c.isspace() for c in s) for s in seps):
+        # letters joined by dots within words and spaces between the words ("ي.ا ك.ل.ب" ->
+        # "يا كلب"), when every word so made has 2+ letters; otherwise ("p a y p a l.c o m")
+        # the spaces join letters as below
+        parts = [letters[0]]
+        for sep, letter in zip(seps, letters[1:], strict=True):
+            if any(c.isspace() for c in sep):
+                parts.append(letter)
+            else:
+                parts[-1] += letter
+        if not any(_single_after_repeat(p) for p in parts):
+            return " ".join(parts)
     # keep the dots: the words between separators that contain a "."
     words = [letters[0]]
     for sep, letter in zip(seps, letters[1:], strict=True):

@@ -102,10 +102,11 @@ class CalibratedLinearHeads(ClassifierMixin, BaseEstimator):  # type: ignore[mis
     ) -> tuple[npt.NDArray[np.float32], float]:
         scale = nb_scale(x, y, w, self.nb_columns) if nb else None
         if scale is not None:
-            # A sparse product, as the shipped model was fitted: scaling x.data in place is
-            # the same matrix and faster, but keeps another order of entries within a row,
-            # and SGD's sums follow that order (weights differ by ~1e-6, so does a retrain).
-            x = sp.csr_matrix(x @ sp.diags(scale))
+            # Scaled entry by entry on a copy: the same matrix as ``x @ diag(scale)`` with the
+            # entries of a row in their original order, and a fraction of the sparse product's
+            # time and memory (weights differ from a product-scaled fit by about 1e-6).
+            x = sp.csr_matrix(x, dtype=np.float64, copy=True)
+            x.data *= scale[x.indices]
         est = SGDClassifier(
             loss="log_loss",
             penalty="l2",

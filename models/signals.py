@@ -128,6 +128,9 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "gagner de l'argent",
         "paris sportifs",
         "code promo",
+        "use my code",
+        "awel dépôt",
+        "awel depot",
     ),
     # "حسابي" ("at my expense"), "موقعي" ("my position"), "للطلب" / "للحجز" ("for the
     # application", "to the impound") alone are ordinary news words: only as an invitation
@@ -181,6 +184,14 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "ma chaine",
         "ma chaîne",
         "abonnez",
+        "link in bio",
+        "link in my bio",
+        "lien en bio",
+        "في البايو",
+        "page mte3i",
+        "page mta3i",
+        "page dyali",
+        "chaine dyali",
     ),
     "commerce": (
         "ارخص الاسعار",

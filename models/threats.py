@@ -74,6 +74,11 @@ PHRASES: tuple[str, ...] = (
     "بتشوف شن بيصير لك",
     "تشوف شن بيصير لك",
     "تشوف شنو غادي يوقع لك",
+    # "I have your address", "I have your phone number": second person, no errand in sight
+    # ("رقمك عندي نكلمك بعدين", "نعرف عيلتك ناس طيبين", "راك مراقب بالرادار" are not threats)
+    "عنوانك عندي",
+    "عندي عنوانك",
+    "رقم تلفونك عندي",
     "n9etlek",
     "n9tlek",
     "nektlek",
@@ -90,6 +95,7 @@ PHRASES: tuple[str, ...] = (
     "we will burn your house",
     "burn your house down",
     "you will pay for this",
+    "we know your family",
     "i hope you die",
     "hope you die",
     "kill yourself",

@@ -74,6 +74,12 @@ def test_neutral_news_words_never_count_as_insults(tmp_path):
         "k.l.b ibn k.l.b",  # dotted Arabizi
         "espece de connard",
         "go back to your country, rats",
+        "ya ghbi a9ra el 5abar",  # Maghrebi Arabizi
+        "rou7 ya zebla",
+        "ya 9lil tarbiya",
+        "t'es qu'un enfoiré",
+        "va te faire foutre",
+        "what a brainless take, jackass",
     ],
 )
 def test_threats_curses_and_obfuscated_insults_hit_the_built_in_lexicon(text, tmp_path):
@@ -113,3 +119,30 @@ def test_a_pair_hit_is_an_insult_span_over_both_words(curse_feats):
     batch = curse_feats._hash([text])
     spans = [text[s:e] for s, e in zip(batch.insult_start, batch.insult_end, strict=True)]
     assert spans == ["الله يحرقه"]
+
+
+def test_curses_aimed_at_the_reader_and_their_kin_are_insult_terms(tmp_path):
+    lex = read_lexicon(tmp_path)  # the built-in lists alone
+    feats = HashedTextFeatures(lexicon_terms=lex.insults, identity_terms=lex.identities).fit(None)
+    for text in ("يلعنك يا خاين", "يلعن ابوك على هالكلام", "يلعن ابوكم كلكم", "يلعن شكلك"):
+        assert _meta(feats, text)[HIT] == 1, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # words of the Maghrebi and French insult lists that also name rubbish, livestock or a
+        # bad law: harsh, not an insult of a person
+        "el zebla fi chware3 trablos",
+        "soum el bhayem ghali 9bal el 3id",
+        "9rar ghbi men el wizara",
+        "le ramassage d'ordure ne passe plus",
+        "c'est la merde dans ce pays",
+        "une loi débile",
+        "ils vont foutre le camp",
+    ],
+)
+def test_words_that_also_name_things_are_no_insult_evidence(text, tmp_path):
+    lex = read_lexicon(tmp_path)  # the built-in lists alone
+    feats = HashedTextFeatures(lexicon_terms=lex.insults, identity_terms=lex.identities).fit(None)
+    assert _meta(feats, text)[HIT] == 0, text

@@ -101,6 +101,8 @@ CASES = [
     ("  كلام \t\n  جميل  ", "كلام جميل"),
     # a word cut in two with tatweel on both sides of the gap is joined again
     ("يلـ ـعن ابـ ـوك", "يلعن ابوك"),
+    ("يا حقـ.ـير ويا كـ_ـلب", "يا حقير ويا كلب"),  # tatweel on both sides of a dot or "_"
+    ("2020ـ - ـ2021", "2020 - 2021"),  # between digits only a space gap is closed
     ("كلـــ   ـــب", "كلب"),
     ("قال ـ ثم مضى", "قال ثم مضي"),  # a lone tatweel between words joins nothing
     ("a\u00a0b", "a b"),
@@ -321,6 +323,10 @@ IDEMPOTENCY_REGRESSIONS = [
     ("a a a.b.c", "abc"),
     ("a . b . c", "abc"),
     ("e.t.w.c هههه", "etw.cه"),
+    # letters dotted within words, words spaced; with a single letter left, spaces join
+    ("ي.ا ك.ل.ب", "يا كلب"),
+    ("p a y p a l.c o m", "xurlx"),
+    ("i d i o t.y o u", "idiot.you"),
     ("a b . c . d . e f", "ab.c.d.ef"),
     # an entity glued to the previous one was only marked on the second pass
     ("example.com+218912345678", "xurlx xphonex"),

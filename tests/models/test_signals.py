@@ -29,6 +29,10 @@ from mizan.models.signals import spam_signals
         ("للطلب والاستفسار راسلونا", {"promotion"}),
         ("شاركت الخبر في بودكاستي، تابعوني على سبوتيفاي", {"promotion"}),
         ("My new book is out on Amazon, leave a review!", {"promotion"}),
+        ("ربحت اليوم من الماتش، الرابط في البايو", {"promotion"}),
+        ("Free bets every day, use my code SAVE30, link in bio", {"money", "promotion"}),
+        ("Bonus 100% 3la awel depot, rbe7 m3ana", {"money"}),
+        ("Zourou page mta3i 3al facebook", {"promotion"}),
     ],
 )
 def test_spam_comments_carry_evidence(text, expected):
@@ -65,6 +69,14 @@ def test_spam_comments_carry_evidence(text, expected):
         "سحبوا سيارتي للحجز بدون مخالفة",
         # a platform named in the news is no invitation to contact anyone
         "الوزير نشر الصور على حسابه في انستغرام",
+        # a code in the news is no promo code, and a reader's page of the paper no promotion
+        "الكود الجديد للمرور يطبق من الشهر الجاي",
+        "شفت الخبر في page الجريدة على فيسبوك",
+        "Hackers use code from open source projects",
+        "استخدم كود التفعيل في منظومة الجوازات",
+        "le premier dépôt de carburant a brûlé",
+        "a3mlou partage bech yal9aw el tfol",  # a missing child: sharing is no promotion
+        "Zourou page el wizara",
     ],
 )
 def test_ordinary_comments_carry_none(text):

@@ -21,6 +21,9 @@ from mizan.models.threats import has_threat, threat_spans
         "you should be hanged for writing this",
         "these people should all be shot",
         "On sait où tu habites, fais attention",
+        "عنوانك عندي يا صحفي، استنى وتشوف",
+        "رقم تلفونك عندي وكل كلمة محسوبة عليك",
+        "We know your family, keep writing and see",
     ],
 )
 def test_threats_and_calls_to_violence_are_found(text):
@@ -37,6 +40,20 @@ def test_threats_and_calls_to_violence_are_found(text):
         "بنجيكم بكرة للعزاء إن شاء الله",  # "we will come to you (plural)" is not "بنجيك"
         "They should be shot down by air defence, the minister said",
         "The killing of the doctor shocked everyone",
+        "الرئيس في زيارة قريبة إلى الجنوب",
+        "الحكومة حتدفع الثمن في الانتخابات الجاية",
+        "ليبيا تدفع الثمن غالي من سنين الحرب",
+        "حسابك في المصرف لازم يتحدث قبل آخر الشهر",
+        # second-person phrases that read as threats only out of context
+        "البنزين بيكلفك غالي هالأيام",
+        "استنى زيارة الوزير وبعدين احكم",
+        "نعرف عيلتك ناس طيبين والله",
+        "خفف السرعة راك مراقب بالرادار",
+        "رقمك عندي نكلمك بعدين",
+        "بنجيبوك معانا للعرس",
+        "The minister promised: we will find you a job",
+        "Stay safe and watch your back out there",
+        "on va te retrouver un logement",
     ],
 )
 def test_reporting_words_and_near_misses_are_not(text):
