@@ -131,8 +131,8 @@ UNSUPPORTED_SPAM_HOLD_SHARE = 0.002
 THRESHOLD_TEXT = {
     "spam": "spam: precision >= 0.99 among comments with spam evidence (out-of-fold)",
     "approve_spam": "spam: recall >= 0.95 among comments with spam evidence (out-of-fold)",
-    "hold_spam_unsupported": "spam: held without evidence above the score of the top 0.2% "
-    "of ordinary comments (out-of-fold)",
+    "hold_spam_unsupported": "spam: held without evidence above the score of the top "
+    f"{UNSUPPORTED_SPAM_HOLD_SHARE:.1%} of ordinary comments (out-of-fold)",
     "approve_abuse": "abuse: <= 10% of offensive in-domain comments approved, most benign "
     "approved (out-of-fold, comments without an insult term)",
     "approve_abuse_insult": "abuse: the same search, comments with an insult term; the lowest "

@@ -25,17 +25,27 @@ def model():
     return load_default()
 
 
-@pytest.fixture(scope="module")
-def probe(model):
-    with open(FIXTURES / "probe_comments.csv", newline="", encoding="utf-8") as fh:
+def _route_probe(model, name):
+    with open(FIXTURES / name, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) >= 300
     outcomes = route_texts(model, [r["text"] for r in rows])
     return rows, outcomes, confusion([r["expected"] for r in rows], outcomes)
 
 
-def test_no_polite_probe_comment_goes_to_spam_or_is_rejected(probe):
-    rows, outcomes, _ = probe
+@pytest.fixture(scope="module")
+def probe(model):
+    return _route_probe(model, "probe_comments.csv")
+
+
+@pytest.fixture(scope="module")
+def second_probe(model):
+    return _route_probe(model, "probe_second_comments.csv")
+
+
+@pytest.mark.parametrize("which", ["probe", "second_probe"])
+def test_no_polite_probe_comment_goes_to_spam_or_is_rejected(which, request):
+    rows, outcomes, _ = request.getfixturevalue(which)
     wrong = [
         (o, r["text"])
         for r, o in zip(rows, outcomes, strict=True)
@@ -50,6 +60,15 @@ def test_probe_routing_holds_the_shipped_floor(probe):
     _, _, table = probe
     assert table["benign"]["approved"] >= 0.90, table
     assert table["abuse"]["approved"] <= 0.08, table
+    assert table["spam"]["approved"] <= 0.05, table
+
+
+def test_second_probe_routing_holds_the_shipped_floor(second_probe):
+    # Written by another hand and read for one model only: its abuse figure is the honest one
+    # (24% published by 2026.12.01-3, 14.7% by 2026.12.01-4). A floor against regression.
+    _, _, table = second_probe
+    assert table["benign"]["approved"] >= 0.93, table
+    assert table["abuse"]["approved"] <= 0.20, table
     assert table["spam"]["approved"] <= 0.05, table
 
 
