@@ -312,6 +312,29 @@ def _translate(text: str) -> str:
 _TATWEEL_SPLIT = re.compile(
     r"\u0640+\s+\u0640+|(?<=[\u0621-\u064a])\u0640+[\s.\-_*•·~+]+\u0640+(?=[\u0621-\u064a])"
 )
+# The end of an Arabic word spelled out letter by letter, glued to its first two or three letters
+# ("الق_ح_ب_ة", "حق-ي-ر"): step 6 rejoins only runs that start a word, so it would leave
+# "الق_حبه". The separators of such a word (two or more single letters after the start, each
+# joined by a separator other than a space, and no other word joined on either side) are
+# removed before folding. Hashtags that join words with "_" ("#يوم_و_ليلة") are left alone.
+_GLUED_SPELLING = re.compile(
+    r"(?<![^\W_])(?<![.\-_*•·~+])[\u0621-\u064a]{2,3}(?:[.\-_*•·~+]{1,3}[\u0621-\u064a]){2,}"
+    r"(?![.\-_*•·~+]*[^\W_])"
+)
+_GLUED_SEP = re.compile(r"[.\-_*•·~+]")
+
+
+def _glued_gaps(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` to remove: the separators inside each glued spelled-out word."""
+    return [
+        (m.start() + g.start(), m.start() + g.end())
+        for m in _GLUED_SPELLING.finditer(text)
+        for g in _GLUED_SEP.finditer(m.group())
+    ]
+
+
+def _unglue(m: re.Match[str]) -> str:
+    return _GLUED_SEP.sub("", m.group())
 
 
 def fold(text: str) -> str:
@@ -325,6 +348,7 @@ def fold(text: str) -> str:
         return text.lower()
     if "\u0640" in text:
         text = _TATWEEL_SPLIT.sub("", text)
+    text = _GLUED_SPELLING.sub(_unglue, text)
     s = _fold_chars(_translate(text))
     if _CG_HINT.search(s):
         t = _CG_TOKEN.sub(_homoglyph_repl, s)
@@ -405,12 +429,15 @@ _ENTITY_NEXT = re.compile(_ENTITY_BODY)
 def plausible_phone(digits: str) -> bool:
     """True when a run of digits (international prefix removed) could be a phone number.
 
-    8 to 15 digits (E.164's limit), not mostly one repeated digit, not ending in five zeros:
-    readers write "000000000", "55555555" or "1000000000000 مبروك" for emphasis or a huge
-    amount, and such runs made published news comments read as spam.
+    8 to 15 digits (E.164's limit), not mostly one repeated digit, not one group of two or three
+    digits repeated, not ending in five zeros: readers write "000000000", "55555555",
+    "13 13 13 13 13 13" or "1000000000000 مبروك" for emphasis or a huge amount, and such runs
+    made published news comments read as spam.
     """
     if not 8 <= len(digits) <= 15 or digits.endswith("00000"):
         return False
+    if any(digits == digits[:k] * (len(digits) // k) for k in (2, 3)):
+        return False  # a short group repeated ("13 13 13 13 13 13", "123123123"): emphasis
     return max(digits.count(d) for d in set(digits)) < 0.75 * len(digits)
 
 
@@ -727,6 +754,9 @@ def _fold_tracked(text: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     idx: list[int] = []
     gaps = {i for m in _TATWEEL_SPLIT.finditer(text) for i in range(*m.span())}
+    kept = [i for i in range(len(text)) if i not in gaps]  # the fast path's text after that
+    closed = "".join(text[i] for i in kept)
+    gaps.update(kept[k] for a, b in _glued_gaps(closed) for k in range(a, b))
     for i, ch in enumerate(text):
         if i in gaps:
             continue

@@ -103,6 +103,10 @@ CASES = [
     ("يلـ ـعن ابـ ـوك", "يلعن ابوك"),
     ("يا حقـ.ـير ويا كـ_ـلب", "يا حقير ويا كلب"),  # tatweel on both sides of a dot or "_"
     ("2020ـ - ـ2021", "2020 - 2021"),  # between digits only a space gap is closed
+    # the end of a word spelled out letter by letter, glued to its first letters
+    ("يا الق_ح_ب_ة", "يا القحبه"),
+    ("الك-ل-ب.", "الكلب."),
+    ("ياج-ح-ش", "ياجحش"),
     ("كلـــ   ـــب", "كلب"),
     ("قال ـ ثم مضى", "قال ثم مضي"),  # a lone tatweel between words joins nothing
     ("a\u00a0b", "a b"),
@@ -179,6 +183,10 @@ ENTITY_NOT = [
     "it was good. me too",
     "@ahmed اتفق معك",
     "1.5",
+    # hashtags joining words with "_" are not a word spelled out
+    "#يوم_و_ك_تاريخ",
+    "كل_يوم_و_ك",
+    "#في_الجزاير",
     # digit runs for emphasis or amounts are not phone numbers (plausible_phone)
     "السلام عليكم 0000000000 امين",
     "55555555 رقم مميز",
