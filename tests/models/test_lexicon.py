@@ -130,6 +130,16 @@ def test_curses_aimed_at_the_reader_and_their_kin_are_insult_terms(tmp_path):
 
 @pytest.mark.parametrize(
     "text",
+    ["انت ميبون و طحان", "يا طحان", "ya wled el kalba", "ya 9lil tarbiya, rou7 t3allem"],
+)
+def test_tunisian_and_maghrebi_insults_are_insult_terms(text, tmp_path):
+    lex = read_lexicon(tmp_path)  # the built-in lists alone
+    feats = HashedTextFeatures(lexicon_terms=lex.insults, identity_terms=lex.identities).fit(None)
+    assert _meta(feats, text)[HIT] == 1, text
+
+
+@pytest.mark.parametrize(
+    "text",
     [
         # words of the Maghrebi and French insult lists that also name rubbish, livestock or a
         # bad law: harsh, not an insult of a person
@@ -140,9 +150,19 @@ def test_curses_aimed_at_the_reader_and_their_kin_are_insult_terms(tmp_path):
         "c'est la merde dans ce pays",
         "une loi débile",
         "ils vont foutre le camp",
+        "الطحان طحن القمح بكري",  # a miller: only "يا طحان" / "انت طحان" call someone one
     ],
 )
 def test_words_that_also_name_things_are_no_insult_evidence(text, tmp_path):
     lex = read_lexicon(tmp_path)  # the built-in lists alone
     feats = HashedTextFeatures(lexicon_terms=lex.insults, identity_terms=lex.identities).fit(None)
     assert _meta(feats, text)[HIT] == 0, text
+
+
+def test_built_in_terms_are_one_or_two_words():
+    # the features match a term as a word or a two-word phrase: a longer one would never match
+    from mizan.models.data import ARABIZI_TERMS, CURSE_PAIRS, DIALECT_INSULTS
+    from mizan.models.normalize import normalize
+
+    terms = (*ARABIZI_TERMS, *DIALECT_INSULTS, *CURSE_PAIRS)
+    assert [t for t in terms if len(normalize(t).split()) > 2] == []

@@ -33,6 +33,11 @@ from mizan.models.signals import spam_signals
         ("Free bets every day, use my code SAVE30, link in bio", {"money", "promotion"}),
         ("Bonus 100% 3la awel depot, rbe7 m3ana", {"money"}),
         ("Zourou page mta3i 3al facebook", {"promotion"}),
+        ("Hey guys, I'm 15 and I sing, please watch my cover of Hello", {"promotion"}),
+        ("sub4sub anyone? I'll sub back", {"promotion"}),
+        ("سجل في التطبيق وخذ رهان مجاني على ماتش الليلة", {"money"}),
+        ("كود برومو MELBET سجلو الآن", {"money"}),
+        ("اشتركو بقناتي يا جماعة", {"promotion"}),
     ],
 )
 def test_spam_comments_carry_evidence(text, expected):
@@ -56,6 +61,7 @@ def test_spam_comments_carry_evidence(text, expected):
         "السلام عليكم 0000000000 الله يجعلها أمطار خير",
         "10000000000000000 مبروك للفريق",
         "ابو خمسه 55555555 رقم مميز",
+        "13 13 13 13 13 13 بحلم بيك انا بحلم بيك",
         "الدين العام وصل 120000000000 دينار",
         # words that are offers only inside a phrase: a salary bonus, a café, "by forming",
         # "at my expense", "my position", "for the application", "to the impound"
@@ -112,6 +118,9 @@ def test_links_need_a_domain_or_scheme():
         ("55555555", False),
         ("1000000000", False),  # a round amount
         ("10001000", False),  # mostly one digit
+        ("131313131313", False),  # a group of two repeated: "13 13 13 13 13 13"
+        ("123123123", False),  # a group of three repeated
+        ("0771310826", True),
     ],
 )
 def test_plausible_phone(digits, plausible):

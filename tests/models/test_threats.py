@@ -24,6 +24,7 @@ from mizan.models.threats import has_threat, threat_spans
         "عنوانك عندي يا صحفي، استنى وتشوف",
         "رقم تلفونك عندي وكل كلمة محسوبة عليك",
         "We know your family, keep writing and see",
+        "نعرفوا حوشك وين، قعد تكتب وتشوف",
     ],
 )
 def test_threats_and_calls_to_violence_are_found(text):
