@@ -763,7 +763,6 @@ ARABIZI_TERMS = (
     "miboun",
     "mibouna",
     "maboun",
-    "kalba",
     "bhim",
     "behim",
     "zebbi",

@@ -25,7 +25,11 @@ Public API
     5. Runs of 3+ identical *letters* collapse to ONE letter; doubled letters are kept
        ("كلللب" -> "كلب", "stuuuupid" -> "stupid", "هههههه" -> "ه", "good" -> "good").
        Digits are never collapsed (phone numbers, prices, "1000000").
-    6. Spaced-out letters rejoined: a run of 3+ single-letter tokens separated by spaces, dots,
+    6. Before it (and again after it, when it joined letters): the end of an Arabic word spelled
+       out letter by letter and glued to its first two or three letters loses its separators
+       ("الق_ح_ب_ة" -> "القحبه"), unless another word is joined on either side (hashtags:
+       "#يوم_و_ك_تاريخ" stays); step 5 runs again on a joined word.
+       Spaced-out letters rejoined: a run of 3+ single-letter tokens separated by spaces, dots,
        dashes, underscores, asterisks, "~", "+", "•" becomes one word ("ك ل ب" -> "كلب",
        "s.p.a.m" -> "spam"). A single-letter word such as "و" before an ordinary word is never
        touched, and neither is a letter glued to a digit, "$" or a non-leading "@" (it belongs
@@ -312,29 +316,6 @@ def _translate(text: str) -> str:
 _TATWEEL_SPLIT = re.compile(
     r"\u0640+\s+\u0640+|(?<=[\u0621-\u064a])\u0640+[\s.\-_*•·~+]+\u0640+(?=[\u0621-\u064a])"
 )
-# The end of an Arabic word spelled out letter by letter, glued to its first two or three letters
-# ("الق_ح_ب_ة", "حق-ي-ر"): step 6 rejoins only runs that start a word, so it would leave
-# "الق_حبه". The separators of such a word (two or more single letters after the start, each
-# joined by a separator other than a space, and no other word joined on either side) are
-# removed before folding. Hashtags that join words with "_" ("#يوم_و_ليلة") are left alone.
-_GLUED_SPELLING = re.compile(
-    r"(?<![^\W_])(?<![.\-_*•·~+])[\u0621-\u064a]{2,3}(?:[.\-_*•·~+]{1,3}[\u0621-\u064a]){2,}"
-    r"(?![.\-_*•·~+]*[^\W_])"
-)
-_GLUED_SEP = re.compile(r"[.\-_*•·~+]")
-
-
-def _glued_gaps(text: str) -> list[tuple[int, int]]:
-    """Spans of ``text`` to remove: the separators inside each glued spelled-out word."""
-    return [
-        (m.start() + g.start(), m.start() + g.end())
-        for m in _GLUED_SPELLING.finditer(text)
-        for g in _GLUED_SEP.finditer(m.group())
-    ]
-
-
-def _unglue(m: re.Match[str]) -> str:
-    return _GLUED_SEP.sub("", m.group())
 
 
 def fold(text: str) -> str:
@@ -348,7 +329,6 @@ def fold(text: str) -> str:
         return text.lower()
     if "\u0640" in text:
         text = _TATWEEL_SPLIT.sub("", text)
-    text = _GLUED_SPELLING.sub(_unglue, text)
     s = _fold_chars(_translate(text))
     if _CG_HINT.search(s):
         t = _CG_TOKEN.sub(_homoglyph_repl, s)
@@ -429,15 +409,20 @@ _ENTITY_NEXT = re.compile(_ENTITY_BODY)
 def plausible_phone(digits: str) -> bool:
     """True when a run of digits (international prefix removed) could be a phone number.
 
-    8 to 15 digits (E.164's limit), not mostly one repeated digit, not one group of two or three
-    digits repeated, not ending in five zeros: readers write "000000000", "55555555",
-    "13 13 13 13 13 13" or "1000000000000 مبروك" for emphasis or a huge amount, and such runs
-    made published news comments read as spam.
+    8 to 15 digits (E.164's limit), not mostly one repeated digit, not ten or more digits that
+    repeat a group of two or three and do not start with 0, not ending in five zeros: readers
+    write "000000000", "55555555", "13 13 13 13 13 13" or "1000000000000 مبروك" for emphasis
+    or a huge amount, and such runs made published news comments read as spam.
     """
     if not 8 <= len(digits) <= 15 or digits.endswith("00000"):
         return False
-    if any(digits == digits[:k] * (len(digits) // k) for k in (2, 3)):
-        return False  # a short group repeated ("13 13 13 13 13 13", "123123123"): emphasis
+    if (
+        len(digits) >= 10
+        and digits[0] != "0"
+        and any(digits == digits[:k] * (len(digits) // k) for k in (2, 3))
+    ):
+        return False  # a short group repeated ("13 13 13 13 13 13"): emphasis, where a
+        # vanity number in local form starts with 0 ("06 06 06 06 06") or has 8-9 digits
     return max(digits.count(d) for d in set(digits)) < 0.75 * len(digits)
 
 
@@ -571,6 +556,25 @@ def _leet_repl(m: re.Match[str]) -> str:
 
 _REPEAT_HINT = re.compile(r"(.)\1\1")
 _REPEAT = re.compile(r"(.)\1{2,}")
+# Step 6a: the end of an Arabic word spelled out letter by letter, glued to its first two or
+# three letters ("الق_ح_ب_ة", "حق-ي-ر"): step 6 rejoins only runs that start a word, so it
+# would leave "الق_حبه". The separators of such a word (two or more single letters after the
+# start, each joined by a separator other than a space, and no other word joined on either
+# side) are removed. It runs on folded text after step 5, so diacritics, invisible characters
+# and repeated letters cannot hide the pattern from a first pass and reveal it to a second.
+# Hashtags that join words with "_" ("#يوم_و_ليلة") are left alone.
+_GLUED_HINT = re.compile(r"[\u0621-\u064a][.\-_*•·~+]{1,3}[\u0621-\u064a][.\-_*•·~+]")
+_GLUED_SPELLING = re.compile(
+    r"(?<![^\W_])(?<![.\-_*•·~+])[\u0621-\u064a]{2,3}(?:[.\-_*•·~+]{1,3}[\u0621-\u064a]){2,}"
+    r"(?![.\-_*•·~+]*[^\W_])"
+)
+_GLUED_SEP = re.compile(r"[.\-_*•·~+]")
+
+
+def _unglue(m: re.Match[str]) -> str:
+    return _GLUED_SEP.sub("", m.group())
+
+
 _REJOIN_HINT = re.compile(r"[\s.\-_*•·~+]\w[\s.\-_*•·~+]{1,3}\w(?!\w)")
 # A letter glued to a digit, "$" or a non-leading "@" is not a single-letter token (it is part
 # of a leet token): "$a a b" is left alone, as rejoining it would make the leet token "$aab".
@@ -646,6 +650,7 @@ _Step = tuple[re.Pattern[str], re.Pattern[str], Callable[[re.Match[str]], str]]
 _LEET_STEP: _Step = (_LEET_HINT, _LEET_TOKEN, _leet_repl)
 _REPEAT_STEP: _Step = (_REPEAT_HINT, _REPEAT, _repeat_repl)
 _REJOIN_STEP: _Step = (_REJOIN_HINT, _REJOIN, _rejoin_repl)
+_GLUED_STEP: _Step = (_GLUED_HINT, _GLUED_SPELLING, _unglue)
 
 
 def _run(step: _Step, s: str) -> str:
@@ -663,7 +668,12 @@ def normalize(text: str) -> str:
         s = _mark_entities(s)
     t = _run(_LEET_STEP, s)
     t = _run(_REPEAT_STEP, t)
-    u = _run(_REJOIN_STEP, t)
+    g = _run(_GLUED_STEP, t)
+    if g != t:  # a joined word may make a run of 3+ letters ("اا_ا_ا")
+        g = _run(_REPEAT_STEP, g)
+    u = _run(_REJOIN_STEP, g)
+    if u != g:  # rejoined letters may start a glued spelling ("ر ك.ي_ا")
+        u = _run(_GLUED_STEP, u)
     if u != t:
         u = _run(_REPEAT_STEP, u)
     if u != s and _entity_hint(u):
@@ -754,9 +764,6 @@ def _fold_tracked(text: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     idx: list[int] = []
     gaps = {i for m in _TATWEEL_SPLIT.finditer(text) for i in range(*m.span())}
-    kept = [i for i in range(len(text)) if i not in gaps]  # the fast path's text after that
-    closed = "".join(text[i] for i in kept)
-    gaps.update(kept[k] for a, b in _glued_gaps(closed) for k in range(a, b))
     for i, ch in enumerate(text):
         if i in gaps:
             continue
@@ -815,7 +822,12 @@ def _normalize_tracked(text: str) -> tuple[str, list[int]]:
         s, offs = _sub_tracked(_entity_matches, _entity_build, s, offs)
     t, t_offs = _run_tracked(_LEET_STEP, s, offs)
     t, t_offs = _run_tracked(_REPEAT_STEP, t, t_offs)
-    u, u_offs = _run_tracked(_REJOIN_STEP, t, t_offs)
+    g, g_offs = _run_tracked(_GLUED_STEP, t, t_offs)
+    if g != t:
+        g, g_offs = _run_tracked(_REPEAT_STEP, g, g_offs)
+    u, u_offs = _run_tracked(_REJOIN_STEP, g, g_offs)
+    if u != g:
+        u, u_offs = _run_tracked(_GLUED_STEP, u, u_offs)
     if u != t:
         u, u_offs = _run_tracked(_REPEAT_STEP, u, u_offs)
     if u != s and _entity_hint(u):

@@ -340,6 +340,14 @@ IDEMPOTENCY_REGRESSIONS = [
     ("example.com+218912345678", "xurlx xphonex"),
     ("$bit.ly+218912345678", "$ xurlx xphonex"),
     ("0912345678+0923456789", "xphonex xphonex"),
+    # a glued spelled-out word hidden by a diacritic, repeated letters or an entity before it,
+    # or made by joined letters or by rejoining
+    ("الكَ_ل_ب", "الكلب"),
+    ("الق_حَ_بَ_ة", "القحبه"),
+    ("اللللك_ل_ب", "الكلب"),
+    ("0912345678الك_ل_ب", "xphonex الكلب"),
+    ("ر*کَ اا＿ا-ا*", "ركا*"),
+    ("ر ك*.ي_ا@ك0912345678_@", "ركيا@ك xphonex _@"),
 ]
 
 
