@@ -10,6 +10,8 @@ decided by the worker's policy function (model scores and their evidence only).
 tests/fixtures/probe_second_comments.csv is a second probe of the same kinds, written by another
 author who read neither the first probe nor the model, after 2026.12.01-3 shipped; its first
 reading (before any change made after reading it) is kept in the model card.
+tests/fixtures/probe_third_comments.csv is a third, written by a third author under the same terms
+after 2026.12.01-5 shipped, with its first reading kept in the card likewise.
 Writes bench/results/classifier_probe.json (the confusion tables the model card prints).
 """
 
@@ -30,6 +32,7 @@ from mizan.service.policy import confusion, route_texts  # noqa: E402
 
 PROBE = REPO / "tests" / "fixtures" / "probe_comments.csv"
 SECOND_PROBE = REPO / "tests" / "fixtures" / "probe_second_comments.csv"
+THIRD_PROBE = REPO / "tests" / "fixtures" / "probe_third_comments.csv"
 RESULTS = REPO / "bench" / "results"
 
 
@@ -70,11 +73,16 @@ def main() -> None:
     model = load(args.model) if args.model else load_default()
     out = run(model)
     out["second"] = run(model, SECOND_PROBE)
+    out["third"] = run(model, THIRD_PROBE)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "classifier_probe.json").write_text(
         json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
-    for name, res in (("probe", out), ("second probe", out["second"])):
+    for name, res in (
+        ("probe", out),
+        ("second probe", out["second"]),
+        ("third probe", out["third"]),
+    ):
         for cls, row in res["confusion"].items():
             print(name, cls, json.dumps(row))
         print(f"{name}: {len(res['misrouted'])} misrouted; see bench/results/classifier_probe.json")
