@@ -123,6 +123,7 @@ VERMIN: tuple[str, ...] = (
     "خنازير",
     "كلاب",
     "انجاس",
+    "جراد",
     "animals",
     "vermin",
     "cockroaches",
@@ -141,7 +142,23 @@ VERMIN: tuple[str, ...] = (
 # "nothing but" ("المهاجرين كلهم حشرات", "اليهود مجرد خنازير", "refugees are nothing but
 # vermin").  A Latin-script pair needs its copula ("are", "sont"): "the women fed the animals"
 # is no pair.  Punctuation may stand there too ("المهاجرين، حشرات").
-_AR_FILLERS = ("كلهم", "هم", "مجرد", "عباره", "عن", "الا", "زي", "مثل", "شويه", "بس")
+_AR_FILLERS = (
+    "كلهم",
+    "هم",
+    "مجرد",
+    "عباره",
+    "عن",
+    "الا",
+    "زي",
+    "مثل",
+    "شويه",
+    "بس",
+    # "these" of the dialects ("الافارقه هذوم حشرات")
+    "هذوم",
+    "هذول",
+    "هدول",
+    "هذولا",
+)
 _COPULAS = ("are", "r", "were", "sont", "étaient")
 _LATIN_FILLERS = ("all", "just", "nothing", "but", "like", "such", "a", "bunch", "of", "des")
 # Phrases that send people back to the jungle or the kitchen, deny they are human or call

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from .normalize import _phone_digits as phone_digits  # the normaliser's own reading
-from .normalize import normalize, plausible_phone
+from .normalize import extract_entities, normalize, plausible_phone
 
 _ENTITY = {"xurlx": "link", "xphonex": "phone", "xhandlex": "handle", "xemailx": "handle"}
 _TLD = (
@@ -121,6 +121,13 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "forex",
         "betting",
         "casino",
+        # betting sites whose codes flood Arabic comment sections
+        "melbet",
+        "1xbet",
+        "linebet",
+        "betwinner",
+        "mostbet",
+        "22bet",
         "welcome bonus",
         "deposit bonus",
         "first deposit",
@@ -145,6 +152,13 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "قناتنا",
         "صفحتي",
         "صفحتنا",
+        # with a glued preposition or conjunction ("لايك لصفحتي", "اشتركوا بقناتي")
+        "لقناتي",
+        "بقناتي",
+        "وقناتي",
+        "لصفحتي",
+        "بصفحتي",
+        "وصفحتي",
         "ادخل موقعي",
         "ادخلوا موقعي",
         "موقعنا الالكتروني",
@@ -239,6 +253,12 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "علاج السحر",
         "spell caster",
         "love spell",
+        "grand marabout",
+        "marabout voyant",
+        "marabout africain",
+        "voyant médium",
+        "retour de l'être aimé",
+        "retour affectif",
     ),
 }
 
@@ -331,4 +351,27 @@ def spam_signals(text: str, normalized: str | None = None, phrases: bool = True)
         for kind, rx in _PHRASE_RE.items():
             if rx.search(norm):
                 found.add(kind)
+    if found & {"link", "handle"} and _only_official_addresses(text, norm):
+        found -= {"link", "handle"}
     return tuple(sorted(found))
+
+
+# Government, university and military domains ("moe.gov.ly", "cbl.gov.ly", "gouv.fr",
+# "harvard.edu"): nobody can register one to sell something, and readers point each other to
+# them ("the complaints go to info@cbl.gov.ly").
+_OFFICIAL_LABELS = frozenset({"gov", "gouv", "edu", "mil"})
+
+
+def _official(domain: str) -> bool:
+    labels = domain.lower().split(".")
+    return labels[-1] in _OFFICIAL_LABELS or (len(labels) >= 2 and labels[-2] in _OFFICIAL_LABELS)
+
+
+def _only_official_addresses(text: str, norm: str) -> bool:
+    """True when every link and e-mail address of ``text`` is on an official domain and it has
+    no messaging handle (a "@name" or a WhatsApp or Telegram link): then they are no spam
+    evidence."""
+    if "xhandlex" in norm or ("@" in text and _HANDLE.search(text)):
+        return False
+    ents = extract_entities(text)
+    return bool(ents.domains) and not ents.handles and all(_official(d) for d in ents.domains)

@@ -72,6 +72,7 @@ PHRASES: tuple[str, ...] = (
     "رصاصه في راسك",
     "ايامك معدوده",
     "حسابك جاي",
+    "نهارك قريب",
     "ستدفع الثمن غاليا",
     "استني وتشوف",
     "استنا وتشوف",
@@ -153,6 +154,20 @@ PHRASES: tuple[str, ...] = (
     "deserve to die",
     "mérite une balle",
     "merite une balle",
+)
+
+# "We know where you live" in every form of its three words (only some were listed: "نعرفو وين
+# تسكن" was published). "قاعد" ("staying") is left out: "ما نعرف وين قاعد" is a question.
+PHRASES += tuple(
+    sorted(
+        {
+            f"{know} {where} {live}"
+            for know in ("نعرف", "نعرفو", "نعرفوا", "عارفين", "نعلم")
+            for where in ("وين", "فين", "اين")
+            for live in ("ساكن", "تسكن", "تعيش", "ساكنه")
+        }
+        - set(PHRASES)
+    )
 )
 
 # An Arabic conjunction may be glued to the phrase ("وبنجيك", "فاقتلوهم").

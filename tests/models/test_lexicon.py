@@ -130,7 +130,14 @@ def test_curses_aimed_at_the_reader_and_their_kin_are_insult_terms(tmp_path):
 
 @pytest.mark.parametrize(
     "text",
-    ["انت ميبون و طحان", "يا طحان", "ya miboun", "ya 9lil tarbiya, rou7 t3allem"],
+    [
+        "انت ميبون و طحان",
+        "يا طحان",
+        "ya miboun",
+        "ya 9lil tarbiya, rou7 t3allem",
+        "ya 5ra 3lik",
+        "ya mnyouk",
+    ],
 )
 def test_tunisian_and_maghrebi_insults_are_insult_terms(text, tmp_path):
     lex = read_lexicon(tmp_path)  # the built-in lists alone

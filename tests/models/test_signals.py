@@ -36,6 +36,12 @@ from mizan.models.signals import spam_signals
         ("Hey guys, I'm 15 and I sing, my new video is up, check it", {"promotion"}),
         ("sub4sub anyone? I'll sub back", {"promotion"}),
         ("سجل واربح رهان على ماتش الليلة", {"money"}),
+        ("el3ab w erba7 m3a melbet, code: LIBYA777", {"money"}),
+        ("Grand marabout voyant médium, retour de l'être aimé en 3 jours", {"healer"}),
+        ("لايك لصفحتي عالفيسبوك ونرد اللايك", {"promotion"}),
+        # an official domain beside a seller's is no excuse
+        ("cheap loans at fast-cash.com, licensed by moe.gov.ly", {"link"}),
+        ("t.me/loans_ly or write to info@x.gov.ly", {"handle", "link"}),
         ("كود برومو MELBET سجلو الآن", {"money"}),
     ],
 )
@@ -69,6 +75,11 @@ def test_spam_comments_carry_evidence(text, expected):
         "الحكومة تدرس منع تقديم رهانات مجانية للاعبين الجدد",
         "اخسر معركة واربح الحرب، هذا ما فعله المدرب",
         "الوزراء اشتركو في الاجتماع الطارئ",
+        # addresses on government, university and military domains
+        "الشكاوى ترسل على البريد info@cbl.gov.ly حسب ما كتبو في البيان",
+        "النتائج على الموقع الرسمي لوزارة التربية والتعليم moe.gov.ly",
+        "Les démarches sont sur https://www.service-public.gouv.fr/particuliers",
+        "The study is at www.harvard.edu/research",
         "الدين العام وصل 120000000000 دينار",
         # words that are offers only inside a phrase: a salary bonus, a café, "by forming",
         # "at my expense", "my position", "for the application", "to the impound"

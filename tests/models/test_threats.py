@@ -25,6 +25,9 @@ from mizan.models.threats import has_threat, threat_spans
         "رقم تلفونك عندي وكل كلمة محسوبة عليك",
         "We know your family, keep writing and see",
         "نعرفوا حوشك وين، قعد تكتب وتشوف",
+        "نعرفو وين تسكن، ديما نشوفو فيك",
+        "عارفين فين ساكن يا صحفي",
+        "نهارك قريب يا خاين",
     ],
 )
 def test_threats_and_calls_to_violence_are_found(text):
