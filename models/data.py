@@ -763,7 +763,7 @@ ARABIZI_TERMS = (
     "miboun",
     "mibouna",
     "maboun",
-    "5ra",
+    "ya 5ra",
     "mnyouk",
     "manyouk",
     "bhim",

@@ -123,7 +123,6 @@ VERMIN: tuple[str, ...] = (
     "خنازير",
     "كلاب",
     "انجاس",
-    "جراد",
     "animals",
     "vermin",
     "cockroaches",
@@ -158,6 +157,8 @@ _AR_FILLERS = (
     "هذول",
     "هدول",
     "هذولا",
+    "هادو",
+    "هاذوم",
 )
 _COPULAS = ("are", "r", "were", "sont", "étaient")
 _LATIN_FILLERS = ("all", "just", "nothing", "but", "like", "such", "a", "bunch", "of", "des")

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from .normalize import _phone_digits as phone_digits  # the normaliser's own reading
-from .normalize import extract_entities, normalize, plausible_phone
+from .normalize import normalize, plausible_phone
 
 _ENTITY = {"xurlx": "link", "xphonex": "phone", "xhandlex": "handle", "xemailx": "handle"}
 _TLD = (
@@ -159,6 +159,10 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "لصفحتي",
         "بصفحتي",
         "وصفحتي",
+        "لصفحتنا",
+        "بصفحتنا",
+        "لقناتنا",
+        "بقناتنا",
         "ادخل موقعي",
         "ادخلوا موقعي",
         "موقعنا الالكتروني",
@@ -253,12 +257,14 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "علاج السحر",
         "spell caster",
         "love spell",
-        "grand marabout",
         "marabout voyant",
-        "marabout africain",
         "voyant médium",
         "retour de l'être aimé",
-        "retour affectif",
+        "retour de l’être aimé",
+        "retour de l'etre aime",
+        "retour de l etre aime",
+        "voyant medium",
+        "medium voyant",
     ),
 }
 
@@ -356,22 +362,34 @@ def spam_signals(text: str, normalized: str | None = None, phrases: bool = True)
     return tuple(sorted(found))
 
 
-# Government, university and military domains ("moe.gov.ly", "cbl.gov.ly", "gouv.fr",
-# "harvard.edu"): nobody can register one to sell something, and readers point each other to
-# them ("the complaints go to info@cbl.gov.ly").
-_OFFICIAL_LABELS = frozenset({"gov", "gouv", "edu", "mil"})
+# Government, university and military domains ("moe.gov.ly", "info@cbl.gov.ly", "gouv.fr",
+# "harvard.edu"): readers point each other to them ("the complaints go to info@cbl.gov.ly").
+# Only suffixes that a registry reserves for such bodies count: top-level .gov, .edu, .mil and
+# .int, and the listed country suffixes ("edu.vip" or "gov.io" may be anybody's name).
+_OFFICIAL_TLDS = frozenset({"gov", "edu", "mil", "int"})
+_OFFICIAL_SUFFIXES = frozenset(
+    f"{kind}.{cc}"
+    for kind in ("gov", "edu", "mil")
+    for cc in ("ly", "tn", "dz", "ma", "eg", "sa", "jo", "qa", "ae", "kw", "om", "bh", "iq")
+) | frozenset({"gouv.fr", "gov.uk", "ac.uk", "ac.ma", "gouv.ma", "gouv.tn", "gouv.dz"})
+# Every dotted name in the text, read permissively: a host hidden after "@", "+", "/" or a
+# backslash, or in the user part of a URL ("https://moe.gov.ly:443@loans-ly.com"), is still a
+# name here, and one that is not official keeps the evidence.
+_DOTTED = re.compile(r"(?i)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
 
 
-def _official(domain: str) -> bool:
-    labels = domain.lower().split(".")
-    return labels[-1] in _OFFICIAL_LABELS or (len(labels) >= 2 and labels[-2] in _OFFICIAL_LABELS)
+def _official(host: str) -> bool:
+    host = host.lower()
+    if host.rsplit(".", 1)[-1] in _OFFICIAL_TLDS:
+        return True
+    return any(host == sfx or host.endswith("." + sfx) for sfx in _OFFICIAL_SUFFIXES)
 
 
 def _only_official_addresses(text: str, norm: str) -> bool:
-    """True when every link and e-mail address of ``text`` is on an official domain and it has
-    no messaging handle (a "@name" or a WhatsApp or Telegram link): then they are no spam
-    evidence."""
+    """True when every dotted name in ``text`` (links, e-mail domains, anything) is on an
+    official domain and it has no messaging handle ("@name", a WhatsApp or Telegram link):
+    then its links and e-mail addresses are no spam evidence."""
     if "xhandlex" in norm or ("@" in text and _HANDLE.search(text)):
         return False
-    ents = extract_entities(text)
-    return bool(ents.domains) and not ents.handles and all(_official(d) for d in ents.domains)
+    names = [m.group() for m in _DOTTED.finditer(text)]
+    return bool(names) and all(_official(n) for n in names)

@@ -156,15 +156,16 @@ PHRASES: tuple[str, ...] = (
     "merite une balle",
 )
 
-# "We know where you live" in every form of its three words (only some were listed: "نعرفو وين
-# تسكن" was published). "قاعد" ("staying") is left out: "ما نعرف وين قاعد" is a question.
+# "We know where you live" in the dialects' forms of its three words (only some were listed:
+# "نعرفو وين تسكن" was published). The MSA "اين" / "نعلم" and the third person ("ساكنه",
+# "تعيش": "she lives") are left out: "لا نعلم اين تعيش عائلته" is news.
 PHRASES += tuple(
     sorted(
         {
             f"{know} {where} {live}"
-            for know in ("نعرف", "نعرفو", "نعرفوا", "عارفين", "نعلم")
-            for where in ("وين", "فين", "اين")
-            for live in ("ساكن", "تسكن", "تعيش", "ساكنه")
+            for know in ("نعرف", "نعرفو", "نعرفوا", "انعرفو", "نعرفوك", "عارفين", "عارفينك")
+            for where in ("وين", "فين")
+            for live in ("ساكن", "تسكن")
         }
         - set(PHRASES)
     )

@@ -159,6 +159,7 @@ def test_tunisian_and_maghrebi_insults_are_insult_terms(text, tmp_path):
         "ils vont foutre le camp",
         "الطحان طحن القمح بكري",  # a miller: only "يا طحان" / "انت طحان" call someone one
         "Ittihad Kalba deserved the win",  # a club and a town
+        "el match kan 5ra",  # a bad match, not a person
     ],
 )
 def test_words_that_also_name_things_are_no_insult_evidence(text, tmp_path):

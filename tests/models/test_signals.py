@@ -37,11 +37,17 @@ from mizan.models.signals import spam_signals
         ("sub4sub anyone? I'll sub back", {"promotion"}),
         ("سجل واربح رهان على ماتش الليلة", {"money"}),
         ("el3ab w erba7 m3a melbet, code: LIBYA777", {"money"}),
-        ("Grand marabout voyant médium, retour de l'être aimé en 3 jours", {"healer"}),
+        ("Marabout voyant médium, retour de l'être aimé en 3 jours", {"healer"}),
+        ("voyant medium serieux retour de l’être aimé en 48h", {"healer"}),
         ("لايك لصفحتي عالفيسبوك ونرد اللايك", {"promotion"}),
         # an official domain beside a seller's is no excuse
         ("cheap loans at fast-cash.com, licensed by moe.gov.ly", {"link"}),
         ("t.me/loans_ly or write to info@x.gov.ly", {"handle", "link"}),
+        # a seller's host hidden beside, after or inside an official-looking name
+        ("قروض ميسره حسب منشور moe.gov.ly والتسجيل هنا...loans-ly.com", {"link"}),
+        ("https://moe.gov.ly:443@loans-ly.com/apply", {"link"}),
+        ("http://spam.com\\.gov.ly", {"link"}),
+        ("قروض ميسره للموظفين، التفاصيل على loans.edu.vip", {"link"}),
         ("كود برومو MELBET سجلو الآن", {"money"}),
     ],
 )
@@ -80,6 +86,8 @@ def test_spam_comments_carry_evidence(text, expected):
         "النتائج على الموقع الرسمي لوزارة التربية والتعليم moe.gov.ly",
         "Les démarches sont sur https://www.service-public.gouv.fr/particuliers",
         "The study is at www.harvard.edu/research",
+        "Le grand marabout de Touba a appelé au calme",
+        "Le patient a besoin d'un retour affectif de sa famille",
         "الدين العام وصل 120000000000 دينار",
         # words that are offers only inside a phrase: a salary bonus, a café, "by forming",
         # "at my expense", "my position", "for the application", "to the impound"

@@ -27,6 +27,7 @@ from mizan.models.threats import has_threat, threat_spans
         "نعرفوا حوشك وين، قعد تكتب وتشوف",
         "نعرفو وين تسكن، ديما نشوفو فيك",
         "عارفين فين ساكن يا صحفي",
+        "انعرفو وين ساكن، رد بالك",
         "نهارك قريب يا خاين",
     ],
 )
@@ -56,6 +57,9 @@ def test_threats_and_calls_to_violence_are_found(text):
         "رقمك عندي نكلمك بعدين",
         "بنجيبوك معانا للعرس",
         "The minister promised: we will find you a job",
+        # where someone lives, said of a third person
+        "لا نعلم اين تعيش عائلته بعد النزوح",
+        "نعرف وين ساكنه العيله المنكوبه",
         "Stay safe and watch your back out there",
         "on va te retrouver un logement",
     ],
