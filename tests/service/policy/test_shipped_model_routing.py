@@ -43,7 +43,12 @@ def second_probe(model):
     return _route_probe(model, "probe_second_comments.csv")
 
 
-@pytest.mark.parametrize("which", ["probe", "second_probe"])
+@pytest.fixture(scope="module")
+def third_probe(model):
+    return _route_probe(model, "probe_third_comments.csv")
+
+
+@pytest.mark.parametrize("which", ["probe", "second_probe", "third_probe"])
 def test_no_polite_probe_comment_goes_to_spam_or_is_rejected(which, request):
     rows, outcomes, _ = request.getfixturevalue(which)
     wrong = [
@@ -65,11 +70,21 @@ def test_probe_routing_holds_the_shipped_floor(probe):
 
 def test_second_probe_routing_holds_the_shipped_floor(second_probe):
     # Written by another hand and read for one model only: its abuse figure is the honest one
-    # (24% published by 2026.12.01-3, 14.7% by 2026.12.01-4). A floor against regression.
+    # (24% published by 2026.12.01-3, 14.7% by 2026.12.01-4, 13.3% by 2026.12.01-5). A floor
+    # against regression.
     _, _, table = second_probe
     assert table["benign"]["approved"] >= 0.93, table
     assert table["abuse"]["approved"] <= 0.20, table
     assert table["spam"]["approved"] <= 0.05, table
+
+
+def test_third_probe_routing_holds_the_shipped_floor(third_probe):
+    # A third hand, after 2026.12.01-5 was trained: 29.3% of abuse and 10.9% of spam published
+    # at its first reading (25.3% and 5.5% shipped). A floor against regression, not the target.
+    _, _, table = third_probe
+    assert table["benign"]["approved"] >= 0.93, table
+    assert table["abuse"]["approved"] <= 0.30, table
+    assert table["spam"]["approved"] <= 0.08, table
 
 
 # Known misroutes of the shipped model (see the card): strict, so a model that fixes one
