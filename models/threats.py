@@ -14,17 +14,11 @@ from __future__ import annotations
 from .signals import phrase_pattern
 
 PHRASES: tuple[str, ...] = (
-    # we know where you live / we have your address (MSA, Libyan, Maghrebi, Arabizi)
-    "نعرف وين ساكن",
-    "نعرفوا وين ساكن",
-    "نعرفو وين ساكن",
-    "نعرف وين تسكن",
-    "نعرف فين ساكن",
-    "نعرف فين تسكن",
+    # we know where you live / we have your address (MSA, Libyan, Maghrebi, Arabizi; the
+    # dialects' "نعرفو وين تسكن" and its kin are made below)
     "نعرف اين تسكن",
     "نعرف اين تعيش",
     "نعلم اين تسكن",
-    "عارفين وين ساكن",
     "عارفين دارك",
     "نعرف دارك",
     "نعرفوا دارك",
@@ -156,19 +150,14 @@ PHRASES: tuple[str, ...] = (
     "merite une balle",
 )
 
-# "We know where you live" in the dialects' forms of its three words (only some were listed:
-# "نعرفو وين تسكن" was published). The MSA "اين" / "نعلم" and the third person ("ساكنه",
-# "تعيش": "she lives") are left out: "لا نعلم اين تعيش عائلته" is news.
+# "We know where you live" in every dialect form of its three words (when only some were
+# listed, "نعرفو وين تسكن" was published). The MSA "اين" / "نعلم" and the third person
+# ("ساكنه", "تعيش": "she lives") are left out: "لا نعلم اين تعيش عائلته" is news.
 PHRASES += tuple(
-    sorted(
-        {
-            f"{know} {where} {live}"
-            for know in ("نعرف", "نعرفو", "نعرفوا", "انعرفو", "نعرفوك", "عارفين", "عارفينك")
-            for where in ("وين", "فين")
-            for live in ("ساكن", "تسكن")
-        }
-        - set(PHRASES)
-    )
+    f"{know} {where} {live}"
+    for know in ("نعرف", "نعرفو", "نعرفوا", "انعرفو", "نعرفوك", "عارفين", "عارفينك")
+    for where in ("وين", "فين")
+    for live in ("ساكن", "تسكن")
 )
 
 # An Arabic conjunction may be glued to the phrase ("وبنجيك", "فاقتلوهم").
