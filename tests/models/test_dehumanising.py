@@ -23,6 +23,16 @@ from mizan.models.normalize import normalize
         "send them back to the jungle where they came from",
         "المهاجرين، حشرات",
         "الافارقه هذوم حشرات",
+        # locusts, slaves, savages, scum, a plague: as the last word of a clause
+        "اللاجئين جراد، أكلوا الأخضر واليابس",
+        "الشيعة عبيد!",
+        "العرب همج. ما يتعلموش",
+        "هولاء المهاجرين حثالة",
+        "المهاجرين وباء، رجعوهم",
+        "اللاجئين هذول طاعون.",
+        "Refugees are parasites",
+        "من يهود انجاس ومتآمرين",  # "from among": not a place before the group
+        "تفو على اليهود خنازير",  # the place rule is for the clause words only
     ],
 )
 def test_a_group_called_vermin_or_sent_to_the_jungle_is_found(text):
@@ -48,6 +58,23 @@ def test_a_group_called_vermin_or_sent_to_the_jungle_is_found(text):
         "الفلسطينيين واطلقت عليهم كلاب الجيش",
         "في هذه السنه نفقت حيوانات كثيرة",
         "حملة تطعيم النساء ضد الجراثيم",
+        # locusts, slaves, a plague where the group is or was, not what it is called
+        "ينتشر بين اللاجئين وباء الكوليرا في المخيمات",
+        "أصاب السوريين وباء كورونا في المخيم",
+        "ينتشر بين اللاجئين وباء.",
+        "ضرب مخيمات اللاجئين وباء فتاك والعالم يتفرج",
+        "اللاجئين السوريين: وباء وجوع وبرد، الله يكون في عونهم",
+        "المزارعين التوارق: جراد في كل مكان والدولة غايبة",
+        "هجم على مزارع الطوارق جراد الصحراء وأكل الزرع كله",
+        "في القرن الثامن عشر كان الأفارقة عبيد في مزارع أمريكا",
+        "احنا الليبيين مجرد عبيد عند الميليشيات",
+        "الرجال والنساء كلهم عبيد لله",
+        "الاستعمار كان يعتبر الافارقه همج وهذا كذب",
+        "ايام سود وباء وحرب وغلاء",
+        "العبيد، عبيد.",  # the group's own name
+        # livestock, and "try!"
+        "مربين المواشي من البدو، بهايم وإبل ماتت بسبب الجفاف",
+        "مطاعم السوريين جرب وبعدين احكم",
         # phrases that are news without a pronoun or an imperative
         "Two Libyan fishermen were shot at sea by the coast guard",
         "Not even human rights groups were allowed in",
