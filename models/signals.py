@@ -20,7 +20,7 @@ _TLD = (
     "pro|bet|vip"
 )
 _URL = re.compile(
-    rf"(?i)(?:https?://|www\.|\b[a-z0-9-]{{2,}}\.(?:{_TLD})\b|\bbit\.ly/|\bt\.me/|\bwa\.me/)"
+    rf"(?i)(?:https?://|www\.|(?<![\w-])[a-z0-9-]{{2,}}\.(?:{_TLD})\b|\bbit\.ly/|\bt\.me/|\bwa\.me/)"
 )
 # A cheap first pass: the full URL pattern tries a domain at every Latin letter, so it runs only
 # on text that holds a scheme, "www.", a known top-level domain or a short-link path.
@@ -375,7 +375,7 @@ _OFFICIAL_SUFFIXES = frozenset(
 # Every dotted name in the text, read permissively: a host hidden after "@", "+", "/" or a
 # backslash, or in the user part of a URL ("https://moe.gov.ly:443@loans-ly.com"), is still a
 # name here, and one that is not official keeps the evidence.
-_DOTTED = re.compile(r"(?i)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+_DOTTED = re.compile(r"(?i)(?<![a-z0-9-])[a-z0-9-]++(?:\.[a-z0-9-]++)+")
 
 
 def _official(host: str) -> bool:

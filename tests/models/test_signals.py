@@ -47,6 +47,7 @@ from mizan.models.signals import spam_signals
         ("قروض ميسره حسب منشور moe.gov.ly والتسجيل هنا...loans-ly.com", {"link"}),
         ("https://moe.gov.ly:443@loans-ly.com/apply", {"link"}),
         ("http://spam.com\\.gov.ly", {"link"}),
+        ("قروض سريعة moe.gov.ly -loans-ly.com", {"link"}),  # a name after a hyphen is a name
         ("قروض ميسره للموظفين، التفاصيل على loans.edu.vip", {"link"}),
         ("كود برومو MELBET سجلو الآن", {"money"}),
     ],
