@@ -11,7 +11,9 @@ tests/fixtures/probe_second_comments.csv is a second probe of the same kinds, wr
 author who read neither the first probe nor the model, after 2026.12.01-3 shipped; its first
 reading (before any change made after reading it) is kept in the model card.
 tests/fixtures/probe_third_comments.csv is a third, written by a third author under the same terms
-after 2026.12.01-5 shipped, with its first reading kept in the card likewise.
+after 2026.12.01-5 shipped, with its first reading kept in the card likewise, and
+tests/fixtures/probe_fourth_comments.csv a fourth, by a fourth author, read first with
+2026.12.01-5 and policy-7.
 Writes bench/results/classifier_probe.json (the confusion tables the model card prints).
 """
 
@@ -33,6 +35,7 @@ from mizan.service.policy import confusion, route_texts  # noqa: E402
 PROBE = REPO / "tests" / "fixtures" / "probe_comments.csv"
 SECOND_PROBE = REPO / "tests" / "fixtures" / "probe_second_comments.csv"
 THIRD_PROBE = REPO / "tests" / "fixtures" / "probe_third_comments.csv"
+FOURTH_PROBE = REPO / "tests" / "fixtures" / "probe_fourth_comments.csv"
 RESULTS = REPO / "bench" / "results"
 
 
@@ -74,6 +77,7 @@ def main() -> None:
     out = run(model)
     out["second"] = run(model, SECOND_PROBE)
     out["third"] = run(model, THIRD_PROBE)
+    out["fourth"] = run(model, FOURTH_PROBE)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "classifier_probe.json").write_text(
         json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
@@ -82,6 +86,7 @@ def main() -> None:
         ("probe", out),
         ("second probe", out["second"]),
         ("third probe", out["third"]),
+        ("fourth probe", out["fourth"]),
     ):
         for cls, row in res["confusion"].items():
             print(name, cls, json.dumps(row))

@@ -236,6 +236,9 @@ def _targets(
     def share(table: _Json, cls: str, key: str) -> float | None:
         return (table.get(cls) or {}).get(key)
 
+    def _sum(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None else a + b
+
     rows = [
         ("LOSO ROC-AUC, Arabic abuse sets, mean", ">= 0.88", s.get("mean_roc_auc"), ">=", 0.88),
         ("LOSO ROC-AUC, Arabic abuse sets, min", ">= 0.80", s.get("min_roc_auc"), ">=", 0.80),
@@ -265,6 +268,42 @@ def _targets(
         ("Probe: benign rejected", "0", share(conf, "benign", "rejected"), "<=", 0.0),
         ("Probe: abuse published", "<= 5%", share(conf, "abuse", "approved"), "<=", 0.05),
         ("Probe: spam published", "<= 5%", share(conf, "spam", "approved"), "<=", 0.05),
+        # the later probes, each written by another hand: the first was read most often
+        *(
+            row
+            for key, title in (("second", "Second"), ("third", "Third"), ("fourth", "Fourth"))
+            if (later := ((probe or {}).get(key) or {}).get("confusion"))
+            for row in (
+                (
+                    f"{title} probe: benign approved",
+                    ">= 97%",
+                    share(later, "benign", "approved"),
+                    ">=",
+                    0.97,
+                ),
+                (
+                    f"{title} probe: benign sent to spam or rejected",
+                    "0",
+                    _sum(share(later, "benign", "spam"), share(later, "benign", "rejected")),
+                    "<=",
+                    0.0,
+                ),
+                (
+                    f"{title} probe: abuse published",
+                    "<= 5%",
+                    share(later, "abuse", "approved"),
+                    "<=",
+                    0.05,
+                ),
+                (
+                    f"{title} probe: spam published",
+                    "<= 5%",
+                    share(later, "spam", "approved"),
+                    "<=",
+                    0.05,
+                ),
+            )
+        ),
         (
             "Comment spam fixture ROC-AUC",
             ">= 0.95",

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 
 from mizan.service.policy.rules import SEVERITY, Finding
 
-POLICY_VERSION = "policy-6"
+POLICY_VERSION = "policy-7"
 
 # A model rejection needs at least this many words; shorter comments are held instead.
 MIN_WORDS_TO_REJECT = 3

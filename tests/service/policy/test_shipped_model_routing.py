@@ -48,7 +48,26 @@ def third_probe(model):
     return _route_probe(model, "probe_third_comments.csv")
 
 
-@pytest.mark.parametrize("which", ["probe", "second_probe", "third_probe"])
+@pytest.fixture(scope="module")
+def fourth_probe(model):
+    return _route_probe(model, "probe_fourth_comments.csv")
+
+
+# The fourth probe sends one polite comment to spam: the election commission's address on a
+# plain .ly domain ("راسلوا المفوضية على بريدهم الرسمي info@hnec.ly") looks to the evidence
+# rules like any seller's e-mail (see the card). Strict: a fix fails here until it is removed.
+@pytest.mark.parametrize(
+    "which",
+    [
+        "probe",
+        "second_probe",
+        "third_probe",
+        pytest.param(
+            "fourth_probe",
+            marks=pytest.mark.xfail(strict=True, reason="an official address on a .ly domain"),
+        ),
+    ],
+)
 def test_no_polite_probe_comment_goes_to_spam_or_is_rejected(which, request):
     rows, outcomes, _ = request.getfixturevalue(which)
     wrong = [
@@ -84,6 +103,15 @@ def test_third_probe_routing_holds_the_shipped_floor(third_probe):
     _, _, table = third_probe
     assert table["benign"]["approved"] >= 0.93, table
     assert table["abuse"]["approved"] <= 0.30, table
+    assert table["spam"]["approved"] <= 0.08, table
+
+
+def test_fourth_probe_routing_holds_the_shipped_floor(fourth_probe):
+    # A fourth hand, read first with 2026.12.01-5 and policy-7 (the card keeps that reading:
+    # 96.3% of benign approved, 22.7% of abuse and 7.3% of spam published). A floor only.
+    _, _, table = fourth_probe
+    assert table["benign"]["approved"] >= 0.93, table
+    assert table["abuse"]["approved"] <= 0.25, table
     assert table["spam"]["approved"] <= 0.08, table
 
 

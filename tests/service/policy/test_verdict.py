@@ -268,7 +268,7 @@ def test_reason_category_names_a_category_never_the_rule(outcome, reasons, categ
 
 
 def test_policy_version_changes_with_the_knobs():
-    assert PolicyConfig().version.startswith("policy-6+")
+    assert PolicyConfig().version.startswith("policy-7+")
     assert PolicyConfig().version != PolicyConfig(max_links=5).version
 
 
