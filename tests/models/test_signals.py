@@ -50,6 +50,7 @@ from mizan.models.signals import spam_signals
         ("قروض سريعة moe.gov.ly -loans-ly.com", {"link"}),  # a name after a hyphen is a name
         ("قروض ميسره للموظفين، التفاصيل على loans.edu.vip", {"link"}),
         ("كود برومو MELBET سجلو الآن", {"money"}),
+        ("عسل جبلي اصلي، الكيلو ب 90 دينار والتوصيل مجاني لكل المدن", {"commerce"}),
     ],
 )
 def test_spam_comments_carry_evidence(text, expected):
