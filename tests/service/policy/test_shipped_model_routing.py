@@ -78,41 +78,30 @@ def test_no_polite_probe_comment_goes_to_spam_or_is_rejected(which, request):
     assert not wrong, wrong
 
 
-def test_probe_routing_holds_the_shipped_floor(probe):
-    # The targets are 97% benign approved and at most 5% of abuse and of spam published; the
-    # card shows how far the shipped model is. These floors only stop a regression.
-    _, _, table = probe
-    assert table["benign"]["approved"] >= 0.90, table
-    assert table["abuse"]["approved"] <= 0.08, table
-    assert table["spam"]["approved"] <= 0.05, table
+# The targets are 97% of benign approved and at most 5% of abuse and of spam published; the
+# card shows how far the shipped model is from them on each probe. These floors (least benign
+# approved, most abuse and spam published) only stop a regression.
+# - second probe: another hand; 24% of abuse published by 2026.12.01-3 at its first reading,
+#   14.7% by 2026.12.01-4, 13.3% by 2026.12.01-5;
+# - third: a third hand after 2026.12.01-5 was trained, 29.3% of abuse and 10.9% of spam
+#   published at its first reading (24.0% and 5.5% with policy-7);
+# - fourth: a fourth hand, first read with 2026.12.01-5 and policy-7: 96.3% of benign approved,
+#   22.7% of abuse and 7.3% of spam published.
+FLOORS = {
+    "probe": (0.90, 0.08, 0.05),
+    "second_probe": (0.93, 0.20, 0.05),
+    "third_probe": (0.93, 0.30, 0.08),
+    "fourth_probe": (0.93, 0.25, 0.08),
+}
 
 
-def test_second_probe_routing_holds_the_shipped_floor(second_probe):
-    # Written by another hand and read for one model only: its abuse figure is the honest one
-    # (24% published by 2026.12.01-3, 14.7% by 2026.12.01-4, 13.3% by 2026.12.01-5). A floor
-    # against regression.
-    _, _, table = second_probe
-    assert table["benign"]["approved"] >= 0.93, table
-    assert table["abuse"]["approved"] <= 0.20, table
-    assert table["spam"]["approved"] <= 0.05, table
-
-
-def test_third_probe_routing_holds_the_shipped_floor(third_probe):
-    # A third hand, after 2026.12.01-5 was trained: 29.3% of abuse and 10.9% of spam published
-    # at its first reading (25.3% and 5.5% shipped). A floor against regression, not the target.
-    _, _, table = third_probe
-    assert table["benign"]["approved"] >= 0.93, table
-    assert table["abuse"]["approved"] <= 0.30, table
-    assert table["spam"]["approved"] <= 0.08, table
-
-
-def test_fourth_probe_routing_holds_the_shipped_floor(fourth_probe):
-    # A fourth hand, read first with 2026.12.01-5 and policy-7 (the card keeps that reading:
-    # 96.3% of benign approved, 22.7% of abuse and 7.3% of spam published). A floor only.
-    _, _, table = fourth_probe
-    assert table["benign"]["approved"] >= 0.93, table
-    assert table["abuse"]["approved"] <= 0.25, table
-    assert table["spam"]["approved"] <= 0.08, table
+@pytest.mark.parametrize("which", sorted(FLOORS))
+def test_probe_routing_holds_the_shipped_floor(which, request):
+    _, _, table = request.getfixturevalue(which)
+    benign, abuse, spam = FLOORS[which]
+    assert table["benign"]["approved"] >= benign, table
+    assert table["abuse"]["approved"] <= abuse, table
+    assert table["spam"]["approved"] <= spam, table
 
 
 # Known misroutes of the shipped model (see the card): strict, so a model that fixes one
