@@ -236,8 +236,14 @@ def _targets(
     def share(table: _Json, cls: str, key: str) -> float | None:
         return (table.get(cls) or {}).get(key)
 
-    def _sum(a: float | None, b: float | None) -> float | None:
-        return None if a is None or b is None else a + b
+    def probe_rows(title: str, table: _Json) -> list[tuple[str, str, Any, str, float]]:
+        return [
+            (f"{title}: benign approved", ">= 97%", share(table, "benign", "approved"), ">=", 0.97),
+            (f"{title}: benign sent to spam", "0", share(table, "benign", "spam"), "<=", 0.0),
+            (f"{title}: benign rejected", "0", share(table, "benign", "rejected"), "<=", 0.0),
+            (f"{title}: abuse published", "<= 5%", share(table, "abuse", "approved"), "<=", 0.05),
+            (f"{title}: spam published", "<= 5%", share(table, "spam", "approved"), "<=", 0.05),
+        ]
 
     rows = [
         ("LOSO ROC-AUC, Arabic abuse sets, mean", ">= 0.88", s.get("mean_roc_auc"), ">=", 0.88),
@@ -263,46 +269,13 @@ def _targets(
             ">=",
             0.95,
         ),
-        ("Probe: benign approved", ">= 97%", share(conf, "benign", "approved"), ">=", 0.97),
-        ("Probe: benign sent to spam", "0", share(conf, "benign", "spam"), "<=", 0.0),
-        ("Probe: benign rejected", "0", share(conf, "benign", "rejected"), "<=", 0.0),
-        ("Probe: abuse published", "<= 5%", share(conf, "abuse", "approved"), "<=", 0.05),
-        ("Probe: spam published", "<= 5%", share(conf, "spam", "approved"), "<=", 0.05),
-        # the later probes, each written by another hand: the first was read most often
+        *probe_rows("Probe", conf),
+        # the later probes, each written by another hand (the first was read most often)
         *(
             row
             for key, title in (("second", "Second"), ("third", "Third"), ("fourth", "Fourth"))
             if (later := ((probe or {}).get(key) or {}).get("confusion"))
-            for row in (
-                (
-                    f"{title} probe: benign approved",
-                    ">= 97%",
-                    share(later, "benign", "approved"),
-                    ">=",
-                    0.97,
-                ),
-                (
-                    f"{title} probe: benign sent to spam or rejected",
-                    "0",
-                    _sum(share(later, "benign", "spam"), share(later, "benign", "rejected")),
-                    "<=",
-                    0.0,
-                ),
-                (
-                    f"{title} probe: abuse published",
-                    "<= 5%",
-                    share(later, "abuse", "approved"),
-                    "<=",
-                    0.05,
-                ),
-                (
-                    f"{title} probe: spam published",
-                    "<= 5%",
-                    share(later, "spam", "approved"),
-                    "<=",
-                    0.05,
-                ),
-            )
+            for row in probe_rows(f"{title} probe", later)
         ),
         (
             "Comment spam fixture ROC-AUC",
