@@ -20,8 +20,10 @@ _TLD = (
     "pro|bet|vip"
 )
 _URL = re.compile(
-    rf"(?i)(?:https?://|www\.|(?<![\w-])[a-z0-9-]{{2,}}\.(?:{_TLD})\b|\bbit\.ly/|\bt\.me/|\bwa\.me/)"
+    rf"(?i)(?:https?://|www\.|\b[a-z0-9-]{{2,63}}\.(?:{_TLD})\b|\bbit\.ly/|\bt\.me/|\bwa\.me/)"
 )
+# The label before the top-level domain is at most 63 characters (as in DNS): unbounded, a long
+# run of letters and hyphens after a link cost time quadratic in its length.
 # A cheap first pass: the full URL pattern tries a domain at every Latin letter, so it runs only
 # on text that holds a scheme, "www.", a known top-level domain or a short-link path.
 _URL_HINT = re.compile(rf"(?i)(?:://|www\.|\.(?:{_TLD})\b|\.ly/|\.me/)")
@@ -379,8 +381,11 @@ _OFFICIAL_SUFFIXES = frozenset(
 ) | frozenset({"gouv.fr", "gov.uk", "ac.uk", "ac.ma", "gouv.ma", "gouv.tn", "gouv.dz"})
 # Every dotted name in the text, read permissively: a host hidden after "@", "+", "/" or a
 # backslash, or in the user part of a URL ("https://moe.gov.ly:443@loans-ly.com"), is still a
-# name here, and one that is not official keeps the evidence.
-_DOTTED = re.compile(r"(?i)(?<![a-z0-9-])[a-z0-9-]++(?:\.[a-z0-9-]++)+")
+# name here, and one that is not official keeps the evidence.  A label is at most 63 characters
+# (as in DNS): unbounded, a long run of letters cost time quadratic in its length.
+_DOTTED = re.compile(
+    r"(?i)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+"
+)
 
 
 def _official(host: str) -> bool:

@@ -48,6 +48,8 @@ from mizan.models.signals import spam_signals
         ("https://moe.gov.ly:443@loans-ly.com/apply", {"link"}),
         ("http://spam.com\\.gov.ly", {"link"}),
         ("قروض سريعة moe.gov.ly -loans-ly.com", {"link"}),  # a name after a hyphen is a name
+        ("قروض للموظفين loans-ly.com.-.gov.ly", {"link"}),  # hyphen junk joins no names
+        ("احجز الآن من خلال موقعنا-smileclinic-ly.com", {"link"}),  # after an Arabic word
         ("قروض ميسره للموظفين، التفاصيل على loans.edu.vip", {"link"}),
         ("كود برومو MELBET سجلو الآن", {"money"}),
         ("عسل جبلي اصلي، الكيلو ب 90 دينار والتوصيل مجاني لكل المدن", {"commerce"}),
