@@ -116,7 +116,8 @@ GROUPS: tuple[str, ...] = (
 # "try!").  Locusts, slaves, savages, scum and a plague (``_CLAUSE_WORDS``) are said of a group
 # in hate and of its fields, camps and history in the news ("مزارع الطوارق جراد الصحراء",
 # "كان الأفارقة عبيد في مزارع أمريكا", "مخيمات اللاجئين وباء فتاك"): they count only as the
-# last word of their clause and never after a preposition of place ("بين اللاجئين وباء.").
+# last word of their clause, and not after the place, victim, speaker or reported-speech
+# words of ``_NOT_CALLED`` ("بين اللاجئين وباء.", "احنا الليبيين عبيد!").
 _CLAUSE_WORDS: tuple[str, ...] = ("جراد", "عبيد", "همج", "حثاله", "وباء", "وبا", "طاعون")
 VERMIN: tuple[str, ...] = (
     "حيوانات",
@@ -229,26 +230,43 @@ _LATIN_BEFORE = re.compile(
     + rf"){_SEP}{_filler(_COPULAS)}(?:{_SEP}{_filler(_LATIN_FILLERS)}){{0,4}}{_SEP}\Z"
 )
 _LOOK_BACK = 100
-# Where the group is the place of the word, not what it is called ("بين المهاجرين", "عند
-# الطوارق"): a preposition of place as the word before the group ("من يهود انجاس" stays).
-_PLACES = ("بين", "عند", "لدى", "في")
-_PLACE_BEFORE = re.compile(
-    r"(?:^|[^\w])و?(?:" + "|".join(sorted({normalize(w) for w in _PLACES})) + r")\s+\Z"
-)
+# Words that, among the two before the group, make it the place, the victim, the speaker or
+# the reported view rather than the target of the clause word: prepositions and nouns of
+# place ("بين المهاجرين", "في مخيمات اللاجئين", "مزارع الطوارق"), verbs of a plague or swarm
+# striking ("أصاب العرب طاعون"), the first person ("احنا الليبيين عبيد"), the past ("كان
+# الأفارقة عبيد") and reported speech ("قالوا ان العرب همج").
+_NOT_CALLED = frozenset(
+    normalize(w)
+    for w in (  # noqa: SIM905 - a word list reads best as words
+        "بين عند لدى في وسط صفوف داخل مخيم مخيمات مزارع مزرعة حقول مراكز مركز اوساط "
+        "أصاب اصاب يصيب تصيب أصابت ضرب ضربت هاجم هاجمت اجتاح اجتاحت تفشى انتشر "
+        "احنا نحن حنا كلنا صرنا اصبحنا كان كانوا كانت "
+        "قال قالوا يقول يقولوا يقولون يعتبر يعتبرون يعتبروا اعتبر اعتبروا يسمي يسموا وصف "
+        "يصف يصفون ان"
+    ).split()
+) | {"و" + normalize(w) for w in ("بين", "عند", "في", "وسط", "احنا", "نحن", "كان")}
+_WORDS_BEFORE = re.compile(r"(\w+)\W+(?:(\w+)\W+)?\Z")
 _CLAUSE_FORMS = frozenset(normalize(w) for w in _CLAUSE_WORDS)
-# The end of a clause: the end of the text or a punctuation mark ("السوريين وباء، وين يمشوا").
-_CLAUSE_END = re.compile(r"\s*(?:\Z|[.,،;؛:!?؟…)\]»\"'])")
+# The end of a clause: the end of the text or a closing punctuation mark ("السوريين وباء، وين
+# يمشوا"); not a quotation mark, which opens as often as it closes ("وباء \"الكوليرا\"").
+_CLAUSE_END = re.compile(r"\s*(?:\Z|[.,،;؛:!?؟…)\]»])")
+# A comparison is a description, not a name ("يعاملون المهاجرين مثل عبيد").
+_LIKE = frozenset(normalize(w) for w in ("زي", "مثل", "كأنهم", "كانهم"))
 _WORD = re.compile(r"\w+")
 
 
-def _called(normalized: str, group_start: int, word: re.Match[str]) -> bool:
-    """True when a clause word names the group before it: it ends its clause, no preposition
-    of place stands before the group, and it is not the group's own name ("العبيد هم عبيد.")."""
+def _called(normalized: str, group: re.Match[str], word: re.Match[str]) -> bool:
+    """True when a clause word names the group before it: it ends its clause, no comparison
+    stands between them, none of the two words before the group is in ``_NOT_CALLED``, and it
+    is not the group's own name ("العبيد هم عبيد.")."""
     if not _CLAUSE_END.match(normalized, word.end()):
         return False
-    if _PLACE_BEFORE.search(normalized, max(0, group_start - 12), group_start):
+    if _LIKE & set(_WORD.findall(normalized, group.start(), word.start())):
         return False
-    name = _WORD.match(normalized, group_start)
+    before = _WORDS_BEFORE.search(normalized, max(0, group.start() - 40), group.start())
+    if before is not None and _NOT_CALLED & {w for w in before.groups() if w}:
+        return False
+    name = _WORD.match(normalized, group.start())
     return name is None or not name.group().endswith(word.group())
 
 
@@ -264,7 +282,7 @@ def dehumanising_spans(normalized: str) -> list[tuple[int, int]]:
         group = before.search(normalized, lead, m.start())
         if group is None:
             continue
-        if m.group() in _CLAUSE_FORMS and not _called(normalized, group.start(), m):
+        if m.group() in _CLAUSE_FORMS and not _called(normalized, group, m):
             continue
         spans.append((group.start(), m.end()))
     merged: list[tuple[int, int]] = []

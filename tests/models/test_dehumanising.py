@@ -31,8 +31,8 @@ from mizan.models.normalize import normalize
         "المهاجرين وباء، رجعوهم",
         "اللاجئين هذول طاعون.",
         "Refugees are parasites",
-        "من يهود انجاس ومتآمرين",  # "from among": not a place before the group
-        "تفو على اليهود خنازير",  # the place rule is for the clause words only
+        "من يهود انجاس ومتآمرين",
+        "حرام نصرفوا فلوسنا على الأفارقة حثالة.",  # "على" is no place of the group
     ],
 )
 def test_a_group_called_vermin_or_sent_to_the_jungle_is_found(text):
@@ -72,6 +72,17 @@ def test_a_group_called_vermin_or_sent_to_the_jungle_is_found(text):
         "الاستعمار كان يعتبر الافارقه همج وهذا كذب",
         "ايام سود وباء وحرب وغلاء",
         "العبيد، عبيد.",  # the group's own name
+        # a place noun, a verb of striking, the first person, the past, reported speech, a
+        # comparison, an opening quotation mark
+        "ينتشر في مخيمات اللاجئين وباء.",
+        "بين اللاجئين والمهاجرين وباء.",
+        "أصاب اللاجئين وباء.",
+        "هاجم مزارع الليبيين جراد، وأتلف المحاصيل",
+        "احنا الليبيين عبيد، والميليشيات اسيادنا",
+        "في مزارع أمريكا كان الأفارقة عبيد.",
+        "قالوا ان العرب همج، وهذا غلط",
+        "يعامل المهربون المهاجرين الأفارقة مثل عبيد، وهذا عار",
+        'ضرب مخيمات اللاجئين وباء "الكوليرا"',
         # livestock, and "try!"
         "مربين المواشي من البدو، بهايم وإبل ماتت بسبب الجفاف",
         "مطاعم السوريين جرب وبعدين احكم",
