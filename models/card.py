@@ -270,12 +270,14 @@ def _targets(
             0.95,
         ),
         *probe_rows("Probe", conf),
-        # the later probes, each written by another hand (the first was read most often)
+        # the later probes, each written by another hand (the first was read most often); one
+        # not measured shows as n/a
         *(
             row
             for key, title in (("second", "Second"), ("third", "Third"), ("fourth", "Fourth"))
-            if (later := ((probe or {}).get(key) or {}).get("confusion"))
-            for row in probe_rows(f"{title} probe", later)
+            for row in probe_rows(
+                f"{title} probe", ((probe or {}).get(key) or {}).get("confusion") or {}
+            )
         ),
         (
             "Comment spam fixture ROC-AUC",

@@ -53,21 +53,20 @@ def fourth_probe(model):
     return _route_probe(model, "probe_fourth_comments.csv")
 
 
-# The fourth probe sends one polite comment to spam: the election commission's address on a
-# plain .ly domain ("راسلوا المفوضية على بريدهم الرسمي info@hnec.ly") looks to the evidence
-# rules like any seller's e-mail (see the card). Strict: a fix fails here until it is removed.
-@pytest.mark.parametrize(
-    "which",
-    [
-        "probe",
-        "second_probe",
-        "third_probe",
-        pytest.param(
-            "fourth_probe",
-            marks=pytest.mark.xfail(strict=True, reason="an official address on a .ly domain"),
-        ),
+# Polite probe comments the shipped model is known to send to spam or reject (see the card):
+# the election commission's e-mail on a plain .ly domain looks to the evidence rules like any
+# seller's. Exact, so a new misroute fails here, and so does a fix until it is listed no more.
+KNOWN_WRONG = {
+    "fourth_probe": [
+        (
+            "spam",
+            "للاستفسار راسلوا المفوضيه العليا للانتخابات على بريدهم الرسمي info@hnec.ly",
+        )
     ],
-)
+}
+
+
+@pytest.mark.parametrize("which", ["probe", "second_probe", "third_probe", "fourth_probe"])
 def test_no_polite_probe_comment_goes_to_spam_or_is_rejected(which, request):
     rows, outcomes, _ = request.getfixturevalue(which)
     wrong = [
@@ -75,7 +74,7 @@ def test_no_polite_probe_comment_goes_to_spam_or_is_rejected(which, request):
         for r, o in zip(rows, outcomes, strict=True)
         if r["expected"] == "benign" and o in ("spam", "rejected")
     ]
-    assert not wrong, wrong
+    assert wrong == KNOWN_WRONG.get(which, []), wrong
 
 
 # The targets are 97% of benign approved and at most 5% of abuse and of spam published; the
