@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from .normalize import _phone_digits as phone_digits  # the normaliser's own reading
-from .normalize import normalize, plausible_phone
+from .normalize import extract_entities, normalize, plausible_phone
 
 _ENTITY = {"xurlx": "link", "xphonex": "phone", "xhandlex": "handle", "xemailx": "handle"}
 _TLD = (
@@ -398,8 +398,13 @@ def _official(host: str) -> bool:
 def _only_official_addresses(text: str, norm: str) -> bool:
     """True when every dotted name in ``text`` (links, e-mail domains, anything) is on an
     official domain and it has no messaging handle ("@name", a WhatsApp or Telegram link):
-    then its links and e-mail addresses are no spam evidence."""
+    then its links and e-mail addresses are no spam evidence.
+
+    The names are read twice: off the raw text, and as the normaliser reads links (past a
+    zero-width space, fullwidth letters, a one-dot leader, an Arabic host name, a scheme
+    without a dot), so that a seller's host the raw reading misses keeps the evidence."""
     if "xhandlex" in norm or ("@" in text and _HANDLE.search(text)):
         return False
     names = [m.group() for m in _DOTTED.finditer(text)]
+    names += extract_entities(text).domains
     return bool(names) and all(_official(n) for n in names)

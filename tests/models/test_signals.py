@@ -50,6 +50,12 @@ from mizan.models.signals import spam_signals
         ("قروض سريعة moe.gov.ly -loans-ly.com", {"link"}),  # a name after a hyphen is a name
         ("قروض للموظفين loans-ly.com.-.gov.ly", {"link"}),  # hyphen junk joins no names
         ("احجز الآن من خلال موقعنا-smileclinic-ly.com", {"link"}),  # after an Arabic word
+        # a seller's host beside an official one, written so a plain reading misses it
+        ("قروض moe.gov.ly loans-ly\u200b.com", {"link"}),
+        ("قروض moe.gov.ly ｌｏａｎｓ.com", {"link"}),
+        ("قروض moe.gov.ly loans-ly\u2024com", {"link"}),
+        ("قروض moe.gov.ly https://قروض-ليبيا.com", {"link"}),
+        ("قروض moe.gov.ly http://loans/apply", {"link"}),
         ("قروض ميسره للموظفين، التفاصيل على loans.edu.vip", {"link"}),
         ("كود برومو MELBET سجلو الآن", {"money"}),
         ("عسل جبلي اصلي، الكيلو ب 90 دينار والتوصيل مجاني لكل المدن", {"commerce"}),
