@@ -25,32 +25,30 @@ def model():
     return load_default()
 
 
-def _route_probe(model, name):
-    with open(FIXTURES / name, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    assert len(rows) >= 300
-    outcomes = route_texts(model, [r["text"] for r in rows])
-    return rows, outcomes, confusion([r["expected"] for r in rows], outcomes)
+# The hand-written probes, each by another hand (see the card), by the name the tests use.
+PROBE_FILES = {
+    "probe": "probe_comments.csv",
+    "second_probe": "probe_second_comments.csv",
+    "third_probe": "probe_third_comments.csv",
+    "fourth_probe": "probe_fourth_comments.csv",
+}
 
 
 @pytest.fixture(scope="module")
-def probe(model):
-    return _route_probe(model, "probe_comments.csv")
+def routed_probe(model):
+    """Route a probe once per module: (rows, outcomes, confusion table) by its name."""
+    done: dict[str, tuple] = {}
 
+    def route(which: str) -> tuple:
+        if which not in done:
+            with open(FIXTURES / PROBE_FILES[which], newline="", encoding="utf-8") as fh:
+                rows = list(csv.DictReader(fh))
+            assert len(rows) >= 300
+            outcomes = route_texts(model, [r["text"] for r in rows])
+            done[which] = (rows, outcomes, confusion([r["expected"] for r in rows], outcomes))
+        return done[which]
 
-@pytest.fixture(scope="module")
-def second_probe(model):
-    return _route_probe(model, "probe_second_comments.csv")
-
-
-@pytest.fixture(scope="module")
-def third_probe(model):
-    return _route_probe(model, "probe_third_comments.csv")
-
-
-@pytest.fixture(scope="module")
-def fourth_probe(model):
-    return _route_probe(model, "probe_fourth_comments.csv")
+    return route
 
 
 # Polite probe comments the shipped model is known to send to spam or reject (see the card):
@@ -66,9 +64,9 @@ KNOWN_WRONG = {
 }
 
 
-@pytest.mark.parametrize("which", ["probe", "second_probe", "third_probe", "fourth_probe"])
-def test_no_polite_probe_comment_goes_to_spam_or_is_rejected(which, request):
-    rows, outcomes, _ = request.getfixturevalue(which)
+@pytest.mark.parametrize("which", sorted(PROBE_FILES))
+def test_no_polite_probe_comment_goes_to_spam_or_is_rejected(which, routed_probe):
+    rows, outcomes, _ = routed_probe(which)
     wrong = [
         (o, r["text"])
         for r, o in zip(rows, outcomes, strict=True)
@@ -95,8 +93,8 @@ FLOORS = {
 
 
 @pytest.mark.parametrize("which", sorted(FLOORS))
-def test_probe_routing_holds_the_shipped_floor(which, request):
-    _, _, table = request.getfixturevalue(which)
+def test_probe_routing_holds_the_shipped_floor(which, routed_probe):
+    _, _, table = routed_probe(which)
     benign, abuse, spam = FLOORS[which]
     assert table["benign"]["approved"] >= benign, table
     assert table["abuse"]["approved"] <= abuse, table
